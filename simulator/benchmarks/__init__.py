@@ -1,0 +1,1 @@
+"""Benchmarks behind `vasim bench NAME` (one module per benchmark)."""

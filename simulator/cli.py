@@ -1,7 +1,7 @@
 """The ``vasim`` command line: a thin layer over the library.
 
 Each command group lives in ``simulator/commands/<group>.py`` with a ``register(sub)``
-function; add new groups to ``COMMAND_MODULES``. Commands raise :class:`UserError`
+function; modules there are discovered, ``COMMAND_ORDER`` only sets the help order. Commands raise :class:`UserError`
 for bad input (one line, exit 2) and :class:`RuntimeFailure` for failures (exit 1);
 this module turns them into messages — never a traceback.
 """
@@ -15,14 +15,20 @@ import sys
 
 from simulator.errors import ProblemsError, RuntimeFailure, UserError
 
-COMMAND_MODULES = [
-    "simulator.commands.scenario",
-    "simulator.commands.speech",
-    "simulator.commands.scoring",
-    "simulator.commands.practice",
-    "simulator.commands.bench",
-    "simulator.commands.demo",
-]
+# Command groups, in the order `vasim --help` lists them; any other module in
+# simulator/commands/ is picked up after these.
+COMMAND_ORDER = ["scenario", "practice", "sessions", "score", "detect", "examples", "listen",
+                 "assess", "review", "report", "speech", "models", "bench", "demo"]
+
+
+def command_modules() -> list[str]:
+    import pkgutil
+
+    import simulator.commands as pkg
+
+    found = [m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
+    ordered = [n for n in COMMAND_ORDER if n in found] + sorted(n for n in found if n not in COMMAND_ORDER)
+    return [f"simulator.commands.{n}" for n in ordered]
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,14 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"va-simulator {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # group not built yet
-                continue
-            raise
-        mod.register(sub)
+    for name in command_modules():
+        importlib.import_module(name).register(sub)
     return parser
 
 

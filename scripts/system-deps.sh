@@ -2,7 +2,7 @@
 # Installs the Debian packages va-simulator needs, only when some are missing.
 # Idempotent and quick when everything is present.
 set -euo pipefail
-PKGS=(espeak-ng libespeak-ng1 libportaudio2 libsndfile1 pulseaudio pulseaudio-utils sox libasound2-plugins alsa-utils)
+PKGS=(espeak-ng libespeak-ng1 libportaudio2 libsndfile1 pulseaudio pulseaudio-utils sox libasound2-plugins alsa-utils chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

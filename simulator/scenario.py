@@ -249,6 +249,8 @@ class Turn(Strict):
                 if key in v:
                     rest = {k: x for k, x in v.items() if k != key}
                     return {"speaker": speaker, "text": v[key], **rest}
+            got = ", ".join(f"'{k}'" for k in v) or "nothing"
+            raise ValueError(f"a turn is `- va: ...` or `- patient: ...` (or trainee/caller); got {got}")
         return v
 
 
@@ -433,23 +435,26 @@ def path_is_synthetic(part: str) -> bool:
     return part in {"any", "function-after", "function-before", "function-plain"} or "[" in part
 
 
-def _known_fields(model: type[BaseModel], data: Any, path: tuple) -> list[str]:
+def _known_fields(model: type[BaseModel] | None, data: Any, path: tuple) -> list[str]:
     """The field names allowed at ``path`` (for "did you mean" hints), best effort."""
+    import typing
+
     cur: Any = model
+    container = False  # the next path part is a dict key or list index to step over
     for part in path:
-        if isinstance(part, int):
+        if container:
+            container = False
             continue
         fields = getattr(cur, "model_fields", None)
-        if not fields or part not in fields:
-            ann = None
-            # dict[str, Model] / list[Model] values
-            if fields is None:
-                return []
+        if not fields or not isinstance(part, str) or part not in fields:
             return []
         ann = fields[part].annotation
-        cur = _inner_model(ann)
-        if cur is None:
+        inner = _inner_model(ann)
+        if inner is None:
             return []
+        origin = typing.get_origin(ann)
+        container = origin in (dict, list) or (origin is not None and any(typing.get_origin(a) in (dict, list) for a in typing.get_args(ann)))
+        cur = inner
     fields = getattr(cur, "model_fields", None)
     return [k for k in fields if not fields[k].exclude] if fields else []
 
@@ -488,6 +493,17 @@ def pydantic_problems(doc: yamlio.Document, exc: ValidationError, model: type[Ba
             msg = f"'{err.get('input')}' is not allowed; use one of {expected}"
         elif kind.startswith("date") or kind == "date_from_datetime_parsing":
             msg = f"'{err.get('input')}' is not a valid date; use YYYY-MM-DD (e.g. 1968-04-12)"
+        elif kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+            ctx = err.get("ctx", {})
+            bound = {"less_than_equal": f"at most {ctx.get('le')}", "greater_than_equal": f"at least {ctx.get('ge')}",
+                     "less_than": f"below {ctx.get('lt')}", "greater_than": f"above {ctx.get('gt')}"}[kind]
+            msg = f"{err.get('input')} is out of range; it must be {bound}"
+        elif kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
+            msg = f"expected a number, got {err.get('input')!r}"
+        elif kind in ("bool_parsing", "bool_type"):
+            msg = f"expected true or false, got {err.get('input')!r}"
+        elif kind == "too_short":
+            msg = "must not be empty"
         elif kind == "value_error":
             msg = msg.removeprefix("Value error, ")
         elif kind == "string_pattern_mismatch" and path and path[-1] == "id":
@@ -556,8 +572,10 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
         if st.end and st.on:
             problems.append(doc.problem(base + ("on",), "an end state hangs up, so its transitions never run; remove `on` or `end`"))
 
-    # reachability from the first state (and from `ring` on inbound calls)
-    first = sc.first_state if sc.first_state in states else None
+    # reachability from the first state (and from `ring` on inbound calls); skipped when a
+    # transition points nowhere, since every later complaint would just repeat that one
+    dangling = any(tr.goto not in states and tr.goto not in (None, END) for st in sc.states.values() for tr in st.on)
+    first = sc.first_state if sc.first_state in states and not dangling else None
     if first:
         reach = {first}
         if RING in states:
@@ -570,7 +588,7 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
                     reach.add(tr.goto)
                     todo.append(tr.goto)
         for name in sc.states:
-            if name not in reach:
+            if name not in reach and name != END:
                 problems.append(doc.problem(("states", name), f"state '{name}' is unreachable: no transition leads to it from '{first}'"))
         if not any(st.end or any(tr.goto == END for tr in st.on) for n, st in sc.states.items() if n in reach):
             problems.append(doc.problem(("states",), "the call can never end: add a state with `end: true` or a transition with `goto: end`"))

@@ -9,6 +9,7 @@ expand exponentially. :func:`load` turns all of these into :class:`Problem` list
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,8 +121,12 @@ def loads(text: str, name: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        if "duplicate key" in msg or "found duplicate key" in str(exc):
-            msg = "duplicate key " + str(exc.problem).split('"')[1] if '"' in str(exc.problem or "") else msg
+        dup = re.search(r'found duplicate key "([^"]*)"', str(exc))
+        if dup:
+            first = exc.context_mark.line + 1 if exc.context_mark else None
+            key = dup.group(1)
+            msg = f"duplicate key '{key}'" + (f" (the mapping starting on line {first} already has it)" if first else "") + "; keep one"
+            raise YamlProblems([Problem(name, line, col, key, msg)]) from None
         raise _file_problem(name, f"YAML syntax: {msg}", line, col) from None
     except YAMLError as exc:
         raise _file_problem(name, f"YAML syntax: {str(exc).splitlines()[0]}") from None

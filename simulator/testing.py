@@ -6,6 +6,124 @@ deterministic and need no model files or sound card.
 
 from __future__ import annotations
 
+# ---------------------------------------------------------------------------------------------
+# speech: clock, recognizer, synthesizer, pyttsx3 engine (simulator.asr / tts / audio)
+
+import numpy as _np
+
+
+class ManualClock:
+    """A clock that only moves when slept on or advanced: real-time loops run instantly."""
+
+    def __init__(self, start: float = 0.0):
+        self.t = start
+        self.slept = 0.0  # total seconds "slept"
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.t += seconds
+            self.slept += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+class FakeRecognizer:
+    """Returns scripted texts in order (then ``default``); records what it was given.
+
+    ``script`` may also be a callable ``audio -> str``.
+    """
+
+    engine = "fake"
+    model = "fake"
+
+    def __init__(self, script=(), default: str = ""):
+        self._script = script if callable(script) else list(script)
+        self.default = default
+        self.calls: list[dict] = []  # {"samples", "prompt", "hotwords"} per call
+
+    def transcribe(self, audio, *, prompt=None, hotwords=None):
+        from simulator.asr import Segment, Transcription
+
+        audio = _np.asarray(audio, dtype=_np.float32)
+        self.calls.append({"samples": len(audio), "prompt": prompt, "hotwords": hotwords})
+        if callable(self._script):
+            text = self._script(audio)
+        else:
+            text = self._script.pop(0) if self._script else self.default
+        dur = len(audio) / 16000
+        segs = (Segment(0.0, dur, text),) if text else ()
+        return Transcription(text, segs, (), dur)
+
+
+class FakeSynthesizer:
+    """Deterministic tones: each sentence is a sine whose pitch depends on the voice.
+
+    Duration is 60 ms per character / ``voice.rate`` (at least 0.2 s); the tone frequency
+    is 180 Hz x ``voice.pitch``. ``calls`` counts synthesised sentences.
+    """
+
+    engine = "fake"
+
+    def __init__(self, sample_rate: int = 16000):
+        self.sample_rate = sample_rate
+        self.calls = 0
+
+    def _sentence(self, text: str, voice) -> _np.ndarray:
+        self.calls += 1
+        dur = max(0.2, 0.06 * len(text) / getattr(voice, "rate", 1.0))
+        t = _np.arange(int(dur * self.sample_rate), dtype=_np.float32) / self.sample_rate
+        return (0.5 * getattr(voice, "volume", 1.0) * _np.sin(2 * _np.pi * 180.0 * getattr(voice, "pitch", 1.0) * t)).astype(
+            _np.float32
+        )
+
+    def stream(self, text, voice):
+        from simulator.tts import split_sentences, with_gaps
+
+        yield from with_gaps((self._sentence(s, voice) for s in split_sentences(text)), self.sample_rate)
+
+    def synthesize(self, text, voice):
+        from simulator.tts import join_chunks
+
+        return join_chunks(list(self.stream(text, voice)))
+
+
+class FakePyttsx3Engine:
+    """A pyttsx3-like engine for ``tts.Pyttsx3Synthesizer``: writes a tone WAV, except that
+    the renders listed in ``empty_on`` (0-based) write an empty file, as espeak sometimes does."""
+
+    def __init__(self, empty_on=(), sample_rate: int = 22050):
+        self.empty_on = set(empty_on)
+        self.sample_rate = sample_rate
+        self.renders = 0
+        self.properties: dict = {}
+        self._pending = None
+
+    def setProperty(self, name, value):  # noqa: N802 - pyttsx3's spelling
+        self.properties[name] = value
+
+    def save_to_file(self, text, path):
+        self._pending = (text, path)
+
+    def runAndWait(self):  # noqa: N802
+        import wave
+
+        text, path = self._pending
+        n = self.renders
+        self.renders += 1
+        frames = b""
+        if n not in self.empty_on:
+            t = _np.arange(int(0.05 * len(text) * self.sample_rate)) / self.sample_rate
+            frames = (0.3 * _np.sin(2 * _np.pi * 200 * t) * 32767).astype("<i2").tobytes()
+        with wave.open(path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(self.sample_rate)
+            w.writeframes(frames)
+
 
 # ---------------------------------------------------------------------------------------------
 # behavior detection (simulator.detect.Detector): substring rules, for scorer tests

@@ -199,45 +199,48 @@ def normalize(text: str) -> list[str]:
     """
     toks = _raw_tokens(text)
     out: list[str] = []
-    cur: int | None = None  # the number being read
+    total: int | None = None  # thousands read so far
+    cur: int | None = None  # the part below a thousand
     last: str | None = None  # kind of the last number word
-    i = 0
 
     def flush() -> None:
-        nonlocal cur, last
-        if cur is not None:
-            out.append(str(cur))
-        cur, last = None, None
+        nonlocal total, cur, last
+        if total is not None or cur is not None:
+            out.append(str((total or 0) + (cur or 0)))
+        total, cur, last = None, None, None
 
-    while i < len(toks):
-        w = toks[i]
+    for i, w in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         if w in _WORDNUM:
             kind, v = _WORDNUM[w]
-            if cur is not None and last == "hundred" and v < 100:
-                cur += v
+            if cur is None and (total is None or last == "thousand"):
+                cur = v
+            elif cur is not None and last == "hundred" and v < 100:
+                cur += v  # "two hundred five"
             elif cur is not None and last == "tens" and kind == "unit" and cur % 10 == 0:
-                cur += v
+                cur += v  # "eighty five"
             else:
-                flush()
+                flush()  # a new number starts: "one | eighty five", "nineteen | sixty eight"
                 cur = v
             last = kind
-        elif w in ("hundred", "thousand"):
-            mult = 100 if w == "hundred" else 1000
-            if cur is None:
-                cur = mult
-            elif w == "hundred" and cur < 100:
-                cur *= mult
-            elif w == "thousand" and cur < 1000:
-                cur *= mult
+        elif w == "hundred":
+            if cur is not None and cur < 100 and last != "hundred":
+                cur *= 100
             else:
                 flush()
-                cur = mult
+                cur = 100
             last = "hundred"
+        elif w == "thousand":
+            if total is None and (cur is None or cur < 1000):
+                total, cur = (cur or 1) * 1000, None
+            else:
+                flush()
+                total = 1000
+            last = "thousand"
         elif w == "a" and nxt in ("hundred", "thousand"):
             flush()
             cur, last = 1, "unit"
-        elif w == "and" and cur is not None and last == "hundred" and nxt in _WORDNUM:
+        elif w == "and" and last in ("hundred", "thousand") and nxt in _WORDNUM:
             pass  # "a hundred and eighty-five"
         elif w.isdigit():
             flush()
@@ -246,7 +249,6 @@ def normalize(text: str) -> list[str]:
             flush()
             if w not in _DROP:
                 out.append(w)
-        i += 1
     flush()
     return out
 

@@ -1,0 +1,113 @@
+"""``vasim bench score``: how long scoring a call takes.
+
+Two figures against DESIGN.md's targets: a 20-turn call scored with the detector
+already loaded (<= 100 ms), and a cold ``vasim score --json`` in a fresh process,
+from interpreter start to printed scorecard (<= 3 s). Medians of several runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_WARM_MS = 100.0
+TARGET_COLD_S = 3.0
+SCENARIO = "billing-frustrated"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--runs", type=int, default=20, help="warm runs (median reported)")
+    p.add_argument("--cold-runs", type=int, default=3, help="cold subprocess runs (median reported)")
+    p.add_argument("--rules-only", action="store_true", help="use the rules-only detector")
+    p.add_argument("--scenario", default=SCENARIO)
+
+
+def twenty_turn_call(scenario):
+    """The scenario's strong example padded to 20 turns with more of the same conversation."""
+    from simulator.scenario import Turn
+    from simulator.transcript import from_turns
+
+    strong = next(e for e in scenario.examples if e.kind == "strong")
+    body, last = list(strong.turns[:-1]), strong.turns[-1]
+    pair = [Turn(speaker="patient", text="Sorry, can you say that part again?"),
+            Turn(speaker="trainee", text="Of course. I'm going to go over it again so it's clear, and I'll note it on your account.")]
+    while len(body) + 1 < 20:
+        body += pair
+    if len(body) + 1 > 20:
+        body = body[:-1]  # end on the patient's line, so the closing answers it
+    turns = body + [last]
+    t = 0.0
+    timed = []
+    for turn in turns:
+        dur = 0.4 * len(turn.text.split())  # ~150 words a minute
+        timed.append(turn.model_copy(update={"start": round(t, 2), "end": round(t + dur, 2)}))
+        t += dur + 0.8
+    return from_turns(scenario, timed)
+
+
+def run(args) -> dict:
+    from simulator import scenario as sc_mod
+    from simulator.catalog import load_catalog
+    from simulator.commands.score import make_detector
+    from simulator.score import score_call
+
+    scenario = sc_mod.load(args.scenario)
+    catalog = load_catalog()
+    t0 = time.perf_counter()
+    detector = make_detector(args.rules_only, catalog)
+    load_s = time.perf_counter() - t0
+    call = twenty_turn_call(scenario)
+    score_call(scenario, call, detector, catalog)  # warm-up (first-use caches)
+    warm = []
+    for _ in range(max(1, args.runs)):
+        t0 = time.perf_counter()
+        score_call(scenario, call, detector, catalog)
+        warm.append((time.perf_counter() - t0) * 1000)
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"turns": [t.model_dump(exclude_none=True) for t in call.turns]}, f)
+        path = f.name
+    cold = []
+    try:
+        cmd = [sys.executable, "-m", "simulator", "score", "--json", args.scenario, path]
+        if args.rules_only:
+            cmd.append("--rules-only")
+        for _ in range(max(1, args.cold_runs)):
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+            cold.append(time.perf_counter() - t0)
+            if proc.returncode != 0:
+                raise SystemExit(f"vasim: cold run failed: {proc.stderr.strip()[-300:]}")
+    finally:
+        os.unlink(path)
+    warm_ms = statistics.median(warm)
+    cold_s = statistics.median(cold)
+    return {
+        "scenario": args.scenario, "turns": len(call.turns), "detector": "rules-only" if args.rules_only else "full",
+        "detector_load_s": round(load_s, 3),
+        "warm_ms": {"median": round(warm_ms, 2), "max": round(max(warm), 2), "runs": len(warm), "target": TARGET_WARM_MS,
+                    "ok": warm_ms <= TARGET_WARM_MS},
+        "cold_s": {"median": round(cold_s, 3), "max": round(max(cold), 3), "runs": len(cold), "target": TARGET_COLD_S,
+                   "ok": cold_s <= TARGET_COLD_S},
+    }
+
+
+def render(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"vasim score: {result['turns']}-turn call, {result['detector']} detector "
+                        f"(load {result['detector_load_s']:.2f} s)")
+    for col in ("measure", "median", "max", "target", "runs", ""):
+        table.add_column(col)
+    w, c = result["warm_ms"], result["cold_s"]
+    table.add_row("score after load", f"{w['median']:.1f} ms", f"{w['max']:.1f} ms", f"<= {w['target']:.0f} ms", str(w["runs"]),
+                  "[green]ok[/]" if w["ok"] else "[red]over[/]")
+    table.add_row("cold `vasim score`", f"{c['median']:.2f} s", f"{c['max']:.2f} s", f"<= {c['target']:.0f} s", str(c["runs"]),
+                  "[green]ok[/]" if c["ok"] else "[red]over[/]")
+    Console().print(table)

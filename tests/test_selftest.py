@@ -1,0 +1,80 @@
+"""Scenario self-tests: expectations are checked, and the whole library passes with the real detector."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from simulator import scenario as sc_mod
+from simulator import selftest
+from simulator.testing import FakeDetector
+
+
+@pytest.fixture(scope="module")
+def billing():
+    return sc_mod.load("billing-frustrated")
+
+
+def with_expect(ex, **changes):
+    return ex.model_copy(update={"expect": ex.expect.model_copy(update=changes)})
+
+
+def test_reference_scenario_passes_with_fake(billing):
+    results = selftest.run([billing], detector=FakeDetector())
+    assert [(r.example, r.ok) for r in results] == [("strong", True), ("weak-argues-and-discloses", True)]
+    assert results[0].passed is True and results[1].passed is False
+
+
+@pytest.mark.parametrize("changes, needle", [
+    ({"passed": True, "blockers": []}, "expected pass, got fail (blockers: disclose_before_verify)"),
+    ({"blockers": ["medical_advice"]}, "expected blocker medical_advice, it did not fire"),
+    ({"escalation_correct": False}, "expected escalation wrong for none, got correct"),
+    ({"detects": ["empathy"]}, "expected behavior empathy to be detected"),
+    ({"not_detects": ["argue"]}, "behavior argue must not be detected, found in turn 4"),
+    ({"min_scores": {"greeting": 3}}, "greeting scored 1, expected at least 3"),
+    ({"max_scores": {"escalation": 4}}, "escalation scored 5, expected at most 4"),
+    ({"worse": ["escalation"]}, "escalation scored 5, must be below the strong example's 5"),
+])
+def test_each_expectation_can_fail(billing, changes, needle):
+    from simulator.catalog import load_catalog
+    from simulator.score import score_call
+    from simulator.transcript import from_example
+
+    det, cat = FakeDetector(), load_catalog()
+    strong, weak = billing.examples
+    strong_card = score_call(billing, from_example(billing, strong), det, cat)
+    weak_card = score_call(billing, from_example(billing, weak), det, cat)
+    failures = selftest.check(with_expect(weak, **changes), weak_card, strong_card)
+    assert any(needle in f for f in failures), failures
+
+
+def test_render_and_json(billing, capsys):
+    results = selftest.run([billing], detector=FakeDetector())
+    selftest.render(results)
+    out = capsys.readouterr().out
+    assert "ok   billing-frustrated/strong" in out and "2 passed, 0 failed" in out
+    assert json.loads(json.dumps([r.as_dict() for r in results]))[0]["scores"]["greeting"] == 5
+
+
+# --- the whole library, with the real detector (part of `make test`) ---------------------------
+
+needs_detect = pytest.mark.skipif(importlib.util.find_spec("simulator.detect") is None,
+                                  reason="simulator/detect.py (behavior detection) not built yet")
+
+
+@pytest.fixture(scope="module")
+def real_detector():
+    from simulator.commands.score import make_detector
+
+    return make_detector()
+
+
+@pytest.mark.real
+@needs_detect
+def test_every_scenario_example_gets_its_expected_outcome(real_detector):
+    results = selftest.run(sc_mod.all_scenarios(), detector=real_detector)
+    assert len({r.scenario for r in results}) == len(sc_mod.scenario_files())
+    bad = [f"{r.scenario}/{r.example}: {'; '.join(r.failures)}" for r in results if not r.ok]
+    assert not bad, "\n".join(bad)

@@ -40,7 +40,6 @@ except ImportError:  # pragma: no cover - until simulator/detect.py lands
 QUOTE_CHARS = 160  # quotes longer than this are cut at a word boundary
 LONG_SILENCE_S = 3.0
 FILLERS = ("um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm")
-FILLER_PHRASES = ("you know", "i mean", "kind of like")
 
 # Escalation actions that are out of place for a scenario's kind. "needless": wrong
 # urgency (makes the escalation incorrect and costs 2 points); "over": more than the
@@ -295,42 +294,42 @@ def find_phi(text: str, forms: Sequence[FactForm]) -> list[FactForm]:
 # identity verification
 
 
-_AFFIRM = re.compile(r"\b(yes|yeah|yep|yup|correct|that's right|that is right|that's me|speaking|right)\b", re.I)
+_AFFIRM = re.compile(r"\b(yes|yeah|yep|yup|correct|that's right|that is right|that's me|speaking|it is)\b", re.I)
 _MONTHS = "january february march april may june july august september october november december".split()
 
 
-def _gives_identity(text: str, scenario: Scenario) -> bool:
-    """Does a patient turn give (or confirm) the name or date of birth asked for?"""
+def _names_identity(text: str, scenario: Scenario) -> bool:
+    """Does the text contain the caller's name or date of birth (in any spoken form)?"""
     toks = normalize(text)
     name_parts = [p for p in normalize(scenario.patient.name) if len(p) > 2]
     if any(p in toks for p in name_parts):
         return True
     dob = scenario.patient.dob
     month = _MONTHS[dob.month - 1]
-    year_forms = [[str(dob.year)], [str(dob.year // 100), str(dob.year % 100)]]
     if month in toks and str(dob.day) in toks:
         return True
-    if any(_contains(toks, y) for y in year_forms):
+    if _contains(toks, [str(dob.year)]) or _contains(toks, [str(dob.year // 100), str(dob.year % 100)]):
         return True
-    if re.search(rf"\b0?{dob.month}\s*[/-]\s*0?{dob.day}\b", text):
-        return True
-    return bool(_AFFIRM.search(text))
+    return bool(re.search(rf"\b0?{dob.month}\s*[/-]\s*0?{dob.day}\b", text))
 
 
 def verified_at(transcript: Transcript, scenario: Scenario, verify_turns: set[int]) -> int | None:
     """Index of the patient turn that completed identity verification, or None.
 
-    Verification is a trainee turn asking for (or confirming) name and date of birth,
-    answered by the caller giving them (or saying yes) in the next patient turn.
+    Verification is a trainee turn asking for name and date of birth, answered by the
+    caller giving them in the next patient turn; or a trainee turn confirming them
+    ("that's Denise Carter, born April twelfth?") answered with a yes.
     """
-    asked = False
+    asked = confirming = False
     for i, t in enumerate(transcript.turns):
         if t.speaker == "trainee":
-            asked = asked or i in verify_turns
+            if i in verify_turns:
+                asked = True
+                confirming = confirming or _names_identity(t.text, scenario)
         elif asked:
-            if _gives_identity(t.text, scenario):
+            if _names_identity(t.text, scenario) or (confirming and _AFFIRM.search(t.text)):
                 return i
-            asked = False  # the caller did not answer; the trainee must ask again
+            asked = confirming = False  # the caller did not answer; the trainee must ask again
     return None
 
 
@@ -345,8 +344,8 @@ def _words(text: str) -> list[str]:
 def timing(transcript: Transcript) -> Timing:
     turns = transcript.turns
     trainee_words = [w.lower() for t in turns if t.speaker == "trainee" for w in _words(t.text)]
-    lowered = " ".join(trainee_words)
-    fillers = sum(w in FILLERS for w in trainee_words) + sum(lowered.count(p) for p in FILLER_PHRASES)
+    # single hesitation sounds only: "you know" / "I mean" are too often real words ("let you know")
+    fillers = sum(w in FILLERS for w in trainee_words)
     rate = round(100.0 * fillers / len(trainee_words), 2) if trainee_words else 0.0
     out = Timing(filler_words=fillers, filler_rate=rate)
     if not transcript.timed:

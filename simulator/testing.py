@@ -221,3 +221,68 @@ class FakeEmbedder:
                 out[i, h % self.dim] += 1.0 if " " not in feat else 0.5
         norms = _np.linalg.norm(out, axis=1, keepdims=True)
         return out / _np.maximum(norms, 1e-12)
+
+
+def fake_scorecard(scores=(4, 4, 4, 4, 4), passed=True, expected="none", correct=True, blockers=(),
+                   latency=1.0, scenario="billing-frustrated", missed=()) -> dict:
+    """A Scorecard JSON dict (DESIGN.md) with chosen scores, for store/review/report tests."""
+    from simulator.catalog import DIMENSIONS
+
+    return {"scenario": scenario, "passed": passed,
+            "blockers": [{"id": b, "turn": 1, "quote": "..."} for b in blockers],
+            "dimensions": {d: {"score": s, "evidence": [], "missed": list(missed) if d == "greeting" else []}
+                           for d, s in zip(DIMENSIONS, scores)},
+            "behaviors": [], "escalation": {"expected": expected, "observed": [] if correct or expected == "none" else ["flag_clinical"],
+                                            "correct": correct},
+            "timing": {"response_latency_s": {"median": latency, "max": latency * 2}, "talk_ratio": 0.5}, "feedback": []}
+
+
+# ---------------------------------------------------------------------------------------------
+# the practice loop (simulator.practice): a VAD by loudness, and tones that stand for words
+
+
+class EnergyVad:
+    """Speech probability from loudness (1.0 above ``threshold`` RMS): a stand-in for Silero."""
+
+    sample_rate = 16000
+    frame_samples = 512
+
+    def __init__(self, threshold: float = 0.02):
+        self.threshold = threshold
+        self.frames = 0
+
+    def reset(self) -> None:
+        pass
+
+    def process(self, frame) -> float:
+        self.frames += 1
+        return 1.0 if float(_np.sqrt(_np.mean(_np.square(frame)))) > self.threshold else 0.0
+
+
+class ToneSpeech:
+    """Trainee "speech" without a voice: each text is a tone of its own pitch, and
+    :meth:`recognize` (a ``FakeRecognizer`` script) hears the text back from the pitch,
+    whatever silence or cut surrounds it, so the real-time loop can be tested end to end."""
+
+    def __init__(self, texts, sample_rate: int = 16000, seconds: float = 1.0):
+        self.texts = [t for t in dict.fromkeys(texts) if t.strip()]
+        self.sample_rate = sample_rate
+        self.seconds = seconds
+
+    def freq(self, text: str) -> float:
+        return 300.0 + 50.0 * self.texts.index(text)
+
+    def clip(self, text: str):
+        if not text.strip():
+            return _np.zeros(0, dtype=_np.float32)
+        t = _np.arange(int(self.seconds * self.sample_rate)) / self.sample_rate
+        return (0.3 * _np.sin(2 * _np.pi * self.freq(text) * t)).astype(_np.float32)
+
+    def recognize(self, audio) -> str:
+        audio = _np.asarray(audio, dtype=_np.float32)
+        if len(audio) < 256 or float(_np.max(_np.abs(audio))) < 0.01:
+            return ""
+        spectrum = _np.abs(_np.fft.rfft(audio))
+        peak = float(_np.fft.rfftfreq(len(audio), 1 / self.sample_rate)[int(_np.argmax(spectrum))])
+        i = int(round((peak - 300.0) / 50.0))
+        return self.texts[i] if 0 <= i < len(self.texts) else ""

@@ -1,0 +1,259 @@
+"""``vasim practice SCENARIO``: a practice call with the simulated patient.
+
+Modes: by voice (microphone and speaker; the default), ``--text`` (typed replies),
+``--trainee-audio DIR`` (one recorded file per trainee turn) or ``--trainee-script FILE``
+(text turns spoken by a second synthetic voice). The scripted modes run through the virtual
+microphone and speaker in real time with ``--virtual-audio``, which is also the default when
+no sound device is found, so a whole call runs on a machine without a sound card.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from simulator.errors import RuntimeFailure, UserError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("practice", help="practise a call with a simulated patient (voice, or --text)",
+                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    p.add_argument("scenario", help="scenario id (see `vasim scenario list`) or path to a scenario file")
+    p.add_argument("--text", action="store_true", help="type your replies instead of speaking (no audio)")
+    p.add_argument("--trainee-audio", metavar="DIR", help="folder with one audio file per trainee turn, in name order")
+    p.add_argument("--trainee-script", metavar="FILE",
+                   help="trainee turns, one per line (or a transcript file); spoken by a second voice, "
+                        "or typed with --text")
+    p.add_argument("--virtual-audio", action="store_true",
+                   help="in-process virtual microphone and speaker in real time (no sound card needed)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the patient's line choices (default 0)")
+    p.add_argument("--json", action="store_true", help="print the finished session as JSON")
+    p.add_argument("--barge-in", action="store_true",
+                   help="let yourself interrupt the patient (use headphones; on by default with --virtual-audio)")
+    p.add_argument("--asr-model", default="tiny.en", help="Whisper model for recognition (default tiny.en)")
+    p.add_argument("--input", metavar="DEVICE", help="microphone (index or part of its name)")
+    p.add_argument("--output", metavar="DEVICE", help="speaker (index or part of its name)")
+    p.set_defaults(func=cmd_practice)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def has_sound_devices() -> bool:
+    """True when PortAudio finds both an input and an output device."""
+    try:
+        from simulator import audio
+
+        devices = audio.list_devices()
+    except (UserError, OSError, ImportError, Exception):  # noqa: BLE001 - no audio system at all
+        return False
+    return any(d.inputs > 0 for d in devices) and any(d.outputs > 0 for d in devices)
+
+
+def make_embedder():
+    """The sentence embedder for off-script questions, or None (word overlap) when unavailable."""
+    try:
+        from simulator import factory
+
+        return factory.make_embedder()
+    except Exception:  # noqa: BLE001 - the patient falls back to word overlap
+        return None
+
+
+def make_detector():
+    """The behavior detector (embeddings + rules); rules only until the factory can build the full one."""
+    from simulator import factory
+
+    if hasattr(factory, "make_detector"):
+        return factory.make_detector()
+    from simulator.detect import rules_only_detector
+
+    return rules_only_detector()
+
+
+def progress_callback(console, label: str):
+    """A rich progress bar driven by ``(done, total, text)`` calls; returns (callback, close)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+    task = None
+
+    def cb(done: int, total: int, text: str) -> None:
+        nonlocal task
+        if task is None:
+            prog.start()
+            task = prog.add_task(label, total=total)
+        prog.update(task, completed=done, total=total)
+
+    def close() -> None:
+        if task is not None:
+            prog.stop()
+
+    return cb, close
+
+
+def cmd_practice(args) -> int:
+    from simulator import scenario as sc_mod
+
+    if args.text and args.trainee_audio:
+        raise UserError("--text and --trainee-audio do not go together: recorded turns need the voice loop")
+    if args.trainee_audio and args.trainee_script:
+        raise UserError("give either --trainee-audio or --trainee-script, not both")
+    scenario = sc_mod.load(args.scenario)
+    from simulator import practice
+
+    script = practice.load_trainee_script(args.trainee_script) if args.trainee_script else None
+    scripted = bool(script or args.trainee_audio)
+    options = practice.PracticeOptions(seed=args.seed)
+    err = _stderr_console()
+
+    if args.text:
+        result = _run_text(scenario, script, options, args, err)
+    else:
+        virtual = args.virtual_audio
+        if not virtual and not has_sound_devices():
+            if not scripted:
+                raise UserError("no microphone or speaker found; use --text to type your replies "
+                                "(or --trainee-script FILE --virtual-audio for a scripted call)")
+            virtual = True
+        if virtual and not scripted:
+            raise UserError("--virtual-audio needs a scripted trainee (--trainee-script FILE or --trainee-audio DIR); "
+                            "use --text to type your replies")
+        if not virtual and scripted:
+            virtual = True  # a scripted trainee speaks into the in-process microphone
+        result = _run_voice(scenario, script, options, args, err, virtual=virtual)
+
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        render_result(result, scenario)
+    return 0
+
+
+def _run_text(scenario, script, options, args, err):
+    from simulator import practice
+
+    detector = make_detector()
+    trainee = practice.ScriptedText(script) if script else practice.TypedTrainee()
+    if args.json:
+        view = practice.NullView()
+    else:
+        view = practice.PrintView(patient_name=scenario.patient.name.split()[0])
+        view.console.print(f"[bold]{scenario.title}[/]  [dim]{scenario.summary.strip()}[/]")
+        if scenario.va_speaks_first:
+            view.console.print("[dim]The phone rings. Answer the call (type /quit to hang up).[/]")
+    return practice.run_text_call(scenario, trainee, detector, options=options, view=view, embedder=make_embedder())
+
+
+def _run_voice(scenario, script, options, args, err, *, virtual: bool):
+    from dataclasses import replace
+
+    from simulator import factory, practice
+
+    clock = None
+    if virtual:
+        from simulator.audio import RealClock
+
+        clock = RealClock()
+        options = replace(options, barge_in=True)  # the virtual mic cannot hear the speaker
+    elif args.barge_in:
+        options = replace(options, barge_in=True)
+
+    with err.status("Loading speech models..."):
+        recognizer = factory.make_recognizer("faster-whisper", args.asr_model)
+        synth = factory.make_synthesizer(scenario.patient.voice.engine)
+        turn_detector = factory.make_vad()
+        detector = make_detector()
+        embedder = make_embedder()
+
+    patient = practice.Patient(scenario, practice.PatientOptions(seed=options.seed), embedder=embedder)
+    bank = practice.LineBank(synth, scenario.patient.voice)
+    cb, close = progress_callback(err, "Preparing the patient's voice")
+    try:
+        bank.prepare(patient.all_lines(), cb)
+    finally:
+        close()
+
+    trainee = None
+    if virtual:
+        source = factory.make_audio_source(virtual=True, clock=clock)
+        source.gap_s = 0.0  # ScriptedVoice times each turn itself
+        sink = factory.make_audio_sink(virtual=True, clock=clock)
+    else:
+        source = factory.make_audio_source(args.input)
+        sink = factory.make_audio_sink(args.output)
+    if script is not None or args.trainee_audio:
+        if args.trainee_audio:
+            turns, clips = practice.load_trainee_audio(args.trainee_audio)
+        else:
+            turns = script
+            tsynth = synth if synth.engine == "piper" else factory.make_synthesizer("piper")
+            cb, close = progress_callback(err, "Preparing the trainee's voice")
+            try:
+                clips = practice.synthesize_trainee_clips(turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb)
+            finally:
+                close()
+        trainee = practice.ScriptedVoice(source, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
+
+    view = _voice_view(scenario, args)
+    call = practice.VoiceCall(scenario, source=source, sink=sink, recognizer=recognizer, vad=turn_detector.vad,
+                              detector=detector, bank=bank, clock=clock, options=options, trainee=trainee, view=view,
+                              patient=patient, mode="virtual" if virtual else "voice")
+    try:
+        return call.run()
+    finally:
+        try:
+            sink.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _voice_view(scenario, args):
+    from simulator import practice
+
+    if args.json:
+        return practice.NullView()
+    first = scenario.patient.name.split()[0]
+    if sys.stdout.isatty():
+        return practice.LiveView(scenario.title, first)
+    return practice.PrintView(patient_name=first)
+
+
+def render_result(result, scenario, console=None) -> None:
+    """The scorecard, the latency table and where the recordings are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    if result.scorecard_obj is not None:
+        from simulator import scorecard
+
+        scorecard.render(result.scorecard_obj, title=scenario.title, console=console)
+    elif result.scorecard is None:
+        console.print("[yellow]Nothing to score: you did not say anything.[/]")
+    lat = result.latency
+    if lat["voice_to_voice_ms"]["p50"] is not None:
+        t = Table(title="Response time of the patient (ms)", show_edge=False)
+        for col in ("part", "p50", "p95", "max"):
+            t.add_column(col, justify="right" if col != "part" else "left")
+        from simulator.practice import LATENCY_PARTS, percentile
+
+        for part in (*LATENCY_PARTS, "voice_to_voice"):
+            vals = [getattr(x, part) for x in result.latencies if getattr(x, part) is not None]
+            if vals:
+                t.add_row(part.replace("_", " "), f"{percentile(vals, 50):.0f}", f"{percentile(vals, 95):.0f}",
+                          f"{max(vals):.0f}")
+        console.print(t)
+    how = {"trainee_close": "you closed the call", "end_state": "the patient ended the call",
+           "goto_end": "the patient hung up", "mood_hangup": "the patient hung up, upset",
+           "silence_hangup": "the patient hung up after a long silence",
+           "trainee_hangup": "you hung up"}.get(result.end_reason, result.end_reason)
+    console.print(f"Call ended: {how}. {len([t for t in result.turns if t.text])} turns"
+                  + (f", {result.interruptions} interruption(s)" if result.interruptions else "") + ".")
+    console.print(f"Session [bold]{result.session_id}[/]: recordings and journal in {result.recording}")
+    console.print(f"[dim]Replay: vasim sessions replay {result.session_id}    Score again: vasim sessions score {result.session_id}[/]")

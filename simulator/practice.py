@@ -1,0 +1,948 @@
+"""The practice call: the simulated patient and the trainee talking, turn by turn.
+
+One turn (DESIGN.md, "Data flow of one practice turn"): the patient's line, synthesised at
+session start, plays through the sink; microphone frames go through the VAD endpointer; the
+trainee's utterance goes to ASR (with the scenario's hotwords); behaviors are detected; the
+:class:`~simulator.patient.Patient` decides; its next line plays. Every turn is appended to
+the session journal (:mod:`simulator.session`) before the call goes on.
+
+Two loops share the bookkeeping in :class:`Call`:
+
+* :func:`run_text_call` — typed turns (``--text``) or a script, no audio at all;
+* :class:`VoiceCall` — audio in real time: a microphone (a device, or the virtual one fed by a
+  trainee script or recorded files) and a speaker (a device or the virtual one).
+
+Latency is measured per patient turn in named parts — ``endpoint`` (silence waited before the
+turn is declared over), ``asr``, ``decide`` (detection + the patient's choice),
+``tts_first_audio`` (line lookup/synthesis until the sink has it) — and the total
+``voice_to_voice`` from the trainee's last speech frame to the patient's first audio. Recognition
+starts early, at a short pause (``early_asr_s``), and the result is kept when the pause turns out
+to be the end of the turn; so ``asr`` can overlap ``endpoint`` and the parts need not add up.
+
+Barge-in: with ``barge_in`` on (headphones, or virtual audio where the microphone cannot hear
+the speaker) the trainee talking over the patient for ``barge_in_min_s`` stops playback and the
+patient's turn is marked interrupted; short back-channels ("mm-hm") do not count. Off (the
+default with real devices) the call is half-duplex: what the microphone hears while the patient
+speaks is ignored, so the patient's own voice from loudspeakers is never transcribed.
+
+Trainee scripts (``--trainee-script``): one turn per line, blank lines and ``#`` comments ignored,
+or a transcript file (JSON or ``VA:``/``PATIENT:`` lines) whose trainee turns are used in order.
+Two markers help tests and demos: a line ``[silence]`` says nothing for that turn (the patient
+re-prompts), and ``[interrupt]`` / ``[interrupt 1.5]`` before a line starts it that many seconds
+(default 1.0) into the patient's previous line.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+
+import numpy as np
+
+from simulator.errors import RuntimeFailure, UserError
+from simulator.patient import Patient, PatientOptions, Reply
+from simulator.scenario import Scenario, VoiceProfile
+from simulator.session import SessionWriter, TurnRecord
+
+ASR_RATE = 16000
+VAD_FRAME = 512  # Silero's window at 16 kHz
+WORDS_PER_S = 2.6  # speaking rate used to time typed turns
+LATENCY_PARTS = ("endpoint", "asr", "decide", "tts_first_audio")
+
+
+@dataclass(frozen=True)
+class PracticeOptions:
+    """How a practice call runs (the scenario says *what* happens; this says how)."""
+
+    seed: int = 0  # the patient's line choices (assessments fix it)
+    barge_in: bool = False  # listen while the patient speaks (headphones or virtual audio)
+    barge_in_min_s: float = 0.6  # talking over the patient shorter than this does not interrupt
+    endpoint_silence_s: float = 0.45  # silence that ends a trainee turn
+    number_patience_s: float = 0.8  # extra silence allowed while a number is being said
+    min_speech_s: float = 0.25  # shorter sounds are not a turn
+    early_asr_s: float = 0.2  # start recognising at a pause this long (kept if it is the end)
+    reprompt_after_s: float = 8.0  # "Hello? Are you still there?" after this much silence
+    signoff_wait_s: float = 3.0  # after the patient's last line, how long it waits for a goodbye
+    think_s: float = 0.5  # a scripted trainee's pause before answering
+    ring_s: float = 0.8  # inbound: the phone rings this long before the scripted VA answers
+    max_call_s: float = 900.0  # a safety net: the call ends after this long
+    preroll_s: float = 0.25  # audio kept before the detected start of speech
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# --------------------------------------------------------------------------- trainee scripts
+
+
+@dataclass(frozen=True)
+class ScriptTurn:
+    """One scripted trainee turn."""
+
+    text: str  # "" for a silent turn
+    interrupt_after_s: float | None = None  # start this long into the patient's line (barge-in)
+
+    @property
+    def silent(self) -> bool:
+        return not self.text.strip()
+
+
+_MARK = re.compile(r"^\s*\[(silence|interrupt)(?:\s+([0-9.]+))?\]\s*(.*)$", re.I)
+_SPEAKER_LINE = re.compile(r"^\s*(va|trainee|patient|caller)\s*:", re.I)
+
+
+def parse_trainee_script(text: str, display: str = "<script>") -> list[ScriptTurn]:
+    """Trainee turns from a script: plain lines, or a transcript whose trainee turns are used."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise UserError(f"{display}: no trainee turns; write one line per turn (blank lines and # comments are ignored)")
+    if text.lstrip().startswith("{") or any(_SPEAKER_LINE.match(ln) for ln in lines):
+        from simulator import transcript
+
+        tr = transcript.parse(text, display)
+        turns = [ScriptTurn(t.text) for t in tr.turns if t.speaker == "trainee"]
+        if not turns:
+            raise UserError(f"{display}: the transcript has no trainee (VA:) turns to say")
+        return turns
+    out = []
+    for n, ln in enumerate(text.splitlines(), 1):
+        if not ln.strip() or ln.lstrip().startswith("#"):
+            continue
+        m = _MARK.match(ln)
+        if not m:
+            out.append(ScriptTurn(ln.strip()))
+            continue
+        kind, num, rest = m.group(1).lower(), m.group(2), m.group(3).strip()
+        if kind == "silence":
+            if rest:
+                raise UserError(f"{display}:{n}: '[silence]' stands alone on its line (the trainee says nothing)")
+            out.append(ScriptTurn(""))
+        else:
+            if not rest:
+                raise UserError(f"{display}:{n}: '[interrupt]' needs the words to say after it")
+            try:
+                after = float(num) if num else 1.0
+            except ValueError:
+                raise UserError(f"{display}:{n}: '[interrupt {num}]': give the seconds as a number, e.g. [interrupt 1.5]") from None
+            out.append(ScriptTurn(rest, interrupt_after_s=after))
+    return out
+
+
+def load_trainee_script(path: str | Path) -> list[ScriptTurn]:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{path}: no such trainee script (one turn per line, or a transcript file)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text; a trainee script is plain text, one turn per line") from None
+    return parse_trainee_script(text, str(path))
+
+
+def trainee_voice_for(patient_voice: VoiceProfile) -> VoiceProfile:
+    """A voice clearly unlike the patient's, for scripted trainee turns (the same engine, other pitch)."""
+    pitch = 0.86 if patient_voice.pitch >= 1.0 else 1.14
+    return VoiceProfile(engine="piper", voice="joe", rate=1.05, pitch=pitch)
+
+
+# --------------------------------------------------------------------------- latency
+
+
+@dataclass(frozen=True)
+class TurnLatency:
+    """Where the time went between the trainee stopping and the patient starting (ms)."""
+
+    endpoint: float | None  # None where there is no such part (typed turns)
+    asr: float | None
+    decide: float
+    tts_first_audio: float | None
+    voice_to_voice: float | None
+    early_asr: bool = False  # the recognition started during the pause was used
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: round(float(v), 1) for k, v in self.__dict__.items()
+                               if k != "early_asr" and v is not None}
+        return out | ({"early_asr": True} if self.early_asr else {})
+
+
+def percentile(values: Sequence[float | None], q: float) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(float(np.percentile(np.asarray(vals, dtype=float), q)), 1) if vals else None
+
+
+def latency_summary(latencies: Sequence[TurnLatency]) -> dict[str, Any]:
+    """DESIGN.md's ``latency`` object: voice-to-voice p50/p95/max and the median of each part."""
+    v2v = [lt.voice_to_voice for lt in latencies if lt.voice_to_voice is not None]
+    return {
+        "voice_to_voice_ms": {"p50": percentile(v2v, 50), "p95": percentile(v2v, 95),
+                              "max": round(max(v2v), 1) if v2v else None},
+        "parts_ms": {p: percentile([getattr(lt, p) for lt in latencies], 50) for p in LATENCY_PARTS},
+        "turns": len(latencies),
+    }
+
+
+# --------------------------------------------------------------------------- the patient's voice
+
+
+class LineBank:
+    """The patient's voice: every line it may say, synthesised once at session start.
+
+    Lines come from the (cached) synthesizer, so a warm cache makes session start quick; a
+    line that was somehow not prepared is synthesised on demand.
+    """
+
+    def __init__(self, synthesizer, voice: VoiceProfile):
+        self.synth = synthesizer
+        self.voice = voice
+        self.sample_rate = int(synthesizer.sample_rate)
+        self._audio: dict[str, np.ndarray] = {}
+
+    def prepare(self, lines: Iterable[str], progress: Callable[[int, int, str], None] | None = None) -> None:
+        todo = [t for t in dict.fromkeys(lines) if t not in self._audio]
+        for i, text in enumerate(todo):
+            if progress:
+                progress(i, len(todo), text)
+            self._audio[text] = np.asarray(self.synth.synthesize(text, self.voice), dtype=np.float32)
+        if progress:
+            progress(len(todo), len(todo), "")
+
+    def get(self, text: str) -> np.ndarray:
+        if text not in self._audio:
+            self._audio[text] = np.asarray(self.synth.synthesize(text, self.voice), dtype=np.float32)
+        return self._audio[text]
+
+    def __len__(self) -> int:
+        return len(self._audio)
+
+
+# --------------------------------------------------------------------------- what the trainee sees
+
+
+class CallView(Protocol):
+    """What the trainee sees while the call runs."""
+
+    def status(self, text: str) -> None: ...
+    def turn(self, speaker: str, text: str, note: str = "") -> None: ...
+    def close(self) -> None: ...
+
+
+class NullView:
+    def status(self, text: str) -> None:
+        pass
+
+    def turn(self, speaker: str, text: str, note: str = "") -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PrintView:
+    """One line per turn (not a terminal, or ``--text``)."""
+
+    def __init__(self, console=None, patient_name: str = "Patient"):
+        from rich.console import Console
+
+        self.console = console or Console(highlight=False)
+        self.patient_name = patient_name
+
+    def status(self, text: str) -> None:
+        pass
+
+    def turn(self, speaker: str, text: str, note: str = "") -> None:
+        who = "[bold cyan]You[/]" if speaker == "trainee" else f"[bold magenta]{self.patient_name}[/]"
+        from rich.markup import escape
+
+        self.console.print(f"{who}: {escape(text) if text else '[dim](silence)[/]'}" + (f" [dim]({note})[/]" if note else ""))
+
+    def close(self) -> None:
+        pass
+
+
+class LiveView:
+    """A live panel on a terminal: who is speaking, the transcript so far, elapsed time."""
+
+    def __init__(self, title: str, patient_name: str, console=None, clock: Callable[[], float] = time.monotonic):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = console or Console()
+        self.title = title
+        self.patient_name = patient_name
+        self.clock = clock
+        self.t0 = clock()
+        self.lines: list[tuple[str, str, str]] = []
+        self._status = "Connecting..."
+        self._live = Live(self._render(), console=self.console, refresh_per_second=8, transient=False)
+        self._live.__enter__()
+
+    def _render(self):
+        from rich.markup import escape
+        from rich.panel import Panel
+        from rich.text import Text
+
+        body = Text()
+        for speaker, text, note in self.lines[-12:]:
+            who = "You" if speaker == "trainee" else self.patient_name
+            body.append(f"{who}: ", style="bold cyan" if speaker == "trainee" else "bold magenta")
+            body.append(text or "(silence)")
+            if note:
+                body.append(f"  ({note})", style="dim")
+            body.append("\n")
+        elapsed = int(self.clock() - self.t0)
+        body.append(f"\n{escape(self._status)}", style="yellow")
+        return Panel(body, title=self.title, subtitle=f"{elapsed // 60}:{elapsed % 60:02d}  Ctrl-C ends the call")
+
+    def status(self, text: str) -> None:
+        self._status = text
+        self._live.update(self._render())
+
+    def turn(self, speaker: str, text: str, note: str = "") -> None:
+        self.lines.append((speaker, text, note))
+        self._live.update(self._render())
+
+    def close(self) -> None:
+        self._live.__exit__(None, None, None)
+
+
+# --------------------------------------------------------------------------- the call record
+
+
+@dataclass
+class CallResult:
+    """A finished (or ended-early) call: what ``vasim practice --json`` prints."""
+
+    session_id: str
+    scenario: str
+    turns: list[TurnRecord]
+    scorecard: dict | None
+    latencies: list[TurnLatency]
+    recording: str
+    end_reason: str
+    patient_path: list[str]
+    interruptions: int = 0
+    scorecard_obj: Any = None  # the scorer's own object, for rendering
+
+    @property
+    def latency(self) -> dict[str, Any]:
+        return latency_summary(self.latencies)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "scenario": self.scenario,
+            "turns": [{"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end}
+                      for t in self.turns if t.text.strip()],
+            "scorecard": self.scorecard,
+            "latency": self.latency,
+            "recording": self.recording,
+            "end_reason": self.end_reason,
+            "patient_path": self.patient_path,
+            "interruptions": self.interruptions,
+        }
+
+
+def detection_context(scenario: Scenario):
+    try:
+        from simulator.detect import Context
+    except ImportError:  # until detection lands
+        from simulator.score import Context
+    return Context(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
+
+
+def score_turns(scenario: Scenario, turns: Sequence[TurnRecord], detector, catalog=None):
+    """The scorecard of a call's turns, or None when the trainee said nothing."""
+    from simulator import score, transcript
+    from simulator.catalog import load_catalog
+
+    said = [t for t in turns if t.text.strip()]
+    if not any(t.speaker == "trainee" for t in said):
+        return None
+    tr = transcript.from_turns(scenario, [{"speaker": t.speaker, "text": t.text,
+                                           **({"start": t.start} if t.start is not None else {}),
+                                           **({"end": max(t.end, t.start or 0)} if t.end is not None else {})}
+                                          for t in said])
+    return score.score_call(scenario, tr, detector, catalog or load_catalog())
+
+
+class Call:
+    """The bookkeeping every call shares: patient, detector, journal, view, latencies."""
+
+    def __init__(self, scenario: Scenario, detector, *, options: PracticeOptions = PracticeOptions(),
+                 writer: SessionWriter | None = None, view: CallView | None = None, embedder=None,
+                 patient: Patient | None = None, mode: str = "text"):
+        self.scenario = scenario
+        self.detector = detector
+        self.options = options
+        self.patient = patient or Patient(scenario, PatientOptions(seed=options.seed), embedder=embedder)
+        self.ctx = detection_context(scenario)
+        self.writer = writer or SessionWriter.create(scenario.id, seed=options.seed, mode=mode,
+                                                     options=options.to_json())
+        self.view = view or NullView()
+        self.turns: list[TurnRecord] = []
+        self.latencies: list[TurnLatency] = []
+        self.interruptions = 0
+
+    def detect(self, text: str) -> tuple[str, ...]:
+        if not text.strip():
+            return ()
+        return tuple(sorted({d.id for d in self.detector.detect(text, self.ctx)}))
+
+    def add_trainee(self, text: str, behaviors: Sequence[str], start: float | None, end: float | None,
+                    kind: str, audio: np.ndarray | None = None, sample_rate: int | None = None) -> TurnRecord:
+        rec = TurnRecord(index=len(self.turns), speaker="trainee", text=text, start=_r(start), end=_r(end), kind=kind,
+                         behaviors=tuple(behaviors))
+        rec = self.writer.add_turn(rec, audio, sample_rate)
+        self.turns.append(rec)
+        self.view.turn("trainee", text)
+        return rec
+
+    def add_patient(self, reply: Reply, start: float | None, end: float | None, *, interrupted: bool = False,
+                    latency: TurnLatency | None = None, audio: np.ndarray | None = None,
+                    sample_rate: int | None = None) -> TurnRecord:
+        if latency is not None:
+            self.latencies.append(latency)
+        rec = TurnRecord(index=len(self.turns), speaker="patient", text=reply.text, start=_r(start), end=_r(end),
+                         kind=reply.kind, state=reply.state, mood=reply.mood, interrupted=interrupted,
+                         latency_ms=latency.to_json() if latency else {})
+        rec = self.writer.add_turn(rec, audio, sample_rate)
+        self.turns.append(rec)
+        if interrupted:
+            self.interruptions += 1
+        return rec
+
+    def finish(self, catalog=None) -> CallResult:
+        reason = self.patient.end_reason or "trainee_hangup"
+        card_obj = None
+        card = None
+        try:
+            card_obj = score_turns(self.scenario, self.turns, self.detector, catalog)
+            card = card_obj.model_dump(mode="json") if card_obj is not None else None
+        finally:
+            self.writer.finish(reason, scorecard=card, latency=latency_summary(self.latencies),
+                               patient_path=self.patient.path)
+            self.writer.close()
+        return CallResult(session_id=self.writer.id, scenario=self.scenario.id, turns=list(self.turns), scorecard=card,
+                          latencies=list(self.latencies), recording=str(self.writer.dir), end_reason=reason,
+                          patient_path=self.patient.path, interruptions=self.interruptions, scorecard_obj=card_obj)
+
+
+def _r(t: float | None) -> float | None:
+    return None if t is None else round(float(t), 3)
+
+
+def _speech_s(text: str) -> float:
+    return max(0.6, len(text.split()) / WORDS_PER_S)
+
+
+# --------------------------------------------------------------------------- text mode
+
+
+class TextTrainee(Protocol):
+    def reply(self, patient_line: str | None) -> str | None:
+        """The trainee's next turn ("" = silence), or None to hang up."""
+        ...
+
+
+class ScriptedText:
+    """A trainee script read as typed turns (no audio)."""
+
+    def __init__(self, turns: Sequence[ScriptTurn | str]):
+        self.turns = [t if isinstance(t, ScriptTurn) else ScriptTurn(t) for t in turns]
+        self.i = 0
+
+    def reply(self, patient_line: str | None) -> str | None:
+        if self.i >= len(self.turns):
+            return None
+        t = self.turns[self.i]
+        self.i += 1
+        return t.text
+
+
+class TypedTrainee:
+    """The trainee types each reply; an empty line is silence, ``/quit`` (or Ctrl-D) hangs up."""
+
+    def __init__(self, prompt: Callable[[str], str] = input):
+        self.prompt = prompt
+
+    def reply(self, patient_line: str | None) -> str | None:
+        try:
+            text = self.prompt("You: ")
+        except EOFError:
+            return None
+        if text.strip().lower() in ("/quit", "/q", "/hangup", "/bye"):
+            return None
+        return text.strip()
+
+
+def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options: PracticeOptions = PracticeOptions(),
+                  view: CallView | None = None, embedder=None, writer: SessionWriter | None = None,
+                  catalog=None) -> CallResult:
+    """A call with typed (or scripted) turns: the same patient and journal, no audio.
+
+    Turn times are estimated from the words (``WORDS_PER_S``) so talk ratio and pauses read naturally.
+    """
+    call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder, mode="text")
+    p = call.patient
+    t = 0.0
+    last_line: str | None = None
+    try:
+        first = p.start()
+        if first is not None:
+            t = _say_text(call, first, t)
+            last_line = first.text
+        while not p.ended:
+            text = trainee.reply(last_line)
+            if text is None:
+                p.trainee_hung_up()
+                break
+            if not text:
+                reply = p.silence()
+                call.add_trainee("", (), _r(t), _r(t), "silence")
+                t += options.reprompt_after_s
+            else:
+                t0 = time.perf_counter()
+                behaviors = call.detect(text)
+                start, t = t + 0.6, t + 0.6 + _speech_s(text)
+                call.add_trainee(text, behaviors, start, t, "typed")
+                reply = p.respond(text, behaviors)
+                decide = (time.perf_counter() - t0) * 1000
+                call.latencies.append(TurnLatency(None, None, decide, None, None))
+            t = _say_text(call, reply, t)
+            last_line = reply.text
+    except KeyboardInterrupt:
+        p.trainee_hung_up()
+    finally:
+        result = call.finish(catalog)
+        call.view.close()
+    return result
+
+
+def _say_text(call: Call, reply: Reply, t: float) -> float:
+    if not reply.text:
+        return t
+    start = t + 0.6
+    end = start + _speech_s(reply.text)
+    call.add_patient(reply, start, end)
+    call.view.turn("patient", reply.text, "hangs up" if reply.ended else "")
+    return end
+
+
+# --------------------------------------------------------------------------- voice mode
+
+
+class ScriptedVoice:
+    """The trainee's side from a script (synthesised) or recorded files, spoken into a virtual mic.
+
+    It answers ``think_s`` after the patient stops, or ``[interrupt]``s into the patient's line;
+    when the script runs out it hangs up.
+    """
+
+    def __init__(self, mic, clips: Sequence[np.ndarray], turns: Sequence[ScriptTurn], *, think_s: float = 0.5,
+                 ring_s: float = 0.8):
+        if len(clips) != len(turns):
+            raise ValueError("one clip per turn")
+        self.mic = mic
+        self.clips = list(clips)
+        self.turns = list(turns)
+        self.think_s = think_s
+        self.ring_s = ring_s
+        self.i = 0
+        self.hung_up = False
+        self.queued = 0  # clips handed to the microphone
+        self._spoken0 = len(getattr(mic, "spoken", []))
+
+    @property
+    def busy(self) -> bool:
+        """Still saying a queued clip (the microphone lists each clip once it has been said)."""
+        spoken = getattr(self.mic, "spoken", None)
+        if spoken is None:
+            return not getattr(self.mic, "idle", True)
+        return len(spoken) - self._spoken0 < self.queued
+
+    @property
+    def next_turn(self) -> ScriptTurn | None:
+        return self.turns[self.i] if self.i < len(self.turns) else None
+
+    def _speak(self, lead_s: float) -> None:
+        clip = self.clips[self.i]
+        self.i += 1
+        if clip is None or not len(clip):
+            return  # a silent turn
+        gap = float(getattr(self.mic, "gap_s", 0.0))
+        pad = np.zeros(int(max(0.0, lead_s - gap) * ASR_RATE), dtype=np.float32)
+        self.mic.say(np.concatenate([pad, np.asarray(clip, dtype=np.float32)]))
+        self.queued += 1
+
+    def call_answered(self) -> None:
+        """Inbound: the phone rings; the VA picks up and greets."""
+        if self.next_turn is None:
+            self.hung_up = True
+        else:
+            self._speak(self.ring_s)
+
+    def patient_started(self) -> None:
+        nxt = self.next_turn
+        if nxt is not None and nxt.interrupt_after_s is not None:
+            self._speak(nxt.interrupt_after_s)
+
+    def patient_finished(self, interrupted: bool) -> None:
+        if interrupted or self.busy:
+            return  # already talking
+        if self.next_turn is None:
+            self.hung_up = True
+        else:
+            self._speak(self.think_s)
+
+
+def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: VoiceProfile,
+                             progress: Callable[[int, int, str], None] | None = None) -> list[np.ndarray]:
+    """Each script turn in the trainee's voice, at 16 kHz for the microphone."""
+    from simulator.tts import resample
+
+    out = []
+    for i, t in enumerate(turns):
+        if progress:
+            progress(i, len(turns), t.text)
+        if t.silent:
+            out.append(np.zeros(0, dtype=np.float32))
+            continue
+        audio = synthesizer.synthesize(t.text, voice)
+        out.append(resample(np.asarray(audio, dtype=np.float32), int(synthesizer.sample_rate), ASR_RATE))
+    if progress:
+        progress(len(turns), len(turns), "")
+    return out
+
+
+def load_trainee_audio(directory: str | Path) -> tuple[list[ScriptTurn], list[np.ndarray]]:
+    """One audio file per trainee turn (sorted by name), at 16 kHz."""
+    from simulator.audio import read_audio
+
+    d = Path(directory)
+    if not d.is_dir():
+        raise UserError(f"{directory}: not a directory; --trainee-audio takes a folder with one audio file per turn")
+    files = sorted(p for p in d.iterdir() if p.suffix.lower() in (".wav", ".flac", ".ogg"))
+    if not files:
+        raise UserError(f"{directory}: no .wav, .flac or .ogg files (one per trainee turn, in name order)")
+    clips = [read_audio(f, ASR_RATE)[0] for f in files]
+    return [ScriptTurn(f.name) for f in files], clips
+
+
+@dataclass
+class _Job:
+    """A recognition (and detection) started at a pause, for the audio up to ``upto`` frames."""
+
+    upto: int
+    future: concurrent.futures.Future
+
+
+@dataclass
+class _Heard:
+    text: str
+    behaviors: tuple[str, ...]
+    asr_ms: float
+    detect_ms: float
+
+
+class VoiceCall:
+    """A call in real time: frames from ``source`` through the VAD into ASR, lines to ``sink``."""
+
+    def __init__(self, scenario: Scenario, *, source, sink, recognizer, vad, detector, bank: LineBank,
+                 clock=None, options: PracticeOptions = PracticeOptions(), trainee: ScriptedVoice | None = None,
+                 view: CallView | None = None, embedder=None, writer: SessionWriter | None = None,
+                 patient: Patient | None = None, mode: str = "voice"):
+        from simulator import vad as vadmod
+        from simulator.audio import RealClock
+
+        self.scenario = scenario
+        self.source = source
+        self.sink = sink
+        self.recognizer = recognizer
+        self.vad = vad
+        self.bank = bank
+        self.clock = clock or RealClock()
+        self.options = options
+        self.trainee = trainee
+        self.call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder,
+                         patient=patient, mode=mode)
+        o = options
+        self._listen_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, number_patience_s=o.number_patience_s,
+                                                 min_speech_s=o.min_speech_s)
+        self._barge_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, min_speech_s=o.barge_in_min_s)
+        self.ep = vadmod.Endpointer(self._listen_cfg)
+        self.barge = vadmod.Endpointer(self._barge_cfg)
+        self.hotwords = scenario.asr_hotwords()
+        self.prompt = ", ".join(self.hotwords)
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vasim-asr")
+        # stream state
+        self.stream_t = 0.0  # seconds of microphone audio consumed = the call's clock
+        self.speaking: Reply | None = None
+        self.play_audio: np.ndarray | None = None
+        self.play_start_t = 0.0
+        self.play_start_clock = 0.0
+        self.buf: list[np.ndarray] = []  # VAD frames since listening (or playback) began
+        self.probs: list[float] = []
+        self.buf_start_t = 0.0
+        self.listen_since = 0.0  # clock time the trainee's turn began (for silence re-prompts)
+        self.last_speech_clock = 0.0
+        self._last_speech_t = -1.0
+        self.job: _Job | None = None
+        self.ep_offset_frames = 0  # frames dropped from the front of ``buf`` since the endpointer's reset
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._latency_pending: TurnLatency | None = None
+
+    # ------------------------------------------------------------------ frames
+    def _frames(self) -> Iterator[np.ndarray]:
+        """The source re-cut into 512-sample VAD frames."""
+        for chunk in self.source:
+            buf = np.concatenate([self._pending, np.asarray(chunk, dtype=np.float32).reshape(-1)])
+            n = len(buf) // VAD_FRAME
+            for i in range(n):
+                yield buf[i * VAD_FRAME:(i + 1) * VAD_FRAME]
+            self._pending = buf[n * VAD_FRAME:]
+
+    def _prob(self, frame: np.ndarray) -> float:
+        return float(self.vad.process(frame))
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> CallResult:
+        p = self.call.patient
+        view = self.call.view
+        o = self.options
+        t_start = self.clock.now()
+        self._listen(self.clock.now())
+        try:
+            first = p.start()
+            if first is not None:
+                self._say(first, None)
+            elif self.trainee is not None:
+                self.trainee.call_answered()
+            view.status("Ringing... answer the call" if first is None else f"{self.scenario.patient.name} is speaking")
+            for frame in self._frames():
+                self.stream_t += len(frame) / ASR_RATE
+                now = self.clock.now()
+                if self.speaking is not None:
+                    if not self.sink.playing:
+                        self._patient_done(interrupted=False)
+                        if p.ended:
+                            break
+                        continue
+                    if o.barge_in:
+                        self._barge_frame(frame, now)
+                    continue
+                if self._listen_frame(frame, now):
+                    if p.ended and self.speaking is None:
+                        break
+                    continue
+                if not self.ep.in_turn:
+                    if self.trainee is not None and self.trainee.hung_up:
+                        p.trainee_hung_up()
+                        break
+                    wait = o.signoff_wait_s if p.closing else o.reprompt_after_s
+                    if now - self.listen_since >= wait and (self.trainee is None or not self.trainee.busy):
+                        if not p.closing:
+                            self.call.add_trainee("", (), self.stream_t - (now - self.listen_since), self.stream_t,
+                                                  "silence")
+                        self._say(p.silence(), None)
+                if now - t_start > o.max_call_s:
+                    p.trainee_hung_up()
+                    break
+            else:
+                p.trainee_hung_up()  # the microphone stopped
+            if self.speaking is not None:  # the patient's last words (a goodbye) play out
+                self.sink.wait(timeout=30)
+                self._patient_done(interrupted=False)
+        except KeyboardInterrupt:
+            p.trainee_hung_up()
+            if self.speaking is not None:
+                self.sink.stop()
+                self._patient_done(interrupted=True)
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            try:
+                self.source.close()
+            except Exception:  # noqa: BLE001 - closing a broken device must not hide the call
+                pass
+        view.status("Call ended, scoring...")
+        result = self.call.finish()
+        view.close()
+        return result
+
+    # ------------------------------------------------------------------ listening
+    def _listen(self, now: float) -> None:
+        self.ep.reset()
+        self.vad.reset()
+        self.buf, self.probs = [], []
+        self.buf_start_t = self.stream_t
+        self.ep_offset_frames = 0
+        self.listen_since = now
+        self.job = None
+        self._last_speech_t = -1.0
+
+    def _listen_frame(self, frame: np.ndarray, now: float) -> bool:
+        """Feed one frame; True when a turn was completed (and answered)."""
+        prob = self._prob(frame)
+        self.buf.append(frame)
+        self.probs.append(prob)
+        ev = self.ep.update(prob)
+        return self._after_update(ev, now)
+
+    def _after_update(self, ev, now: float) -> bool:
+        if self.ep.in_turn and self.ep.last_speech_t != self._last_speech_t:
+            self._last_speech_t = self.ep.last_speech_t
+            self.last_speech_clock = now
+        if ev is not None and ev.kind == "speech_start":
+            self.call.view.status("You are speaking...")
+            self.listen_since = now
+            return False
+        if ev is not None and ev.kind == "end_of_turn":
+            return self._end_of_turn(now)
+        if not self.ep.in_turn:
+            if len(self.buf) > int(30 / (VAD_FRAME / ASR_RATE)):  # keep a bounded pre-roll while nobody speaks
+                keep = int(2 / (VAD_FRAME / ASR_RATE))
+                drop = len(self.buf) - keep
+                self.buf, self.probs = self.buf[drop:], self.probs[drop:]
+                self.buf_start_t += drop * VAD_FRAME / ASR_RATE
+                self.ep_offset_frames += drop
+            return False
+        # a pause inside the turn: start recognising early
+        if self.ep.silence_s >= self.options.early_asr_s and self.job is None:
+            upto = len(self.buf)
+            audio = self._turn_audio(upto)
+            self.job = _Job(upto, self._pool.submit(self._hear, audio))
+        elif self.job is not None and self.ep.silence_s == 0.0:
+            self.job = None  # speech resumed: that recognition is stale
+        if self.job is not None and self.job.future.done() and not self.ep.patient:
+            try:
+                self.ep.set_partial(self.job.future.result().text)
+            except Exception:  # noqa: BLE001 - surfaced when the turn ends
+                pass
+        return False
+
+    def _frame_index(self, t_ep: float) -> int:
+        """Index into ``buf`` of endpointer time ``t_ep`` (seconds since its reset)."""
+        return int(round(t_ep / (VAD_FRAME / ASR_RATE))) - self.ep_offset_frames
+
+    def _turn_audio(self, upto: int) -> np.ndarray:
+        start = max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
+        return np.concatenate(self.buf[start:upto]) if upto > start else np.zeros(0, np.float32)
+
+    def _hear(self, audio: np.ndarray) -> _Heard:
+        t0 = time.perf_counter()
+        tr = self.recognizer.transcribe(audio, prompt=self.prompt or None, hotwords=self.hotwords or None)
+        t1 = time.perf_counter()
+        behaviors = self.call.detect(tr.text)
+        return _Heard(tr.text.strip(), behaviors, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000)
+
+    def _end_of_turn(self, now: float) -> bool:
+        endpoint_ms = max(0.0, (now - self.last_speech_clock) * 1000)
+        speech_end_idx = self._frame_index(self.ep.last_speech_t) + 2  # keep ~64 ms of the tail
+        upto = min(len(self.buf), max(speech_end_idx, 1))
+        early = False
+        heard = None
+        if self.job is not None and self.job.upto >= upto:
+            try:
+                heard = self.job.future.result()
+                early = True
+            except Exception:  # noqa: BLE001 - fall back to recognising now
+                heard = None
+        audio = self._turn_audio(upto)
+        if heard is None:
+            heard = self._hear(audio)
+        start_t = self.buf_start_t + max(0, self._frame_index(self.ep.turn_start)) * VAD_FRAME / ASR_RATE
+        end_t = self.buf_start_t + upto * VAD_FRAME / ASR_RATE
+        if not heard.text:  # a cough, a noise: not a turn
+            self._listen(now)
+            return False
+        p = self.call.patient
+        self.call.add_trainee(heard.text, heard.behaviors, start_t, end_t, "speech", audio, ASR_RATE)
+        t0 = time.perf_counter()
+        reply = p.respond(heard.text, heard.behaviors)
+        decide_ms = heard.detect_ms + (time.perf_counter() - t0) * 1000
+        self._say(reply, dict(endpoint=endpoint_ms, asr=heard.asr_ms, decide=decide_ms, early_asr=early))
+        return True
+
+    # ------------------------------------------------------------------ speaking
+    def _say(self, reply: Reply, parts: dict | None) -> None:
+        view = self.call.view
+        if not reply.text:  # hangs up without a word
+            self.call.add_patient(reply, self.stream_t, self.stream_t, latency=self._latency(parts, 0.0))
+            view.turn("patient", "", "hangs up")
+            return
+        t0 = time.perf_counter()
+        audio = self.bank.get(reply.text)
+        self.sink.play(audio, self.bank.sample_rate)
+        tts_ms = (time.perf_counter() - t0) * 1000
+        now = self.clock.now()
+        self.speaking = reply
+        self.play_audio = audio
+        self.play_start_t = self.stream_t
+        self.play_start_clock = now
+        self._latency_pending = self._latency(parts, tts_ms, now)
+        view.turn("patient", reply.text, "hangs up" if reply.ended else "")
+        view.status(f"{self.scenario.patient.name} is speaking...")
+        # barge-in listening starts with the line
+        self.barge.reset()
+        self.vad.reset()
+        self.buf, self.probs = [], []
+        self.buf_start_t = self.stream_t
+        self.ep_offset_frames = 0
+        self.job = None
+        if self.trainee is not None:
+            self.trainee.patient_started()
+
+    def _latency(self, parts: dict | None, tts_ms: float, now: float | None = None) -> TurnLatency | None:
+        if parts is None:
+            return None
+        now = self.clock.now() if now is None else now
+        v2v = max(0.0, (now - self.last_speech_clock) * 1000)
+        return TurnLatency(parts["endpoint"], parts["asr"], parts["decide"], tts_ms, v2v, parts.get("early_asr", False))
+
+    def _barge_frame(self, frame: np.ndarray, now: float) -> None:
+        prob = self._prob(frame)
+        self.buf.append(frame)
+        self.probs.append(prob)
+        ev = self.barge.update(prob)
+        if ev is None or ev.kind != "speech_start":
+            return
+        self.sink.stop()
+        self.call.writer.event("barge_in", at=round(self.stream_t, 3))
+        self._patient_done(interrupted=True)
+        # the talk-over becomes the trainee's turn: replay its frames into the listening endpointer
+        # (``buf`` was started with the line, so endpointer time and buffer index stay aligned)
+        self.ep.reset()
+        self.ep_offset_frames = 0
+        self.job = None
+        for pr in self.probs:
+            self.ep.update(pr)
+        self._last_speech_t = self.ep.last_speech_t
+        self.last_speech_clock = now
+        self.listen_since = now
+        self.call.view.status("You are speaking...")
+
+    def _patient_done(self, interrupted: bool) -> None:
+        reply = self.speaking
+        if reply is None:
+            return
+        now = self.clock.now()
+        audio = self.play_audio if self.play_audio is not None else np.zeros(0, np.float32)
+        rate = self.bank.sample_rate
+        played = audio if not interrupted else audio[: int(max(0.0, now - self.play_start_clock) * rate)]
+        end_t = self.play_start_t + len(played) / rate
+        self.call.add_patient(reply, self.play_start_t, end_t, interrupted=interrupted, latency=self._latency_pending,
+                              audio=played, sample_rate=rate)
+        self.speaking = None
+        self.play_audio = None
+        if interrupted:
+            return  # the barge-in carries on listening from the frames it has
+        if self.call.patient.ended:
+            return
+        self._listen(now)
+        if self.trainee is not None:
+            self.trainee.patient_finished(interrupted)
+        if not interrupted:
+            self.call.view.status("Your turn: speak now")

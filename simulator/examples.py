@@ -51,6 +51,10 @@ DISTRESSED = frozenset({"crisis", "emergency", "symptoms"})
 HARD_ANSWERS = frozenset({"crisis", "emergency", "symptoms", "lab_results", "complaint", "billing_dispute"})
 MIN_PITCH_GAP = 0.08  # a patient on the VA's engine and voice is pitched at least this far away
 
+# Engines whose line length is fixed (piper with fixed phoneme durations): their lines are
+# used as they are, since trimming by loudness would make the length follow the waveform,
+# which varies from run to run. Lines of other engines (espeak-ng) are trimmed of silence.
+STEADY_ENGINES = frozenset({"piper"})
 GRID_S = 0.05  # each turn is padded to a multiple of this, so small length jitter cannot move times
 TARGET_RMS = 0.08  # about -22 dBFS: every turn equally loud, whoever speaks
 PEAK = 0.95
@@ -339,7 +343,10 @@ def level(audio: np.ndarray) -> np.ndarray:
 def turn_audio(synthesizer: Synthesizer, turn: PlannedTurn, sample_rate: int) -> np.ndarray:
     """One turn: synthesised, resampled, trimmed, levelled and padded to the 50 ms grid."""
     raw = np.asarray(synthesizer.synthesize(turn.text, turn.voice), dtype=np.float32)
-    audio = level(trim_silence(_resample(raw, synthesizer.sample_rate, sample_rate), sample_rate))
+    audio = _resample(raw, synthesizer.sample_rate, sample_rate)
+    if turn.voice.engine not in STEADY_ENGINES:
+        audio = trim_silence(audio, sample_rate)
+    audio = level(audio)
     grid = int(round(GRID_S * sample_rate))
     padded = -(-max(len(audio), 1) // grid) * grid
     return np.concatenate([audio, np.zeros(padded - len(audio), dtype=np.float32)])
@@ -603,3 +610,55 @@ def render_to(
         if on_done:
             on_done(entry)
     return index
+
+
+# ---------------------------------------------------------------------------------------------
+# listening: what the VA did well or badly, turn by turn
+
+
+@dataclass(frozen=True)
+class Note:
+    """One annotation of a VA turn, from the scorer."""
+
+    turn: int
+    good: bool  # a behavior to copy (True) or a violation / blocker (False)
+    id: str
+    text: str
+
+
+def annotate(card, catalog) -> dict[int, list[Note]]:
+    """Per-turn notes from a scorecard: behaviors shown (good), violations and blockers (bad)."""
+    notes: dict[int, list[Note]] = {}
+    blocked = {(b.id, b.turn) for b in card.blockers}
+    for b in card.blockers:
+        if b.turn is None:
+            continue
+        why = b.reason or (catalog[b.id].meaning if b.id in catalog else "")
+        notes.setdefault(b.turn, []).append(Note(b.turn, False, b.id, f"blocker: {why}".rstrip(": ")))
+    seen = set()
+    for hit in card.behaviors:
+        if (hit.id, hit.turn) in blocked or (hit.id, hit.turn) in seen:
+            continue
+        seen.add((hit.id, hit.turn))
+        beh = catalog[hit.id] if hit.id in catalog else None
+        good = beh is None or beh.polarity == "positive"
+        notes.setdefault(hit.turn, []).append(Note(hit.turn, good, hit.id, beh.meaning if beh else hit.id))
+    for turn in notes:
+        notes[turn].sort(key=lambda n: (n.good, n.id))  # problems first
+    return notes
+
+
+def verdict(card) -> list[str]:
+    """The outcome in a few lines: pass or fail and why, escalation, and what was never done."""
+    lines = [("PASSED" if card.passed else "FAILED") + f" (average {card.average:.1f}, pass mark {card.pass_mark:.1f})"]
+    for b in card.blockers:
+        lines.append(f"blocker {b.id}" + (f" at turn {b.turn}" if b.turn is not None else "") + (f": {b.reason}" if b.reason else ""))
+    esc = card.escalation
+    lines.append(f"escalation {esc.expected}: " + ("correct" if esc.correct else "NOT correct")
+                 + (f" (missing {', '.join(esc.missing)})" if esc.missing else ""))
+    scores = ", ".join(f"{d} {s.score}" for d, s in card.dimensions.items())
+    lines.append(f"scores: {scores}")
+    missed = sorted({m for d in card.dimensions.values() for m in d.missed})
+    if missed:
+        lines.append(f"never shown: {', '.join(missed)}")
+    return lines

@@ -205,6 +205,7 @@ def normalize_text(text: str) -> list[str]:
     t = re.sub(r"\b(\w+)'ve\b", r"\1 have", t)
     t = re.sub(r"\b(\w+)'ll\b", r"\1 will", t)
     t = re.sub(r"\bi'm\b", "i am", t)
+    t = re.sub(r"\bcan't\b", "cannot", t).replace("won't", "will not")
     t = re.sub(r"\b(\w+)n't\b", r"\1 not", t).replace("can not", "cannot")
     t = re.sub(r"\bmr\.?(?=\s)", "mister", t)
     t = re.sub(r"(?<=\d),(?=\d{3})", "", t)

@@ -167,10 +167,17 @@ class Pyttsx3Synthesizer:
         import soundfile as sf
 
         e = self._engine
-        e.setProperty("voice", voice.voice if voice.voice not in ("", "joe", "default") else "en-us")
-        e.setProperty("rate", int(round(self.BASE_WPM * voice.rate)))
-        e.setProperty("pitch", int(max(0, min(100, round(self.BASE_PITCH * voice.pitch)))))
-        e.setProperty("volume", min(1.0, 0.9 * voice.volume))
+        # pyttsx3 queues setProperty and espeak-ng applies it late (to the *next* line); set
+        # the properties on the driver directly and wait for espeak's command queue instead.
+        driver = getattr(getattr(e, "proxy", None), "_driver", None) or e
+        driver.setProperty("voice", voice.voice if voice.voice not in ("", "joe", "default") else "en-us")
+        driver.setProperty("rate", int(round(self.BASE_WPM * voice.rate)))
+        driver.setProperty("pitch", int(max(0, min(100, round(self.BASE_PITCH * voice.pitch)))))
+        driver.setProperty("volume", min(1.0, 0.9 * voice.volume))
+        if driver is not e:
+            from pyttsx3.drivers import _espeak
+
+            _espeak.Synchronize()
         fd, tmp = tempfile.mkstemp(suffix=".wav", prefix="vasim-tts-")
         os.close(fd)
         try:

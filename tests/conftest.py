@@ -30,3 +30,95 @@ def repo() -> Path:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+# ---------------------------------------------------------------------------------------------
+# speech: committed clips, real models loaded once per session, headless PulseAudio
+
+CLIPS = DATA / "clips"
+
+
+@pytest.fixture(scope="session")
+def clip_refs() -> dict:
+    """``clips.json``: file name -> {"text", "duration_s", "kind"}."""
+    import json
+
+    return json.loads((CLIPS / "clips.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def load_clip():
+    """``load_clip(name)`` -> float32 mono 16 kHz array of a committed clip."""
+    from simulator.audio import read_audio
+
+    def load(name: str):
+        return read_audio(CLIPS / (name if "." in name else name + ".flac"), 16000)[0]
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def faster_whisper():
+    from simulator import factory
+
+    return factory.make_recognizer("faster-whisper", "tiny.en")
+
+
+@pytest.fixture(scope="session")
+def openai_whisper():
+    from simulator import factory
+
+    return factory.make_recognizer("openai-whisper", "tiny.en")
+
+
+@pytest.fixture(scope="session")
+def piper():
+    from simulator import factory
+
+    return factory.make_synthesizer("piper", cache=False)
+
+
+@pytest.fixture(scope="session")
+def espeak():
+    from simulator import factory
+
+    return factory.make_synthesizer("pyttsx3", cache=False)
+
+
+@pytest.fixture(scope="session")
+def silero():
+    from simulator.vad import SileroVad
+
+    return SileroVad()
+
+
+@pytest.fixture(scope="session")
+def headless_audio():
+    """Start the private PulseAudio server (scripts/headless-audio.sh) for the session.
+
+    Sets PULSE_SERVER & co. in this process, re-scans PortAudio's devices, and stops the
+    server at the end if this fixture started it.
+    """
+    import subprocess
+
+    script = REPO / "scripts" / "headless-audio.sh"
+    was_running = subprocess.run(["bash", str(script), "status"], capture_output=True).returncode == 0
+    proc = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"headless PulseAudio did not start: {proc.stderr.strip()}")
+    saved = {}
+    for line in proc.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        saved[key] = os.environ.get(key)
+        os.environ[key] = value
+    from simulator.audio import refresh_devices
+
+    refresh_devices()
+    yield proc.stdout
+    if not was_running:
+        subprocess.run(["bash", str(script), "stop"], capture_output=True)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

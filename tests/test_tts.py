@@ -1,0 +1,132 @@
+"""Speech synthesis: both real engines, the pitch/rate voice profiles, retries and the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.errors import RuntimeFailure
+from simulator.scenario import VoiceProfile
+from simulator.tts import CachedSynthesizer, Pyttsx3Synthesizer, cache_key, resample, shift_pitch, split_sentences
+from simulator.testing import FakePyttsx3Engine, FakeSynthesizer
+
+LINE = "Hi, this is Maria Lopez. I got a bill for two hundred dollars and I don't understand it."
+
+
+def _zcr(audio: np.ndarray) -> float:
+    """Zero crossings per sample over the voiced part: rises with pitch."""
+    voiced = audio[np.abs(audio) > 0.05]
+    return float(np.mean(np.abs(np.diff(np.sign(voiced))) > 0))
+
+
+@pytest.mark.real
+def test_piper_speaks_a_line(piper):
+    audio = piper.synthesize(LINE, VoiceProfile())
+    assert audio.dtype == np.float32 and piper.sample_rate == 22050
+    seconds = len(audio) / piper.sample_rate
+    assert 3.0 < seconds < 9.0
+    assert 0.1 < np.abs(audio).max() <= 1.0
+    assert np.sqrt(np.mean(audio**2)) > 0.02
+
+
+@pytest.mark.real
+def test_piper_streams_sentence_by_sentence(piper):
+    chunks = list(piper.stream(LINE, VoiceProfile()))
+    assert len(chunks) == 2
+    assert all(len(c) > 0.5 * piper.sample_rate for c in chunks)
+
+
+@pytest.mark.real
+def test_piper_voice_profiles_sound_different(piper):
+    base = piper.synthesize("Good morning, I need help please.", VoiceProfile())
+    high = piper.synthesize("Good morning, I need help please.", VoiceProfile(pitch=1.3))
+    fast = piper.synthesize("Good morning, I need help please.", VoiceProfile(rate=1.5))
+    assert abs(len(high) / len(base) - 1) < 0.25  # pitch shift keeps the duration
+    assert _zcr(high) > _zcr(base)
+    assert len(fast) < 0.85 * len(base)
+
+
+@pytest.mark.real
+def test_piper_to_whisper_round_trip(piper, faster_whisper):
+    from simulator.asr import normalize_text
+
+    audio = resample(piper.synthesize("I would like to refill my blood pressure medication.", VoiceProfile()), piper.sample_rate, 16000)
+    words = set(normalize_text(faster_whisper.transcribe(audio).text))
+    assert {"refill", "blood", "pressure", "medication"} <= words
+
+
+@pytest.mark.real
+def test_pyttsx3_espeak_speaks_with_voice_rate_and_pitch(espeak):
+    voice = VoiceProfile(engine="pyttsx3", voice="en-us+f3")
+    audio = espeak.synthesize(LINE, voice)
+    seconds = len(audio) / espeak.sample_rate
+    assert 2.5 < seconds < 10 and np.abs(audio).max() > 0.1
+    slow = espeak.synthesize("Can you call me back tomorrow?", VoiceProfile(engine="pyttsx3", voice="en-us", rate=0.7))
+    fast = espeak.synthesize("Can you call me back tomorrow?", VoiceProfile(engine="pyttsx3", voice="en-us", rate=1.5))
+    assert len(fast) < 0.8 * len(slow)
+    low = espeak.synthesize("Hello there", VoiceProfile(engine="pyttsx3", voice="en-us", pitch=0.6))
+    high = espeak.synthesize("Hello there", VoiceProfile(engine="pyttsx3", voice="en-us", pitch=1.8))
+    assert _zcr(high) > _zcr(low)
+
+
+@pytest.mark.real
+def test_pyttsx3_to_whisper_round_trip(espeak, faster_whisper):
+    from simulator.asr import normalize_text
+
+    audio = espeak.synthesize("Please call me back tomorrow morning.", VoiceProfile(engine="pyttsx3", voice="en-us"))
+    words = set(normalize_text(faster_whisper.transcribe(resample(audio, espeak.sample_rate, 16000)).text))
+    assert {"call", "back", "tomorrow"} <= words
+
+
+def test_pyttsx3_retries_an_empty_render():
+    engine = FakePyttsx3Engine(empty_on={0})
+    synth = Pyttsx3Synthesizer(engine)
+    audio = synth.synthesize("Hello there.", VoiceProfile(engine="pyttsx3", voice="en-us+m3", rate=1.2, pitch=0.8))
+    assert audio.size > 0 and engine.renders == 2
+    assert engine.properties == {"voice": "en-us+m3", "rate": 210, "pitch": 40, "volume": 0.9}
+
+
+def test_pyttsx3_gives_up_after_its_retries():
+    synth = Pyttsx3Synthesizer(FakePyttsx3Engine(empty_on={0, 1, 2}), retries=3)
+    with pytest.raises(RuntimeFailure, match="no audio"):
+        synth.synthesize("Hello.", VoiceProfile(engine="pyttsx3", voice="en-us"))
+
+
+def test_cache_key_covers_engine_voice_and_text():
+    v = VoiceProfile()
+    k = cache_key("piper", v, "hello", 22050)
+    assert k == cache_key("piper", VoiceProfile(), "hello", 22050)
+    assert len({k, cache_key("pyttsx3", v, "hello", 22050), cache_key("piper", VoiceProfile(pitch=1.1), "hello", 22050),
+                cache_key("piper", v, "hello!", 22050)}) == 4  # fmt: skip
+
+
+def test_cached_synthesizer_makes_each_line_once(tmp_path):
+    inner = FakeSynthesizer()
+    cached = CachedSynthesizer(inner, tmp_path)
+    voice = VoiceProfile(pitch=1.2)
+    first = cached.synthesize("Hello. How are you?", voice)
+    calls = inner.calls
+    again = cached.synthesize("Hello. How are you?", voice)
+    assert np.array_equal(first, again) and inner.calls == calls == 2
+    assert (cached.hits, cached.misses) == (1, 1)
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+    streamed = list(cached.stream("Hello. How are you?", voice))
+    assert len(streamed) == 1 and np.array_equal(streamed[0], first)
+    cached.synthesize("Hello. How are you?", VoiceProfile(pitch=1.3))
+    assert inner.calls == 4
+
+
+def test_cache_uses_the_cache_dir_by_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("VASIM_CACHE", str(tmp_path))
+    cached = CachedSynthesizer(FakeSynthesizer())
+    cached.synthesize("Hi.", VoiceProfile())
+    assert list((tmp_path / "tts").glob("*.npy"))
+
+
+def test_sentence_split_and_pitch_shift_helpers():
+    assert split_sentences("Hello there. How are you?  Fine!") == ["Hello there.", "How are you?", "Fine!"]
+    assert split_sentences("  ") == []
+    tone = np.sin(np.linspace(0, 200, 22050)).astype(np.float32)
+    assert len(shift_pitch(tone, 1.25)) == pytest.approx(22050 / 1.25, rel=0.01)
+    assert shift_pitch(tone, 1.0) is not None and len(shift_pitch(tone, 1.0)) == 22050
+    assert len(resample(tone, 22050, 16000)) == 16000

@@ -8,10 +8,9 @@ identity is verified, details left in a voicemail, a missed emergency/crisis/sam
 escalation) fail the call whatever the scores; the escalation is checked against the
 scenario's kind for the right action at the right urgency.
 
-Scores are coverage of the scenario's required behaviors in each dimension (weighted:
-``Scenario.required_behaviors()``) minus the weights of violations shown
-(``Scenario.forbidden_behaviors()``): all required shown and nothing forbidden is a 5,
-nothing shown a 1. Turn numbers in the scorecard index ``transcript.turns`` from 0.
+Each dimension starts at 5 and loses up to 4 points for the share (by weight,
+``Scenario.required_behaviors()``) of its required behaviors never shown, and the weight
+of each distinct violation shown (``Scenario.forbidden_behaviors()``); never below 1. Turn numbers in the scorecard index ``transcript.turns`` from 0.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ except ImportError:  # pragma: no cover - until simulator/detect.py lands
 
 QUOTE_CHARS = 160  # quotes longer than this are cut at a word boundary
 LONG_SILENCE_S = 3.0
+MIN_DIMENSION_WEIGHT = 2.0  # see _score_dimension
 FILLERS = ("um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm")
 
 # Escalation actions that are out of place for a scenario's kind. "needless": wrong
@@ -493,8 +493,11 @@ def _score_dimension(dim: str, scenario: Scenario, catalog: Catalog, counted: li
         for b in ESCALATION_RECOMMENDS.get(scenario.escalation, ()):
             req.setdefault(b, 1.0)
     total = sum(req.values())
-    got = sum(w for b, w in req.items() if b in first)
-    coverage = got / total if total else 1.0
+    missed_w = sum(w for b, w in req.items() if b not in first)
+    # Missing everything required costs 4 points; a dimension with a single small
+    # requirement (accuracy: "restate the issue") loses 2 for it, not all 4: a call with
+    # no errors is not a 1 in accuracy because one courtesy was skipped.
+    lost = 4.0 * missed_w / max(total, MIN_DIMENSION_WEIGHT) if total else 0.0
     evidence = [Evidence(id=b, turn=first[b].turn, quote=first[b].quote, time=first[b].time) for b in req if b in first]
     evidence.sort(key=lambda e: (e.turn if e.turn is not None else -1))
 
@@ -515,7 +518,7 @@ def _score_dimension(dim: str, scenario: Scenario, catalog: Catalog, counted: li
             h = first[b]
             evidence.append(Evidence(id=b, turn=h.turn, quote=h.quote, time=h.time, kind="note"))
             penalty += 1
-    score = max(1, min(5, int(1 + 4 * coverage - penalty + 0.5)))
+    score = max(1, min(5, int(5 - lost - penalty + 0.5)))
     missed = [b for b in sorted(req, key=lambda b: -req[b]) if b not in first]
     return DimensionScore(score=score, evidence=evidence, missed=missed)
 

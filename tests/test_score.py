@@ -267,3 +267,15 @@ def test_json_has_the_design_keys(billing, catalog, det):
     assert {"expected", "observed", "correct"} <= set(data["escalation"])
     assert {"response_latency_s", "talk_ratio"} <= set(data["timing"])
     assert all(isinstance(f, str) for f in data["feedback"])
+
+
+def test_one_small_miss_is_not_a_one(billing, catalog, det):
+    # accuracy here requires restate_issue and take_ownership (1 each): one missed costs 2 points
+    text = f"{GOOD_OPEN}\n{ID_ANSWER}\n{GOOD_CLOSE}\n"
+    card = run(billing, text, det, catalog)
+    assert card.dimensions["accuracy"].missed == ["restate_issue"]
+    assert card.dimensions["accuracy"].score == 3
+    only = billing.model_copy(update={"scoring": billing.scoring.model_copy(update={"required": {"restate_issue": 1.0}})})
+    assert run(only, text, det, catalog).dimensions["accuracy"].score == 3
+    assert run(only, text.replace("Let me look into it.", "So you were billed. Let me look into it."), det,
+               catalog).dimensions["accuracy"].score == 5

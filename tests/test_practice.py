@@ -1,0 +1,277 @@
+"""The practice loop with fakes: text calls, and voice calls through the virtual microphone and
+speaker on a manual clock (instant), with tones standing in for the trainee's words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from simulator import cli, practice, session
+from simulator import scenario as sc_mod
+from simulator.audio import VirtualMicrophone, VirtualSpeaker
+from simulator.errors import UserError
+from simulator.patient import REPROMPT, SILENCE_HANGUP, Patient
+from simulator.practice import (
+    LineBank,
+    PracticeOptions,
+    ScriptedText,
+    ScriptedVoice,
+    VoiceCall,
+    parse_trainee_script,
+    run_text_call,
+)
+from simulator.testing import EnergyVad, FakeDetector, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
+
+STRONG = [
+    "Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?",
+    "I'm sorry, I understand how frustrating that is. Let me look into that. May I have your full name and date of birth?",
+    "Thank you, Ms. Carter. So you were expecting the physical to be covered.",
+    "I understand, Ms. Carter. I can set up a payment plan and I'll send a note to our billing team.",
+    "Billing will get back to you within five business days. Is there anything else I can help you with?",
+    "Thank you for calling, Ms. Carter, have a good day.",
+]
+WEAK = [
+    "Billing.",
+    "Yeah, the balance is a hundred eighty five, it was adjudicated as a problem visit on the 837P.",
+    "No, that's wrong, you should have asked at check-in.",
+    "Okay.",
+]
+STRONG_PATH = ["ring", "opening", "identified", "explained", "resolving", "closing"]
+
+
+@pytest.fixture(scope="module")
+def billing():
+    return sc_mod.load("billing-frustrated")
+
+
+def voice_call(scenario, lines: list[str], *, barge_in: bool = True, **opts):
+    """A whole call on a manual clock: returns (result, speaker, microphone)."""
+    clock = ManualClock()
+    turns = parse_trainee_script("\n".join(lines))
+    speech = ToneSpeech([t.text for t in turns])
+    mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
+    sink = VirtualSpeaker(clock)
+    bank = LineBank(FakeSynthesizer(sample_rate=22050), scenario.patient.voice)
+    bank.prepare(Patient(scenario).all_lines())
+    trainee = ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
+    options = PracticeOptions(barge_in=barge_in, **opts)
+    call = VoiceCall(scenario, source=mic, sink=sink, recognizer=FakeRecognizer(speech.recognize), vad=EnergyVad(),
+                     detector=FakeDetector(), bank=bank, clock=clock, options=options, trainee=trainee)
+    return call.run(), sink, mic
+
+
+# ------------------------------------------------------------------ text calls
+
+
+def test_text_call_strong_passes_and_is_journaled(billing):
+    result = run_text_call(billing, ScriptedText(STRONG), FakeDetector())
+    assert result.patient_path == STRONG_PATH
+    assert result.end_reason == "end_state"
+    assert result.scorecard["passed"] is True
+    assert [t.speaker for t in result.turns[:2]] == ["trainee", "patient"]
+    stored = session.load(result.session_id)
+    assert stored.complete and stored.end["reason"] == "end_state"
+    assert [t.text for t in stored.turns] == [t.text for t in result.turns]
+    assert stored.scorecard["passed"] is True
+    assert stored.end["patient_path"] == STRONG_PATH
+
+
+def test_text_call_weak_fails_and_the_patient_hangs_up(billing):
+    result = run_text_call(billing, ScriptedText(WEAK), FakeDetector())
+    assert result.scorecard["passed"] is False
+    assert result.end_reason in ("goto_end", "mood_hangup")
+    assert "resolving" not in result.patient_path  # she never calms down
+    blockers = {b["id"] for b in result.scorecard["blockers"]}
+    assert "disclose_before_verify" in blockers
+
+
+def test_text_call_silence_and_hangup(billing):
+    result = run_text_call(billing, ScriptedText(["Riverside Family Practice, this is Sam.", "", ""]), FakeDetector())
+    kinds = [t.kind for t in result.turns]
+    assert kinds[-1] == "hangup" and result.end_reason == "silence_hangup"
+    assert result.turns[-3].text in REPROMPT.all() and result.turns[-1].text in SILENCE_HANGUP.all()
+
+
+# ------------------------------------------------------------------ voice calls (virtual audio, fakes)
+
+
+def test_voice_call_follows_the_same_path_as_text(billing):
+    result, sink, mic = voice_call(billing, STRONG)
+    assert result.patient_path == STRONG_PATH
+    trainee = [t.text for t in result.turns if t.speaker == "trainee"]
+    assert trainee == STRONG
+    patient = [t for t in result.turns if t.speaker == "patient"]
+    assert [a for _, a, _ in sink.played] and len(sink.played) == len(patient)
+    assert not any(t.interrupted for t in patient)
+    # a latency for every answered turn, with all its parts
+    assert len(result.latencies) == len(STRONG)
+    for lt in result.latencies:
+        assert lt.voice_to_voice is not None and lt.endpoint is not None and lt.asr is not None
+    js = result.to_json()
+    assert set(js["latency"]["parts_ms"]) == {"endpoint", "asr", "decide", "tts_first_audio"}
+    assert js["latency"]["voice_to_voice_ms"]["p50"] is not None
+    assert result.scorecard["passed"] is True
+
+
+def test_voice_call_records_both_sides_privately(billing):
+    result, sink, _ = voice_call(billing, STRONG[:3])
+    stored = session.load(result.session_id)
+    d = stored.dir
+    assert (d.stat().st_mode & 0o777) == 0o700
+    files = sorted(p.name for p in d.iterdir())
+    assert files and all((d / f).stat().st_mode & 0o777 == 0o600 for f in files)
+    with_audio = [t for t in stored.turns if t.audio]
+    assert {t.speaker for t in with_audio} == {"trainee", "patient"}
+    for t in with_audio:
+        audio, rate = sf.read(d / t.audio)
+        assert len(audio) > 0.3 * rate
+    # trainee turns are timed on the call's clock and come in order
+    times = [(t.start, t.end) for t in stored.turns if t.start is not None]
+    assert all(s <= e for s, e in times)
+    assert all(a[0] <= b[0] for a, b in zip(times, times[1:]))
+    mixed = session.call_audio(stored)
+    assert mixed.ndim == 2 and mixed.shape[1] == 2 and np.abs(mixed[:, 0]).max() > 0 and np.abs(mixed[:, 1]).max() > 0
+
+
+def test_barge_in_stops_the_patient_and_marks_the_interruption(billing):
+    lines = [STRONG[0], "[interrupt 0.5] " + STRONG[1], *STRONG[2:]]
+    result, sink, _ = voice_call(billing, lines, barge_in=True)
+    patient = [t for t in result.turns if t.speaker == "patient"]
+    assert patient[0].interrupted and not any(t.interrupted for t in patient[1:])
+    assert result.interruptions == 1
+    heard = sink.played[0][1]
+    full = LineBank(FakeSynthesizer(sample_rate=22050), billing.patient.voice).get(patient[0].text)
+    assert len(heard) < len(full) / 2  # cut short
+    # the talk-over became the trainee's turn, and the call went on as usual
+    assert [t.text for t in result.turns if t.speaker == "trainee"][1] == STRONG[1]
+    assert result.patient_path == STRONG_PATH
+    assert any(e["event"] == "barge_in" for e in session.load(result.session_id).events)
+
+
+def test_backchannel_shorter_than_the_minimum_does_not_interrupt(billing):
+    lines = [STRONG[0], "[interrupt 0.5] mm-hm", *STRONG[1:]]
+    clock_opts = dict(barge_in_min_s=1.5)  # the 1 s tone is shorter than the barge-in minimum
+    result, sink, _ = voice_call(billing, lines, **clock_opts)
+    assert result.interruptions == 0
+
+
+def test_half_duplex_ignores_talk_over(billing):
+    lines = [STRONG[0], "[interrupt 0.5] " + STRONG[1], *STRONG[2:]]
+    result, sink, _ = voice_call(billing, lines, barge_in=False)
+    assert result.interruptions == 0
+    assert not any(t.interrupted for t in result.turns if t.speaker == "patient")
+
+
+def test_voice_silence_reprompts_then_the_patient_hangs_up(billing):
+    result, sink, _ = voice_call(billing, [STRONG[0], "[silence]", "[silence]"], reprompt_after_s=4.0)
+    patient = [t for t in result.turns if t.speaker == "patient"]
+    assert patient[-2].text in REPROMPT.all()
+    assert patient[-1].text in SILENCE_HANGUP.all() and result.end_reason == "silence_hangup"
+
+
+def test_voice_weak_call_path_differs(billing):
+    result, _, _ = voice_call(billing, WEAK)
+    assert result.scorecard["passed"] is False
+    assert "resolving" not in result.patient_path and result.patient_path != STRONG_PATH
+
+
+def test_script_runs_out_the_trainee_hangs_up(billing):
+    result, _, _ = voice_call(billing, STRONG[:2])
+    assert result.end_reason == "trainee_hangup"
+    assert len([t for t in result.turns if t.speaker == "trainee"]) == 2
+
+
+# ------------------------------------------------------------------ trainee scripts
+
+
+def test_parse_plain_script_with_markers():
+    turns = parse_trainee_script("# a comment\nHello there.\n\n[silence]\n[interrupt 1.5] Sorry to cut in.\n[interrupt] Again.\n")
+    assert [t.text for t in turns] == ["Hello there.", "", "Sorry to cut in.", "Again."]
+    assert turns[1].silent and turns[2].interrupt_after_s == 1.5 and turns[3].interrupt_after_s == 1.0
+
+
+def test_parse_transcript_scripts_use_the_trainee_turns():
+    plain = "VA: Riverside, this is Sam.\nPATIENT: Hi.\nVA: How can I help?\n"
+    assert [t.text for t in parse_trainee_script(plain)] == ["Riverside, this is Sam.", "How can I help?"]
+    js = json.dumps({"turns": [{"speaker": "trainee", "text": "One."}, {"speaker": "patient", "text": "Two."},
+                               {"speaker": "trainee", "text": "Three."}]})
+    assert [t.text for t in parse_trainee_script(js)] == ["One.", "Three."]
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("", "no trainee turns"),
+    ("# only a comment\n", "no trainee turns"),
+    ("[interrupt]\n", ":1: '[interrupt]' needs the words"),
+    ("Hi\n[silence] words\n", ":2: '[silence]' stands alone"),
+    ("PATIENT: only the caller\n", "no trainee (VA:) turns"),
+])
+def test_bad_scripts_are_one_clear_line(text, needle):
+    with pytest.raises(UserError) as exc:
+        parse_trainee_script(text, "s.txt")
+    assert needle in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_committed_scripts_parse(repo: Path):
+    scripts = sorted((repo / "scenarios" / "scripts").glob("*.txt"))
+    for path in scripts:
+        assert practice.load_trainee_script(path), path
+
+
+# ------------------------------------------------------------------ the command
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    from simulator.commands import practice as cmd
+
+    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
+    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
+
+
+def test_cli_text_json_shape(tmp_path, capsys, fake_models):
+    script = tmp_path / "strong.txt"
+    script.write_text("\n".join(STRONG) + "\n")
+    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", str(script), "--json", "--seed", "3"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    assert set(out) >= {"session_id", "scenario", "turns", "scorecard", "latency", "recording"}
+    assert out["scenario"] == "billing-frustrated"
+    assert set(out["turns"][0]) == {"speaker", "text", "start", "end"}
+    assert out["scorecard"]["passed"] is True
+    assert set(out["latency"]["voice_to_voice_ms"]) == {"p50", "p95", "max"}
+    assert set(out["latency"]["parts_ms"]) == {"endpoint", "asr", "decide", "tts_first_audio"}
+    assert Path(out["recording"]).is_dir()
+    assert session.load(out["session_id"]).start["seed"] == 3
+
+
+def test_cli_without_devices_points_to_text(capsys, monkeypatch, fake_models):
+    from simulator.commands import practice as cmd
+
+    monkeypatch.setattr(cmd, "has_sound_devices", lambda: False)
+    rc = cli.main(["practice", "billing-frustrated"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--text" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["practice", "no-such-scenario", "--text"], "no such scenario"),
+    (["practice", "billing-frustrated", "--text", "--trainee-script", "/nonexistent.txt"], "no such trainee script"),
+    (["practice", "billing-frustrated", "--text", "--trainee-audio", "/tmp"], "do not go together"),
+])
+def test_cli_bad_input_exit_2(argv, needle, capsys, fake_models):
+    rc = cli.main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and needle in err and "Traceback" not in err
+
+
+def test_cli_typed_replies_from_stdin(monkeypatch, capsys, fake_models):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(STRONG[:2]) + "\n/quit\n"))
+    rc = cli.main(["practice", "billing-frustrated", "--text"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "Denise" in out and "you hung up" in out

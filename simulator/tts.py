@@ -53,9 +53,18 @@ class Synthesizer(Protocol):
         ...
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split on sentence-final punctuation followed by white space."""
-    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+def split_sentences(text: str, first_clause_chars: int | None = None) -> list[str]:
+    """Split on sentence-final punctuation followed by white space.
+
+    With ``first_clause_chars``, a first sentence longer than that is split once more at
+    its first comma (after a few words), so the first chunk, and the first audio, is short.
+    """
+    parts = [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    if first_clause_chars and parts and len(parts[0]) > first_clause_chars:
+        cut = parts[0].find(", ", 10)
+        if 0 < cut < len(parts[0]) - 10:
+            parts[:1] = [parts[0][: cut + 1], parts[0][cut + 2 :]]
+    return parts
 
 
 def with_gaps(chunks: Iterator[np.ndarray], sample_rate: int, gap_s: float = SENTENCE_GAP_S) -> Iterator[np.ndarray]:
@@ -94,6 +103,7 @@ class PiperSynthesizer:
     """Piper neural TTS; ``VoiceProfile.voice`` names a voice in the model manifest."""
 
     engine = "piper"
+    FIRST_CLAUSE_CHARS = 40  # a longer first sentence is spoken clause by clause (faster first audio)
 
     def __init__(self, voice: str = "joe", *, noise_w_scale: float | None = None):
         from piper import PiperVoice
@@ -131,7 +141,7 @@ class PiperSynthesizer:
         yield from with_gaps(self._sentences(pv, text, cfg, voice.pitch), self.sample_rate)
 
     def _sentences(self, pv, text: str, cfg, pitch: float) -> Iterator[np.ndarray]:
-        for sentence in split_sentences(text):
+        for sentence in split_sentences(text, first_clause_chars=self.FIRST_CLAUSE_CHARS):
             with self._lock:  # one onnxruntime session per voice
                 chunks = [c.audio_float_array for c in pv.synthesize(sentence, cfg)]
             if chunks:

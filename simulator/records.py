@@ -32,18 +32,34 @@ def session_dir(session_id: str) -> Path:
 
 
 def _session_files(s: StoredSession) -> tuple[list[tuple[Path, str]], list[str]]:
-    """(file, name in the archive) for a session's journal and audio, and missing audio paths."""
+    """(file, name in the archive) for a session's journal and audio, and the audio that is missing.
+
+    The practice loop's ``recording`` is the session directory; each journal turn names its
+    FLAC file. A directory that is gone, or a turn whose FLAC is gone, counts as missing audio.
+    """
     files: list[tuple[Path, str]] = []
     missing: list[str] = []
-    d = session_dir(s.session_id)
+    rec = Path(s.recording) if s.recording else None
+    d = rec if rec is not None and (rec.is_dir() or not rec.suffix) else session_dir(s.session_id)
     seen: set[Path] = set()
     if d.is_dir():
         for f in sorted(d.rglob("*")):
             if f.is_file():
                 files.append((f, f"sessions/{s.session_id}/{f.relative_to(d)}"))
                 seen.add(f.resolve())
-    if s.recording:
-        rec = Path(s.recording)
+        journal = d / "journal.jsonl"
+        if journal.is_file():
+            for line in journal.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by a crash
+                name = entry.get("audio") if isinstance(entry, dict) and entry.get("type") == "turn" else None
+                if name and not (d / name).is_file():
+                    missing.append(str(d / name))
+    elif rec is not None and rec == d:
+        missing.append(str(d))
+    if rec is not None and rec != d:
         if not rec.is_file():
             missing.append(str(rec))
         elif rec.resolve() not in seen:
@@ -142,12 +158,17 @@ def delete_audio(result: PurgeResult) -> tuple[int, list[str]]:
                 failed.append(f"{d}: {exc.strerror or exc}")
     for rec in result.recordings:
         p = Path(rec)
-        if p.is_file() and _inside(p, root):
-            try:
+        if not _inside(p, root) or p.resolve() == root.resolve():
+            continue
+        try:
+            if p.is_dir():
+                shutil.rmtree(p)
+                removed += 1
+            elif p.is_file():
                 p.unlink()
                 removed += 1
-            except OSError as exc:
-                failed.append(f"{p}: {exc.strerror or exc}")
+        except OSError as exc:
+            failed.append(f"{p}: {exc.strerror or exc}")
     return removed, failed
 
 

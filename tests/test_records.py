@@ -139,3 +139,23 @@ def test_backup_cli(db, tmp_path, capsys):
     with open_store(copy) as b:
         assert len(b.sessions()) == 3
     assert main(["backup", str(tmp_path / "nodir" / "x.db"), "--db", db]) == 2
+
+
+def test_practice_session_directory_with_a_missing_turn_file(tmp_path, capsys):
+    """The practice loop's recording is the session directory; its journal names each turn's FLAC."""
+    db = str(tmp_path / "r.db")
+    with open_store(db) as s:
+        sid = "20250501-090000-abcd"
+        d = paths.private_dir(session_dir(sid))
+        (d / "000-trainee.flac").write_bytes(b"fLaC" + os.urandom(100))
+        (d / "journal.jsonl").write_text("\n".join(json.dumps(x) for x in (
+            {"type": "start", "scenario": "billing-frustrated"},
+            {"type": "turn", "index": 0, "speaker": "trainee", "text": "Hi", "audio": "000-trainee.flac"},
+            {"type": "turn", "index": 1, "speaker": "patient", "text": "Hello", "audio": "001-patient.flac"})) + "\n")
+        s.add_session(SessionRecord.from_practice({"session_id": sid, "scenario": "billing-frustrated", "scorecard": card(),
+                                                   "turns": [], "recording": str(d)}, "kim"))
+    assert main(["export", "--trainee", "kim", "-o", str(tmp_path / "k.zip"), "--db", db]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "001-patient.flac" in err and len(err.splitlines()) == 1
+    assert main(["purge", "--trainee", "kim", "--yes", "--db", db]) == 0
+    assert not d.exists()

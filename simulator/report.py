@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from simulator.catalog import DIMENSIONS
 from simulator.errors import UserError
-from simulator.store import Store, StoredSession
+from simulator.store import Store, StoredSession, short_id
 
 Kind = Literal["trainee", "cohort", "scenario"]
 DIM_LABEL = {"greeting": "Greeting", "empathy": "Empathy", "accuracy": "Accuracy",
@@ -360,7 +360,7 @@ def render_terminal(report: Report, console: Any = None) -> None:
             ss.add_column(col)
         for s in report.sessions:
             ss.add_row(s.started_at.replace("T", " ")[:16], s.scenario, "yes" if s.passed else "[red]no[/red]",
-                       num(s.mean_score(), 1), s.session_id[:8])
+                       num(s.mean_score(), 1), short_id(s.session_id))
         con.print(ss)
 
 
@@ -647,7 +647,7 @@ def render_html(report: Report) -> str:
         add(f'<tr data-session="{E(s.session_id, quote=True)}"><td>{E(s.started_at.replace("T", " ")[:16])}</td><td>{E(s.trainee)}</td>'
             f'<td>{E(s.scenario)}</td><td>{"yes" if s.passed else "no"}</td>'
             + "".join(f'<td data-score="{d}">{s.scores.get(d, "")}{"*" if any(o.dimension == d for o in s.overrides) else ""}</td>' for d in DIMENSIONS)
-            + f"<td><small>{E(s.session_id[:8])}</small></td></tr>")
+            + f"<td><small>{E(short_id(s.session_id))}</small></td></tr>")
     add("</table><p><small>* overridden by a trainer (see `vasim review audit`).</small></p>")
     add("</main></body></html>")
     return "".join(p)

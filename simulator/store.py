@@ -64,6 +64,12 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def short_id(sid: str) -> str:
+    """A session id short enough to read and type: practice ids (``20250301-142501-3f9a``)
+    are kept whole, long random ids cut to 8 characters (a unique prefix is accepted)."""
+    return sid if len(sid) <= 24 else sid[:8]
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -971,7 +977,7 @@ class SqliteStore(Store):
             if last is None:
                 last = c.execute("SELECT score FROM scores WHERE session_id = ? AND dimension = ?", (session_id, dimension)).fetchone()
             if last is None:
-                raise UserError(f"session {session_id[:8]} has no automatic {dimension} score to override")
+                raise UserError(f"session {short_id(session_id)} has no automatic {dimension} score to override")
             c.execute("INSERT INTO overrides (id, session_id, dimension, old, new, reason, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       (oid, session_id, dimension, last[0], new, reason.strip(), who, at))
             _chain_append(c, "override", oid, _CONTENT["override"](c, oid))
@@ -1071,15 +1077,15 @@ class SqliteStore(Store):
                 current = _CONTENT[kind](c, key)
                 if current is None:
                     if f"{kind}:{key}" not in purged:
-                        problems.append(f"{kind} {key[:8]}: deleted outside vasim")
+                        problems.append(f"{kind} {short_id(key)}: deleted outside vasim")
                     continue
                 rows += 1
                 if sha256(canonical(current)) != content:
-                    problems.append(f"{kind} {key[:8]}: changed outside vasim (its content no longer matches the stored hash)")
+                    problems.append(f"{kind} {short_id(key)}: changed outside vasim (its content no longer matches the stored hash)")
             for kind in _TABLE:
                 for key in _ROW_KEYS[kind](c):
                     if (kind, key) not in latest:
-                        problems.append(f"{kind} {key[:8]}: added outside vasim (not in the hash chain)")
+                        problems.append(f"{kind} {short_id(key)}: added outside vasim (not in the hash chain)")
             return VerifyResult(len(entries), rows, tuple(problems), prev)
         return self._read(fn)
 

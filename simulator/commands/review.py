@@ -8,6 +8,7 @@ import sys
 from simulator.catalog import DIMENSIONS
 from simulator.commands.records import add_db_option, store_from
 from simulator.errors import UserError
+from simulator.store import short_id
 
 
 def register(sub) -> None:
@@ -85,7 +86,7 @@ def cmd_sample(args) -> int:
     print(f"sample {sample.id} of cohort '{sample.cohort}': {len(sample.session_ids)} calls (seed {sample.seed})")
     for sid in sample.session_ids:
         s = sessions[sid]
-        print(f"  {sid[:8]}  {s.trainee:<20} {s.scenario:<26} {s.started_at[:10]}")
+        print(f"  {short_id(sid)}  {s.trainee:<20} {s.scenario:<26} {s.started_at[:10]}")
     print(f"review each with `vasim review show ID` then `vasim review score ID --sample {sample.id}`")
     return 0
 
@@ -155,7 +156,7 @@ def cmd_score(args) -> int:
         if missing:
             if not sys.stdin.isatty():
                 raise UserError(f"missing scores for {', '.join(missing)}; pass --{missing[0]} N (1-5) for each dimension")
-            print(f"scoring session {s.session_id[:8]} ({s.trainee}, {s.scenario}); type 1-5, then an optional note")
+            print(f"scoring session {short_id(s.session_id)} ({s.trainee}, {s.scenario}); type 1-5, then an optional note")
             for d in missing:
                 while True:
                     try:
@@ -173,7 +174,7 @@ def cmd_score(args) -> int:
                 if overall:
                     notes[""] = overall
         review = store.add_review(s.session_id, args.reviewer or current_user(), scores, notes, args.sample)
-    print(f"saved review of {s.session_id[:8]} by {review.reviewer}: " + " ".join(f"{d} {v}" for d, v in scores.items()))
+    print(f"saved review of {short_id(s.session_id)} by {review.reviewer}: " + " ".join(f"{d} {v}" for d, v in scores.items()))
     return 0
 
 
@@ -183,7 +184,7 @@ def cmd_override(args) -> int:
     with store_from(args) as store:
         s = store.session(args.session, with_turns=False)
         o = store.add_override(s.session_id, args.dimension, args.score, args.reason, args.by or current_user())
-    print(f"{s.session_id[:8]} {o.dimension}: {o.old} -> {o.new} by {o.who} ({o.reason})")
+    print(f"{short_id(s.session_id)} {o.dimension}: {o.old} -> {o.new} by {o.who} ({o.reason})")
     return 0
 
 
@@ -199,7 +200,7 @@ def cmd_audit(args) -> int:
     if not rows:
         print("no overrides")
     for r in rows:
-        print(f"{r['at']}  {r['who']}  {r['session_id'][:8]} {r['trainee']} {r['scenario']}  {r['dimension']} {r['old']} -> {r['new']}: {r['reason']}")
+        print(f"{r['at']}  {r['who']}  {short_id(r['session_id'])} {r['trainee']} {r['scenario']}  {r['dimension']} {r['old']} -> {r['new']}: {r['reason']}")
     return 0
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Literal, Sequence
 
@@ -59,7 +60,7 @@ def _rx(*parts: str) -> tuple[re.Pattern, ...]:
 
 _NEG = re.compile(r"\b(not|never|cannot|no|nobody|without|unable|neither|nor)\b")
 _I = r"(?:i|we)(?: will| am going to| are going to| can| would| am| are| ll)?(?: just| now| also| personally| go ahead and| be)?"
-_CLINICAL = (r"(?:nurses?|triage|doctor \w+|doctors?|providers?|physicians?|clinicians?|clinical (?:team|staff)|"
+_CLINICAL = (r"(?:nurses?|triage|prescribers?|doctor \w+|doctors?|providers?|physicians?|clinicians?|clinical (?:team|staff)|"
              r"on call (?:doctor|provider|nurse)|nurse practitioner|care team|medical team|crisis counselor|"
              r"counselor|behavioral health|therapist|pa on call|np)")
 _TIME = (r"(?:within|in|by|before|over|after|at) (?:the )?(?:next |end of |a |an |one |\d+ |few |couple (?:of )?|"
@@ -77,6 +78,7 @@ class Rule:
 
     patterns: tuple[re.Pattern, ...] = ()  # any match shows the behavior ...
     vetoes: tuple[re.Pattern, ...] = ()  # ... unless one of these matches the clause (either layer)
+    requires: tuple[re.Pattern, ...] = ()  # every one of these must also match the clause
     negatable: bool = True  # a "not"/"cannot"/"never" in the 3 words before a match cancels it
     embed: bool = True  # sentence embeddings may add recall (False: rules alone decide)
 
@@ -90,16 +92,19 @@ RULES: dict[str, Rule] = {
     "self_identify": Rule(
         patterns=_rx(r"\bmy names? (?:is )?(?!not\b)[a-z]+",
                      r"\b(?:you are|youre) (?:speaking|talking) (?:with|to) (?!a\b|the\b|someone\b)[a-z]+",
-                     r"(?<!\bis )\bthis is (?!a\b|an\b|the\b|about\b|regarding\b|your\b|my\b|not\b|so\b|very\b|"
+                     r"(?<!\bis )\bthis is (?![a-z]+ing\b|a\b|an\b|the\b|about\b|regarding\b|your\b|my\b|not\b|so\b|very\b|"
                      r"really\b|just\b|it\b|what\b|how\b|for\b|to\b|concerning\b|important\b|urgent\b|"
                      r"because\b|why\b|where\b|when\b|that\b|something\b|serious\b|normal\b|going\b|all\b|"
                      r"definitely\b|probably\b|frustrating\b|stressful\b|hard\b|difficult\b|a\b|our\b|\d)"
                      r"[a-z]+(?: (?:speaking|here|from|with|at|calling|and|how|on|i)\b|$)",
-                     r"^(?:hi |hello |hey |good (?:morning|afternoon|evening) )?(?:i am|im) (?!calling\b|sorry\b|"
+                     r"^(?:hi |hello |hey |good (?:morning|afternoon|evening) )?(?:i am|im) (?![a-z]+ing\b|calling\b|sorry\b|"
                      r"so\b|going\b|not\b|here\b|happy\b|glad\b|just\b|trying\b|looking\b|able\b|afraid\b|"
                      r"really\b|very\b|the\b|a\b|an\b|checking\b|following\b|getting\b|pulling\b)[a-z]+ "
                      r"(?:from|at|with|and i will|calling|your)\b",
-                     r"^(?:hi |hello )?[a-z]+ (?:speaking|here)(?: how| from| at| with|$)"),
+                     r"^(?:hi |hello )?[a-z]+ (?:speaking|here)(?: how| from| at| with|$)",
+                     r"\b(?!who\b|am\b|i\b|is\b|are\b|you\b|was\b|been\b|not\b|now\b)[a-z]+ speaking$",
+                     r"\b(?:it is|its) (?!a\b|an\b|the\b|about\b|your\b|my\b|not\b|just\b|only\b|probably\b|\d)"
+                     r"[a-z]+ (?:from|at|with|calling)\b"),
         vetoes=_rx(r"\bmay i have your name\b", r"\bis this (?:mr|mrs|ms)\b"),
         embed=False),
     "verify_identity": Rule(
@@ -130,8 +135,10 @@ RULES: dict[str, Rule] = {
     "empathy": Rule(
         patterns=_rx(r"\b(?:i am|we are|im) (?:so |very |really |truly |terribly |deeply )?sorry (?:to hear|you|that|"
                      r"for|about|this|it)",
-                     r"\bi (?:completely |totally |really |fully |can |do )?understand (?:how|that|this|why|your|what|"
-                     r"it|the)",
+                     r"\bi (?:completely |totally |really |fully |can |do )?understand (?:how|that|this is|why|your|"
+                     r"what (?:you|a)|(?:the|your) (?:frustration|concern|worry))",
+                     r"\bi know (?:\w+ ){0,2}(?:is|can be|has been|must be) (?:so |really |very )?(?:hard|difficult|"
+                     r"frustrating|stressful|a lot|scary|upsetting|tough)",
                      r"\b(?:that|this|it) (?:sounds|must be|must have been|seems|is|has been|can be|would be)"
                      r" (?:so |really |very |incredibly |pretty |understandably |extremely )?(?:frustrating|stressful|"
                      r"scary|upsetting|difficult|hard|worrying|frightening|overwhelming|confusing|awful|annoying|"
@@ -151,22 +158,25 @@ RULES: dict[str, Rule] = {
         negatable=False),
     "use_name": Rule(embed=False),  # from the Context, see _use_name
     "take_ownership": Rule(
-        patterns=_rx(r"\blet me (?:\w+ ){0,2}(?:look into|look at|look up|check|pull up|find out|take care|see what|"
+        patterns=_rx(r"\bmark (?:it|this|that|your \w+) (?:as )?(?:urgent|a priority|priority|high priority)",
+                     r"\b(?:i will|i am going to|ill) do (?:my best|everything i can|what i can)\b",
+                     r"\bi will (?:ask|check)$", r"\b(?:i will|let me) (?:double check|verify)\b",r"\blet me (?:\w+ ){0,2}(?:look into|look at|look up|check|pull up|find out|take care|see what|"
                      r"dig into|research|review|fix|sort|correct|update|resolve|work on|get (?:this|that|it) "
                      r"(?:sorted|fixed|resolved|corrected|taken care)|help you with|find you|get you|book|"
                      r"schedule|see if|see about|double check|verify that|make sure)",
-                     rf"\b{_I} (?:\w+ ){{0,1}}(?:look into|look at|look up|check (?:on|into|with|the|your|that|this|"
+                     rf"(?<!can )(?<!may )(?<!could )(?<!should )\b{_I} (?:\w+ ){{0,1}}(?:look into|look at|look up|check (?:on|into|with|the|your|that|this|"
                      r"what|if|whether)|pull up|find out|take care|handle|fix|sort (?:this|that|it) out|sort out|"
                      r"get (?:this|that|it) (?:sorted|fixed|resolved|corrected|taken care)|get to the bottom|"
                      r"follow up (?:on|with|personally)|make sure|dig into|research|resolve|work on|correct|"
                      r"update your|track down|chase|call (?:them|the|your)|reach out to (?:them|the|your)|"
-                     r"book|schedule|set up|submit|process|request|get you)",
+                     r"book|schedule|set up|submit|process|request)\b",
                      r"\bi am on it\b", r"\bleave it with me\b", r"\bi will personally\b",
                      r"\bi (?:will|am going to|can) (?:help you )?(?:with that|get that)",
                      r"\bi (?:will|am going to) (?:do|get) (?:that|this|it) (?:for you|done|right now)",
                      r"\b(?:allow|give) me (?:a moment|a second|one moment|a minute) to (?:check|look|pull|find|"
                      r"review)"),
         vetoes=_rx(r"\byou will (?:have|need) to\b", r"\bnot something (?:i|we) (?:handle|do)\b",
+                   r"\b(?:anything|something) else\b",
                    r"\bnot my (?:problem|job|department)\b", r"\bnothing i can do\b")),
     "advise_911": Rule(
         patterns=_rx(r"\b(?:call|dial|ring|phone|contact) (?:\w+ ){0,1}(?:911|emergency services|an ambulance|"
@@ -203,7 +213,7 @@ RULES: dict[str, Rule] = {
                      rf"\b{_CLINICAL} (?:is|will be) (?:coming )?on the line\b"),
         vetoes=_rx(r"\b(?:message|note|call you back|callback|call back|get back to you|reach out|review|"
                    r"send|email|portal)\b(?!.*\b(?:transfer|connect|on the line)\b)",
-                   r"\bbilling\b(?!.*\bnurse)", r"\bscheduling\b", r"\brecords\b")),
+                   r"\bbilling\b(?!.*\bnurse)", r"\bscheduling\b", r"\brecords\b", r"\b988\b", r"\blifeline\b")),
     "crisis_line_988": Rule(
         patterns=_rx(r"\b988\b", r"\bsuicide (?:and |&)?crisis\b", r"\bcrisis (?:life ?line|line|text line|hotline)\b",
                      r"\bsuicide (?:prevention )?(?:life ?line|hotline)\b"),
@@ -217,34 +227,35 @@ RULES: dict[str, Rule] = {
                      rf"\btake a (?:message|note) (?:for|to) (?:\w+ ){{0,2}}{_CLINICAL}",
                      rf"\bhave (?:\w+ ){{0,2}}{_CLINICAL} (?:call|reach|get back|review|look|contact|follow)",
                      rf"\b(?:flag|flagging|flagged) (?:\w+ ){{0,4}}(?:for|to) (?:\w+ ){{0,2}}(?:review|{_CLINICAL})",
-                     rf"\b(?:message|note|request) (?:to|for) (?:\w+ ){{0,2}}{_CLINICAL}"),
-        vetoes=_rx(r"\b(?:right now|on the line|transfer\w*|connect\w* you)\b(?!.*\b(?:message|call you back)\b)",
+                     rf"\b(?:message|note|request) (?:to|for) (?:\w+ ){{0,2}}{_CLINICAL}",
+                     rf"\bmake sure (?:\w+ ){{0,2}}{_CLINICAL} (?:sees|gets|knows|reviews|hears)",
+                     rf"\b(?:ask|check with|run (?:it|this|that) by) (?:\w+ ){{0,2}}{_CLINICAL}\b"),
+        vetoes=(_PROMISE,) + _rx(r"\byou (?:would|will|might) (?:have|need) to\b", r"\b(?:right now|on the line|transfer\w*|connect\w* you)\b(?!.*\b(?:message|call you back)\b)",
                    r"\bapprove\b(?!.*\b(?:doctor|provider|nurse) (?:needs|has|will))")),
     "route_records": Rule(
         patterns=_rx(r"\b(?:medical )?records (?:department|team|office|staff|desk|release|request|people|unit)\b",
                      r"\b(?:route|send|forward|pass|transfer|submit|direct|connect|refer|get)\w* (?:\w+ ){0,6}"
                      r"(?:medical )?records\b",
-                     r"\brelease of information\b", r"\b(?:health information management|him department)\b",
-                     r"\brecords (?:will|can|handles|handle|processes)\b"),
+                     r"\brelease of information\b", r"\b(?:health information management|him department)\b"),
         vetoes=_rx(r"\bread (?:your|the) (?:chart|records)\b")),
     "escalate_manager": Rule(
         patterns=_rx(r"\b(?:practice |office |clinic |billing |my |a |the |our )?(?:manager|supervisor)\b",
                      r"\bformal complaint\b", r"\b(?:file|start|open|submit|lodge) (?:a |your )?(?:complaint|grievance)\b",
                      r"\bgrievance\b", r"\bpatient (?:advocate|relations|experience team)\b",
-                     r"\bescalat\w+ (?:this|it|that|your (?:complaint|concern|case))(?! to (?:the )?(?:billing|nurse|"
+                     r"\bescalat\w+ (?:this|it|that|your (?:complaint|concern|case))(?! to (?:the |our |a )?(?:billing|nurse|"
                      r"doctor|clinical|records))"),
         vetoes=_rx(r"\bnothing (?:a|the|my|our) (?:manager|supervisor)\b",
                    r"\b(?:manager|supervisor) (?:cannot|can not|will not|wont|is not going to|isnt going to|"
                    r"does not|doesnt)\b", r"\bno (?:manager|supervisor)\b",
                    r"\b(?:do not|dont|will not) (?:need|get|bother) (?:a |the |my )?(?:manager|supervisor)")),
     "flag_billing": Rule(
-        patterns=_rx(r"\b(?:send|refer|forward|pass|escalate|flag|route|submit|transfer|connect|get|put)\w* "
-                     r"(?:\w+ ){0,6}(?:billing|patient accounts|accounts team|financial counselor|business office)\b",
+        patterns=_rx(r"\b(?:send|refer|forward|pass|escalate|flag|route|submit|transfer|connect|get (?:this|that|it)|"
+                     r"put)\w* (?:\w+ ){0,6}(?:billing|patient accounts|accounts team|financial counselor|business office)\b",
                      r"\b(?:billing|patient accounts) (?:\w+ ){0,2}(?:will|can|is going to|should|would) "
                      r"(?:\w+ ){0,1}(?:review|look|follow|call|contact|reach|get back|investigate|be in touch)",
                      r"\b(?:open|opening|start|file|submit)\w* (?:a |an )?(?:billing )?(?:dispute|review|ticket|case|"
                      r"inquiry)\b",
-                     r"\bbilling (?:specialist|team|department|office|manager)\b"),
+                     r"\b(?:to|with) (?:our |the |a )?billing (?:specialist|team|department|office|manager)\b"),
         vetoes=_rx(r"\bbilling is closed\b", r"\bwaive\b", r"\bcall billing yourself\b",
                    r"\byou (?:will|would) (?:have|need) to (?:call|contact)\b")),
     "offer_more_help": Rule(
@@ -260,11 +271,17 @@ RULES: dict[str, Rule] = {
                      rf"(?:the|a|our|your) \w+ (?:\w+ )?will|will)\b.{{0,60}}(?:{_TIME})",
                      r"\b(?:what happens next|the next step|next steps?|here is what (?:happens|will happen))\b",
                      rf"(?:{_TIME}).{{0,40}}\b(?:you will|you should|they will|she will|he will|we will|someone will|"
-                     rf"will (?:call|reach|contact|send|get back|email|text|mail|follow))\b"),
+                     rf"will (?:call|reach|contact|send|get back|email|text|mail|follow))\b",
+                     rf"\b(?:they|it|we|she|he|this|that|the \w+) (?:usually |typically |normally |should )?(?:process|"
+                     rf"take|go out|arrive|call|review|respond|follow up|get back|hear)\w* (?:\w+ ){{0,3}}(?:{_TIME})"),
+        requires=_rx(r"\b(?:call|hear|get|receive|send|sent|mail|email|text|review|contact|reach|follow|process|"
+                     r"go out|goes out|ready|look|respond|letter|confirmation|decide|schedul|answer|arrive|update|"
+                     r"notif|approv|back)"),
         vetoes=(_PROMISE, re.compile(r"\beventually\b"), re.compile(r"\bcall (?:us )?back (?:later|tomorrow)\b"),
-                re.compile(r"\bopen (?:from|until|till|at)\b|\bhours are\b|\bclosed\b"))),
+                re.compile(r"\bopen (?:from|until|till|at)\b|\bhours are\b|\bclosed\b"),
+                re.compile(r"\bif you (?:call|need|want)\b"))),
     "warm_close": Rule(
-        patterns=_rx(r"\b(?:thank you|thanks)(?: so much| very much| again)? for (?:calling|your patience|being patient|"
+        patterns=_rx(r"\b(?:thank you|thanks)(?: so much| very much| again)? for (?:calling|"
                      r"reaching out|your time|holding|choosing|your trust|letting us know|calling in)",
                      r"\b(?:have|enjoy) (?:a |the )?(?:good|great|nice|wonderful|lovely|blessed|fantastic|safe)"
                      r"(?: rest of (?:the |your )?)? ?(?:day|afternoon|evening|night|weekend|morning|one)",
@@ -359,7 +376,8 @@ RULES: dict[str, Rule] = {
         vetoes=_rx(r"\b(?:doctor|provider|nurse|prescriber)s? (?:needs?|has|have|must|will need) to "
                    r"(?:approve|authorize|decide|sign)", r"\bcannot (?:approve|authorize|prescribe|change)\b",
                    r"\bnot able to (?:approve|authorize|prescribe|change)\b",
-                   r"\bask (?:the|a|your) (?:nurse|doctor|provider) (?:whether|if)\b")),
+                   r"\bask (?:the|a|your) (?:nurse|doctor|provider) (?:whether|if)\b",
+                   r"\b(?:do not|dont|never) \w+ (?:\w+ ){0,3}without\b")),
     "argue": Rule(
         patterns=_rx(r"\b(?:no|nope|well) (?:thats|that is|it is|its|you are|youre) (?:not )?(?:wrong|true|right|"
                      r"correct|what happened|how it works|incorrect|mistaken)",
@@ -434,6 +452,7 @@ def _negated(norm: str, start: int) -> bool:
     return bool(_NEG.search(" ".join(before)))
 
 
+@lru_cache(maxsize=1 << 16)
 def rule_hit(bid: str, norm: str) -> tuple[bool, bool]:
     """(matched, vetoed) for one behavior on one canonical clause."""
     rule = RULES.get(bid)
@@ -442,6 +461,8 @@ def rule_hit(bid: str, norm: str) -> tuple[bool, bool]:
     vetoed = any(v.search(norm) for v in rule.vetoes)
     if vetoed:
         return False, True
+    if not all(r.search(norm) for r in rule.requires):
+        return False, False
     for pat in rule.patterns:
         for m in pat.finditer(norm):
             if not rule.negatable or not _negated(norm, m.start()):
@@ -511,6 +532,15 @@ def _use_name(norm: str, patient: str | None) -> bool:
 
 
 # --------------------------------------------------------------------------- detector
+
+@dataclass(frozen=True)
+class Prepared:
+    """Turns split into clauses, with each clause's best similarity per behavior."""
+
+    contexts: list[Context]
+    clauses: list[list[Clause]]
+    sims: tuple[np.ndarray, np.ndarray] | None  # (positives, near misses), (clauses, embed behaviors)
+
 
 @dataclass
 class _Bank:
@@ -605,13 +635,25 @@ class Detector:
 
     def detect_batch(self, items: Sequence[tuple[str, Context]]) -> list[list[Detection]]:
         """Detect behaviors in many turns; the embedder sees all their clauses in one batch."""
+        return self.decide(self.prepare(items))
+
+    def prepare(self, items: Sequence[tuple[str, Context]]) -> "Prepared":
+        """The expensive part (clauses, embeddings), kept so thresholds can be tried cheaply."""
         split = [clauses(text) for text, _ in items]
         sims = self._clause_scores([c for cs in split for c in cs])
+        return Prepared([ctx for _, ctx in items], split, sims)
+
+    def decide(self, prepared: "Prepared", thresholds: dict[str, float] | None = None,
+               rules: bool = True) -> list[list[Detection]]:
+        """Detections from prepared turns, with these thresholds (default: the catalog's).
+        ``rules=False`` leaves only the embedding layer's evidence (vetoes still apply): for tuning."""
+        thr = {**self.thresholds, **(thresholds or {})}
         out: list[list[Detection]] = []
         k = 0
-        for (text, ctx), cs in zip(items, split):
+        for ctx, cs in zip(prepared.contexts, prepared.clauses):
             n = len(cs)
-            out.append(self._decide(cs, ctx, None if sims is None else (sims[0][k:k + n], sims[1][k:k + n])))
+            sims = None if prepared.sims is None else (prepared.sims[0][k:k + n], prepared.sims[1][k:k + n])
+            out.append(self._decide(cs, ctx, sims, thr, rules))
             k += n
         return out
 
@@ -642,8 +684,8 @@ class Detector:
             np.full_like(pos, -1.0)
         return pos, neg
 
-    def _decide(self, cs: list[Clause], ctx: Context,
-                sims: tuple[np.ndarray, np.ndarray] | None) -> list[Detection]:
+    def _decide(self, cs: list[Clause], ctx: Context, sims: tuple[np.ndarray, np.ndarray] | None,
+                thresholds: dict[str, float], rules: bool = True) -> list[Detection]:
         found: dict[str, Detection] = {}
 
         def add(bid: str, conf: float, quote: str) -> None:
@@ -664,13 +706,14 @@ class Detector:
                         add(bid, RULE_CONFIDENCE, c.raw)
                     continue
                 hit, vetoed = rule_hit(bid, c.norm)
+                hit = hit and rules
                 if vetoed:
                     continue
                 conf = RULE_CONFIDENCE if hit else 0.0
                 j = embed_index.get(bid)
                 if sims is not None and j is not None:
                     s, m = float(sims[0][i, j]), float(sims[0][i, j] - sims[1][i, j])
-                    t = self.thresholds[bid]
+                    t = thresholds[bid]
                     if s >= t and m > 0:
                         e = 0.5 + min(0.45, (s - t) * 1.5)
                         conf = max(conf, e) if not hit else min(0.99, conf + 0.03)

@@ -1,0 +1,325 @@
+"""Behavior detection: rules on ASR-style text, negation and near misses, context, the
+embedding layer (with the fake embedder), the labeled dev set and the `vasim detect` CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from simulator.asrtext import clauses, normalize
+from simulator.catalog import Behavior, Catalog, load_catalog
+from simulator.detect import Context, Detection, Detector, rules_only_detector
+from simulator.testing import FakeEmbedder
+
+RIVERSIDE = "Riverside Family Practice"
+CARTER = "Denise Carter"
+SAFETY = ("medical_advice", "advise_911", "transfer_clinical", "stay_on_line")
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def rules(catalog):
+    return rules_only_detector(catalog)
+
+
+def ids(detector, text, ctx=Context()):
+    return {d.id for d in detector.detect(text, ctx)}
+
+
+def dev_rows(data_dir):
+    return [json.loads(line) for line in (data_dir / "detect_dev.jsonl").read_text().splitlines() if line.strip()]
+
+
+def row_context(row):
+    return Context(row.get("practice"), row.get("patient"), row.get("mode", "call"))
+
+
+# ---------------------------------------------------------------- ASR-style text
+
+@pytest.mark.parametrize("said, canonical", [
+    ("Um, I need you to call nine one one right now", "i need you to call 911 right now"),
+    ("call 9-1-1", "call 911"),
+    ("can i get your name and date a birth please", "can i get your name and date of birth please"),
+    ("uh what's your d o b", "what is your date of birth"),
+    ("I can't give medical advice", "i cannot give medical advice"),
+    ("ill transfer you to the nurse", "i will transfer you to the nurse"),
+    ("within twenty four hours", "within 24 hours"),
+    ("your balance of two hundred and fifty dollars", "your balance of 250 dollars"),
+    ("nine eight eight", "988"),
+    ("no one is here", "no one is here"),
+    ("Thank you, Ms. Carter.", "thank you ms carter"),
+])
+def test_normalize_makes_asr_and_typed_text_alike(said, canonical):
+    assert normalize(said) == canonical
+
+
+def test_clauses_split_at_contrast_with_or_without_punctuation():
+    assert [c.norm for c in clauses("I can't give medical advice, but the nurse can.")] == [
+        "i cannot give medical advice", "but the nurse can"]
+    assert [c.norm for c in clauses("i cant give medical advice but the nurse can")] == [
+        "i cannot give medical advice", "but the nurse can"]
+    assert clauses("Thank you, Ms. Carter.")[0].raw == "Thank you, Ms Carter."
+
+
+# ---------------------------------------------------------------- the issue's named cases
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("I can't give medical advice, but the nurse can.", set(), {"medical_advice"}),
+    ("i cant give medical advice but the nurse can help", set(), {"medical_advice"}),
+    ("It's probably just heartburn, take some antacids.", {"medical_advice"}, set()),
+    ("I can't give medical advice, but you should take two aspirin.", {"medical_advice"}, set()),
+    ("I can't promise a time, but I'll mark it urgent.", set(), {"promise_outcome"}),
+    ("The doctor will definitely call you back today.", {"promise_outcome"}, {"next_steps"}),
+    ("I'll transfer you to billing.", {"flag_billing"}, {"transfer_clinical"}),
+    ("let me transfer you to the triage nurse", {"transfer_clinical"}, set()),
+    ("I won't transfer you to the nurse.", set(), {"transfer_clinical"}),
+    ("I get it, everyone's upset, calm down.", {"dismissive"}, {"empathy"}),
+    ("I understand this has been really frustrating.", {"empathy"}, {"dismissive"}),
+    ("um i need you to hang up and call nine one one right now", {"advise_911"}, set()),
+    ("If it gets worse you could go to urgent care next week.", set(), {"advise_911"}),
+    ("Stay on the line for the next available representative.", set(), {"stay_on_line"}),
+    ("i'm not going anywhere i'll be right here with you", {"stay_on_line"}, set()),
+    ("can i get your name and date a birth", {"verify_identity"}, set()),
+    ("you can call or text nine eight eight any time", {"crisis_line_988"}, set()),
+    ("Our number is 555-0100.", set(), {"crisis_line_988"}),
+    ("We transmitted the 837P to the payer and it was adjudicated.", {"jargon"}, set()),
+    ("The EOB, which means the explanation of benefits, shows what they paid.", set(), {"jargon"}),
+    ("I'll approve that refill for you.", {"override_clinical"}, {"flag_clinical"}),
+    ("The doctor needs to approve refills, so I'll send it to the nurse.", {"flag_clinical"}, {"override_clinical"}),
+])
+def test_negation_and_near_misses(rules, text, present, absent):
+    found = ids(rules, text)
+    assert present <= found, f"missing {present - found} in {found}"
+    assert not (absent & found), f"wrongly found {absent & found}"
+
+
+def test_a_long_turn_shows_several_behaviors_each_with_its_own_quote(rules):
+    text = ("Thank you for calling Riverside Family Practice, this is Sam. That sounds scary, "
+            "I'm connecting you to our nurse now and I'll stay on the line with you.")
+    found = rules.detect(text, Context(practice=RIVERSIDE))
+    got = {d.id: d for d in found}
+    assert {"greet_practice", "self_identify", "empathy", "transfer_clinical", "stay_on_line"} <= set(got)
+    assert "warm_close" not in got  # "thank you for calling <practice>" opens a call
+    for d in found:
+        assert d.quote and d.quote in text.replace("Ms.", "Ms")
+        assert 0 < d.confidence <= 1
+
+
+# ---------------------------------------------------------------- context
+
+def test_greet_practice_needs_the_practice_name(rules):
+    ctx = Context(practice=RIVERSIDE)
+    assert "greet_practice" in ids(rules, "good morning river side how can i help", ctx)  # ASR split the name
+    assert "greet_practice" in ids(rules, "Thanks for calling Riverside, this is Sam.", ctx)
+    assert "greet_practice" not in ids(rules, "Good morning, how can I help?", ctx)
+    assert "greet_practice" not in ids(rules, "Thanks for calling Lakeview, this is Sam.", ctx)
+    # Without context only an explicit "...calling <Name> Practice" counts.
+    assert "greet_practice" not in ids(rules, "good morning riverside how can i help")
+
+
+def test_use_name_needs_the_patients_name(rules):
+    ctx = Context(patient=CARTER)
+    assert "use_name" in ids(rules, "Thank you, Ms. Carter.", ctx)
+    assert "use_name" in ids(rules, "okay denise let me check that", ctx)
+    assert "use_name" in ids(rules, "thank you miss carter", ctx)
+    assert "use_name" not in ids(rules, "Thank you, ma'am.", ctx)
+    assert "use_name" not in ids(rules, "Thank you, Ms. Carter.")  # no name given: cannot tell
+
+
+def test_voicemail_phi_only_in_voicemail_mode(rules):
+    text = "Hi, this is Riverside, your lab results are ready, please call us."
+    assert "voicemail_phi" in ids(rules, text, Context(mode="voicemail"))
+    assert "voicemail_phi" not in ids(rules, text, Context(mode="call"))
+    assert "voicemail_phi" not in ids(rules, "Please call us back at 555-0100.", Context(mode="voicemail"))
+
+
+# ---------------------------------------------------------------- the catalog's own phrases
+
+def _catalog_cases():
+    cat = load_catalog()
+    for b in cat:
+        if b.detect != "text":
+            continue
+        ctx = Context(RIVERSIDE, CARTER, "voicemail" if b.id == "voicemail_phi" else "call")
+        for text in b.examples:
+            yield pytest.param(b.id, text, ctx, True, id=f"{b.id}+{text[:30]}")
+        for text in b.near_misses:
+            yield pytest.param(b.id, text, ctx, False, id=f"{b.id}-{text[:30]}")
+
+
+@pytest.mark.parametrize("bid, text, ctx, expected", list(_catalog_cases()))
+def test_catalog_examples_and_near_misses(rules, bid, text, ctx, expected):
+    assert (bid in ids(rules, text, ctx)) is expected
+
+
+# ---------------------------------------------------------------- the labeled dev set
+
+def test_dev_set_is_well_formed_and_big_enough(catalog, data_dir):
+    rows = dev_rows(data_dir)
+    catalog_phrases = {normalize(p) for b in catalog for p in b.examples + b.near_misses}
+    for row in rows:
+        assert set(row) <= {"text", "labels", "practice", "patient", "mode", "split"}
+        assert row["split"] in ("train", "test")
+        assert set(row["labels"]) <= set(catalog.ids)
+        if row["split"] == "test":  # held out: never a phrase the detector was built from
+            assert normalize(row["text"]) not in catalog_phrases, row["text"]
+    for b in catalog:
+        if b.detect != "text":
+            continue
+        positives = sum(b.id in r["labels"] for r in rows)
+        assert positives >= 10, b.id
+        assert positives + 10 <= len(rows)
+    asr_style = [r for r in rows if r["text"] == r["text"].lower() and not any(ch in r["text"] for ch in ",.?!")]
+    assert len(asr_style) >= 100
+
+
+def _split_scores(detector, rows):
+    preds = detector.detect_batch([(r["text"], row_context(r)) for r in rows])
+    scores = {}
+    for b in load_catalog():
+        if b.detect != "text":
+            continue
+        tp = sum(1 for r, p in zip(rows, preds) if b.id in r["labels"] and b.id in {d.id for d in p})
+        fp = sum(1 for r, p in zip(rows, preds) if b.id not in r["labels"] and b.id in {d.id for d in p})
+        fn = sum(1 for r, p in zip(rows, preds) if b.id in r["labels"] and b.id not in {d.id for d in p})
+        prec = tp / (tp + fp) if tp + fp else 1.0
+        rec = tp / (tp + fn) if tp + fn else 1.0
+        scores[b.id] = (prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return scores
+
+
+def test_rules_on_the_held_out_split(rules, data_dir):
+    """Floors, not the targets: `vasim bench detect` reports the real figures."""
+    scores = _split_scores(rules, [r for r in dev_rows(data_dir) if r["split"] == "test"])
+    macro = sum(f for _, _, f in scores.values()) / len(scores)
+    assert macro >= 0.88, scores
+    for bid in SAFETY:
+        assert scores[bid][1] >= 0.95, (bid, scores[bid])
+    for bid, (_, _, f1) in scores.items():
+        assert f1 >= 0.6, (bid, scores[bid])
+
+
+# ---------------------------------------------------------------- embedding layer (fake embedder)
+
+def test_batch_is_one_embedding_call_and_matches_single_detection(catalog):
+    emb = FakeEmbedder()
+    det = Detector(catalog, embedder=emb, use_cache=False)
+    items = [("let me look into that for you", Context()), ("calm down it's just a bill", Context()),
+             ("Is there anything else I can help you with today?", Context())]
+    emb.calls = 0
+    batch = det.detect_batch(items)
+    assert emb.calls == 1
+    assert batch == [det.detect(t, c) for t, c in items]
+
+
+def test_trainer_added_behavior_is_found_by_embeddings_alone(catalog):
+    """A behavior from scenarios/behaviors.d has no rules; its examples still make it detectable."""
+    extra = Behavior(id="offer_portal", meaning="Points the caller to the patient portal.", dimension="accuracy",
+                     polarity="positive", stage="core",
+                     examples=["you can see that in the patient portal", "the patient portal has your statements"],
+                     near_misses=["our website has our hours"], threshold=0.5)
+    cat = Catalog({**catalog.behaviors, "offer_portal": extra})
+    det = Detector(cat, embedder=FakeEmbedder(), use_cache=False)
+    found = det.detect("you can check the patient portal for that")
+    assert "offer_portal" in {d.id for d in found}
+    assert "offer_portal" not in {d.id for d in det.detect("our website has our hours and directions")}
+    assert "offer_portal" not in {d.id for d in rules_only_detector(cat).detect("you can check the patient portal")}
+
+
+def test_a_veto_silences_the_embedding_layer_too(catalog):
+    det = Detector(catalog, embedder=FakeEmbedder(), thresholds={"medical_advice": 0.0}, use_cache=False)
+    assert "medical_advice" not in {d.id for d in det.detect("I can't give medical advice.")}
+
+
+def test_example_vectors_are_cached_on_disk_by_catalog_and_model(catalog, tmp_path, monkeypatch):
+    from simulator import detect, paths
+
+    monkeypatch.setattr(detect, "_BANKS", {})
+    Detector(catalog, embedder=FakeEmbedder())
+    cached = list(paths.cache_dir().glob("detect-bank-*.npy"))
+    assert len(cached) == 1
+    monkeypatch.setattr(detect, "_BANKS", {})
+    emb = FakeEmbedder()
+    Detector(catalog, embedder=emb)
+    assert emb.calls == 0  # loaded from the cache, nothing embedded
+
+
+def test_detection_is_a_frozen_value():
+    d = Detection("empathy", 0.9, "I'm so sorry")
+    with pytest.raises(Exception):
+        d.confidence = 1.0  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- CLI
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    from simulator import cli as cli_mod, factory
+
+    monkeypatch.setattr(factory, "make_detector", lambda embeddings=True: rules_only_detector())
+
+    def run(argv, stdin=None):
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        try:
+            code = cli_mod.main(argv)
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def test_cli_json_contract(cli):
+    code, out, err = cli(["detect", "--json", "--practice", RIVERSIDE, "--patient", CARTER,
+                          "Thank you for calling Riverside Family Practice, Ms. Carter."])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) == {"text", "behaviors"}
+    assert doc["text"].startswith("Thank you")
+    assert {b["id"] for b in doc["behaviors"]} == {"greet_practice", "use_name"}
+    for b in doc["behaviors"]:
+        assert set(b) == {"id", "confidence"} and 0 <= b["confidence"] <= 1
+
+
+def test_cli_voicemail_mode(cli):
+    _, out, _ = cli(["detect", "--json", "--mode", "voicemail", "your balance of two hundred dollars is past due"])
+    assert [b["id"] for b in json.loads(out)["behaviors"]] == ["voicemail_phi"]
+
+
+def test_cli_jsonl_one_result_per_line(cli):
+    lines = [{"text": "calm down it's just a bill"},
+             {"text": "your lab results are ready", "mode": "voicemail"},
+             {"text": "okay denise one moment", "patient": CARTER, "practice": RIVERSIDE}]
+    code, out, err = cli(["detect", "--jsonl"], "\n".join(json.dumps(x) for x in lines) + "\n\n")
+    assert code == 0, err
+    results = [json.loads(x) for x in out.splitlines()]
+    assert [r["text"] for r in results] == [x["text"] for x in lines]
+    assert [[b["id"] for b in r["behaviors"]] for r in results] == [["dismissive"], ["voicemail_phi"], ["use_name"]]
+
+
+@pytest.mark.parametrize("stdin, message", [
+    ('{"text": "hello"}\n{not json}\n', "stdin:2: not valid JSON"),
+    ('{"txt": "hello"}\n', "stdin:1: text: missing"),
+    ('["hello"]\n', "stdin:1: expected a JSON object"),
+    ('{"text": "hi", "mode": "fax"}\n', "stdin:1: mode must be"),
+])
+def test_cli_jsonl_bad_line_is_one_clear_line_exit_2(cli, stdin, message):
+    code, _, err = cli(["detect", "--jsonl"], stdin)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_usage_errors(cli):
+    assert cli(["detect", "--json"])[0] == 2
+    code, _, err = cli(["detect", "--mode", "fax", "hi"])
+    assert code == 2 and "invalid choice" in err
+    code, _, err = cli(["detect", "--json", "x" * 20_001])
+    assert code == 2 and "longer than" in err

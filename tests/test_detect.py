@@ -218,6 +218,18 @@ def test_batch_is_one_embedding_call_and_matches_single_detection(catalog):
     assert batch == [det.detect(t, c) for t, c in items]
 
 
+def test_repeated_clauses_are_embedded_once(catalog):
+    emb = FakeEmbedder()
+    det = Detector(catalog, embedder=emb, use_cache=False)
+    first = det.detect_batch([("let me check that for you", Context())] * 3)
+    emb.calls = 0
+    assert det.detect("let me check that for you") == first[0]
+    assert emb.calls == 0  # a script said again is not embedded again
+    det.clear_cache()
+    det.detect("let me check that for you")
+    assert emb.calls == 1
+
+
 def test_trainer_added_behavior_is_found_by_embeddings_alone(catalog):
     """A behavior from scenarios/behaviors.d has no rules; its examples still make it detectable."""
     extra = Behavior(id="offer_portal", meaning="Points the caller to the patient portal.", dimension="accuracy",

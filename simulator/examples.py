@@ -590,10 +590,13 @@ def render_to(
     prune: Iterable[str] = (),
     on_turn: Callable[[PlannedTurn], None] | None = None,
     on_done: Callable[[IndexEntry], None] | None = None,
+    on_error: Callable[[Plan, Exception], None] | None = None,
 ) -> dict[str, IndexEntry]:
     """Render ``plans_`` into ``directory``, drop the ``prune`` keys, and rewrite index and README.
 
     The index is saved after every example, so an interrupted run keeps what it finished.
+    With ``on_error``, an example whose synthesis fails is reported there and skipped (it
+    stays missing or stale, so ``--changed`` retries it); without, the error propagates.
     """
     directory.mkdir(parents=True, exist_ok=True)
     index = load_index(directory)
@@ -604,7 +607,13 @@ def render_to(
     if not plans_:
         save_index(directory, index, options)
     for p in plans_:
-        entry = write(render(p, synthesizer, on_turn), directory)
+        try:
+            entry = write(render(p, synthesizer, on_turn), directory)
+        except Exception as exc:  # noqa: BLE001 - an engine failing on one line must not lose the rest
+            if on_error is None:
+                raise
+            on_error(p, exc)
+            continue
         index[p.key] = entry
         save_index(directory, index, options)
         if on_done:

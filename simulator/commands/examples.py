@@ -91,9 +91,24 @@ def cmd_render(args) -> int:
                     state["left"] = len(state["plan"].turns)
                     bar.update(task, description=state["plan"].key)
 
-        index = ex.render_to(plans, synth, directory, prune=prune, on_turn=on_turn, on_done=on_done)
+        failed: list[str] = []
+
+        def on_error(plan: ex.Plan, exc: Exception) -> None:
+            msg = " ".join(str(exc).split()) or type(exc).__name__
+            failed.append(f"{plan.key}: failed: {msg}")
+            bar.console.print(f"[red]failed[/]   {plan.key}: {msg}")
+            # skip the rest of this example's turns on the bar
+            while state["plan"] is plan:
+                on_turn(None)
+
+        index = ex.render_to(plans, synth, directory, prune=prune, on_turn=on_turn, on_done=on_done, on_error=on_error)
     total_bytes = sum(e.bytes for e in index.values())
-    err.print(f"{len(plans)} rendered, {len(index)} in {directory} ({total_bytes / 1e6:.1f} MB)")
+    err.print(f"{len(plans) - len(failed)} rendered, {len(index)} in {directory} ({total_bytes / 1e6:.1f} MB)")
+    if failed:
+        for line in failed:
+            print(line)
+        print(f"{len(failed)} failed; `vasim examples render --changed` retries them", file=sys.stderr)
+        return 1
     return 0
 
 

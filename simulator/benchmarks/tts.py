@@ -87,7 +87,7 @@ def render(result: dict) -> None:
             f"{r['rtf']:.3f}", str(r["sample_rate"]), f"{r['peak_rss_mb']:.0f}",
         )  # fmt: skip
     table.add_row("target (piper)", "", f"<= {result['targets']['piper_first_audio_ms']}", "", "", "", "")
-    Console().print(table)
+    Console(width=max(110, Console().width)).print(table)
 
 
 if __name__ == "__main__":

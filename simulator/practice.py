@@ -277,8 +277,8 @@ class LiveView:
         self.t0 = clock()
         self.lines: list[tuple[str, str, str]] = []
         self._status = "Connecting..."
-        self._live = Live(self._render(), console=self.console, refresh_per_second=8, transient=False)
-        self._live.__enter__()
+        self._live = None  # started with the call, so model loading and progress bars come first
+        self._Live = Live
 
     def _render(self):
         from rich.markup import escape
@@ -297,16 +297,26 @@ class LiveView:
         body.append(f"\n{escape(self._status)}", style="yellow")
         return Panel(body, title=self.title, subtitle=f"{elapsed // 60}:{elapsed % 60:02d}  Ctrl-C ends the call")
 
+    def _update(self) -> None:
+        if self._live is None:
+            self.t0 = self.clock()
+            self._live = self._Live(self._render(), console=self.console, refresh_per_second=4,
+                                    get_renderable=self._render)
+            self._live.__enter__()
+        self._live.update(self._render())
+
     def status(self, text: str) -> None:
         self._status = text
-        self._live.update(self._render())
+        self._update()
 
     def turn(self, speaker: str, text: str, note: str = "") -> None:
         self.lines.append((speaker, text, note))
-        self._live.update(self._render())
+        self._update()
 
     def close(self) -> None:
-        self._live.__exit__(None, None, None)
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+            self._live = None
 
 
 # --------------------------------------------------------------------------- the call record
@@ -599,20 +609,40 @@ class ScriptedVoice:
             self._speak(self.think_s)
 
 
+TRAINEE_SENTENCE_GAP_S = 0.25  # a fluent speaker's pause between sentences
+
+
+def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, keep_s: float = 0.03) -> np.ndarray:
+    """Cut the leading and trailing near-silence of a synthesised sentence (keeping ``keep_s``)."""
+    loud = np.nonzero(np.abs(audio) > threshold)[0]
+    if not len(loud):
+        return audio[:0]
+    keep = int(keep_s * sample_rate)
+    return audio[max(0, loud[0] - keep): loud[-1] + keep]
+
+
 def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: VoiceProfile,
                              progress: Callable[[int, int, str], None] | None = None) -> list[np.ndarray]:
-    """Each script turn in the trainee's voice, at 16 kHz for the microphone."""
-    from simulator.tts import resample
+    """Each script turn in the trainee's voice, at 16 kHz for the microphone.
 
+    Sentences are made one by one and joined with a short, even pause: TTS pads every sentence
+    with silence, and half a second between sentences would read as the end of the turn.
+    """
+    from simulator.tts import resample, split_sentences
+
+    rate = int(synthesizer.sample_rate)
+    gap = np.zeros(int(TRAINEE_SENTENCE_GAP_S * ASR_RATE), dtype=np.float32)
     out = []
     for i, t in enumerate(turns):
         if progress:
             progress(i, len(turns), t.text)
-        if t.silent:
-            out.append(np.zeros(0, dtype=np.float32))
-            continue
-        audio = synthesizer.synthesize(t.text, voice)
-        out.append(resample(np.asarray(audio, dtype=np.float32), int(synthesizer.sample_rate), ASR_RATE))
+        parts: list[np.ndarray] = []
+        for sentence in ([] if t.silent else split_sentences(t.text)):
+            audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
+            if len(audio):
+                parts += [gap] if parts else []
+                parts.append(resample(audio, rate, ASR_RATE))
+        out.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32))
     if progress:
         progress(len(turns), len(turns), "")
     return out
@@ -630,6 +660,32 @@ def load_trainee_audio(directory: str | Path) -> tuple[list[ScriptTurn], list[np
         raise UserError(f"{directory}: no .wav, .flac or .ogg files (one per trainee turn, in name order)")
     clips = [read_audio(f, ASR_RATE)[0] for f in files]
     return [ScriptTurn(f.name) for f in files], clips
+
+
+def heard_text(tr) -> str:
+    """The transcription without Whisper's made-up tails.
+
+    On the silence after speech (and more so with a prompt or hotwords) Whisper adds short
+    segments such as "Thank you." whose first word it is almost sure is not there (word
+    probability ~0.01); a false "thank you" would read as a warm close. Such segments (under
+    0.4 s, a word below ``0.1`` probability) are dropped.
+    """
+    segments = list(getattr(tr, "segments", ()) or ())
+    words = list(getattr(tr, "words", ()) or ())
+    if not segments or not words:
+        return tr.text
+    kept = []
+    for seg in segments:
+        inside = [w for w in words if seg.start - 1e-3 <= w.start <= seg.end + 1e-3]
+        if seg.end - seg.start < 0.4 and inside and min(w.probability for w in inside) < 0.1:
+            continue
+        kept.append(seg.text.strip())
+    return re.sub(r"\s+", " ", " ".join(kept)).strip()
+
+
+def _clean_asr(text: str) -> str:
+    """Whisper sometimes trails off into ". . . ." on a silent tail; that is not speech."""
+    return re.sub(r"(?:\s*\.){4,}", ".", text).strip()
 
 
 @dataclass
@@ -675,11 +731,11 @@ class VoiceCall:
         self._barge_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, min_speech_s=o.barge_in_min_s)
         self.ep = vadmod.Endpointer(self._listen_cfg)
         self.barge = vadmod.Endpointer(self._barge_cfg)
-        self.hotwords = scenario.asr_hotwords()
-        self.prompt = ", ".join(self.hotwords)
+        self.hotwords = scenario.asr_hotwords()  # names Whisper should favour (a short prompt: speed)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vasim-asr")
         # stream state
-        self.stream_t = 0.0  # seconds of microphone audio consumed = the call's clock
+        self.stream_t = 0.0  # seconds of microphone audio consumed: the call's timeline for trainee speech
+        self.t0 = 0.0  # clock time the call started
         self.speaking: Reply | None = None
         self.play_audio: np.ndarray | None = None
         self.play_start_t = 0.0
@@ -713,7 +769,7 @@ class VoiceCall:
         p = self.call.patient
         view = self.call.view
         o = self.options
-        t_start = self.clock.now()
+        t_start = self.t0 = self.clock.now()
         self._listen(self.clock.now())
         try:
             first = p.start()
@@ -833,10 +889,11 @@ class VoiceCall:
 
     def _hear(self, audio: np.ndarray) -> _Heard:
         t0 = time.perf_counter()
-        tr = self.recognizer.transcribe(audio, prompt=self.prompt or None, hotwords=self.hotwords or None)
+        tr = self.recognizer.transcribe(audio, hotwords=self.hotwords or None)
         t1 = time.perf_counter()
-        behaviors = self.call.detect(tr.text)
-        return _Heard(tr.text.strip(), behaviors, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000)
+        text = _clean_asr(heard_text(tr))
+        behaviors = self.call.detect(text)
+        return _Heard(text, behaviors, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000)
 
     def _end_of_turn(self, now: float) -> bool:
         endpoint_ms = max(0.0, (now - self.last_speech_clock) * 1000)
@@ -870,7 +927,8 @@ class VoiceCall:
     def _say(self, reply: Reply, parts: dict | None) -> None:
         view = self.call.view
         if not reply.text:  # hangs up without a word
-            self.call.add_patient(reply, self.stream_t, self.stream_t, latency=self._latency(parts, 0.0))
+            at = self._call_t()
+            self.call.add_patient(reply, at, at, latency=self._latency(parts, 0.0))
             view.turn("patient", "", "hangs up")
             return
         t0 = time.perf_counter()
@@ -880,7 +938,7 @@ class VoiceCall:
         now = self.clock.now()
         self.speaking = reply
         self.play_audio = audio
-        self.play_start_t = self.stream_t
+        self.play_start_t = self._call_t(now)
         self.play_start_clock = now
         self._latency_pending = self._latency(parts, tts_ms, now)
         view.turn("patient", reply.text, "hangs up" if reply.ended else "")
@@ -894,6 +952,12 @@ class VoiceCall:
         self.job = None
         if self.trainee is not None:
             self.trainee.patient_started()
+
+    def _call_t(self, now: float | None = None) -> float:
+        """Seconds since the call started. The microphone's position lags the clock while a turn is
+        being recognised (its frames queue up), so events that happen *now* use the clock."""
+        now = self.clock.now() if now is None else now
+        return max(self.stream_t, now - self.t0)
 
     def _latency(self, parts: dict | None, tts_ms: float, now: float | None = None) -> TurnLatency | None:
         if parts is None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Any
 
 from simulator.errors import RuntimeFailure, UserError
 
@@ -150,67 +151,101 @@ def _run_text(scenario, script, options, args, err):
     return practice.run_text_call(scenario, trainee, detector, options=options, view=view, embedder=make_embedder())
 
 
-def _run_voice(scenario, script, options, args, err, *, virtual: bool):
+@dataclass
+class VoiceSetup:
+    """A voice call ready to run, with what it took to get there (for `vasim bench turn`)."""
+
+    call: Any  # practice.VoiceCall
+    sink: Any
+    load_s: float  # models loaded
+    prepare_s: float  # every patient line synthesised (the session start after loading)
+    lines: int  # patient lines prepared
+    trainee_s: float = 0.0  # scripted trainee turns synthesised (not part of a real session start)
+
+
+def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virtual: bool = True,
+                     asr_model: str = "tiny.en", input_device=None, output_device=None, view=None,
+                     err=None, progress: bool = True) -> VoiceSetup:
+    """Load the models, pre-synthesise every patient line and wire a :class:`VoiceCall`."""
+    import time
     from dataclasses import replace
 
     from simulator import factory, practice
 
+    err = err or _stderr_console()
     clock = None
     if virtual:
         from simulator.audio import RealClock
 
         clock = RealClock()
         options = replace(options, barge_in=True)  # the virtual mic cannot hear the speaker
-    elif args.barge_in:
-        options = replace(options, barge_in=True)
-
+    t0 = time.perf_counter()
     with err.status("Loading speech models..."):
-        recognizer = factory.make_recognizer("faster-whisper", args.asr_model)
+        recognizer = factory.make_recognizer("faster-whisper", asr_model)
         synth = factory.make_synthesizer(scenario.patient.voice.engine)
         turn_detector = factory.make_vad()
         detector = make_detector()
         embedder = make_embedder()
+    load_s = time.perf_counter() - t0
 
+    t1 = time.perf_counter()
     patient = practice.Patient(scenario, practice.PatientOptions(seed=options.seed), embedder=embedder)
     bank = practice.LineBank(synth, scenario.patient.voice)
-    cb, close = progress_callback(err, "Preparing the patient's voice")
+    cb, close = progress_callback(err, "Preparing the patient's voice") if progress else (None, lambda: None)
     try:
         bank.prepare(patient.all_lines(), cb)
     finally:
         close()
+    prepare_s = time.perf_counter() - t1
 
-    trainee = None
+    t2 = time.perf_counter()
     if virtual:
         source = factory.make_audio_source(virtual=True, clock=clock)
         source.gap_s = 0.0  # ScriptedVoice times each turn itself
         sink = factory.make_audio_sink(virtual=True, clock=clock)
     else:
-        source = factory.make_audio_source(args.input)
-        sink = factory.make_audio_sink(args.output)
-    if script is not None or args.trainee_audio:
-        if args.trainee_audio:
-            turns, clips = practice.load_trainee_audio(args.trainee_audio)
+        source = factory.make_audio_source(input_device)
+        sink = factory.make_audio_sink(output_device)
+    trainee = None
+    if script is not None or trainee_audio:
+        if trainee_audio:
+            turns, clips = practice.load_trainee_audio(trainee_audio)
         else:
             turns = script
             tsynth = synth if synth.engine == "piper" else factory.make_synthesizer("piper")
-            cb, close = progress_callback(err, "Preparing the trainee's voice")
+            cb, close = progress_callback(err, "Preparing the trainee's voice") if progress else (None, lambda: None)
             try:
                 clips = practice.synthesize_trainee_clips(turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb)
             finally:
                 close()
         trainee = practice.ScriptedVoice(source, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
+    trainee_s = time.perf_counter() - t2
 
-    view = _voice_view(scenario, args)
     call = practice.VoiceCall(scenario, source=source, sink=sink, recognizer=recognizer, vad=turn_detector.vad,
-                              detector=detector, bank=bank, clock=clock, options=options, trainee=trainee, view=view,
-                              patient=patient, mode="virtual" if virtual else "voice")
+                              detector=detector, bank=bank, clock=clock, options=options, trainee=trainee,
+                              view=view or practice.NullView(), patient=patient, mode="virtual" if virtual else "voice")
+    return VoiceSetup(call, sink, load_s, prepare_s, len(bank), trainee_s)
+
+
+def run_voice_setup(setup: VoiceSetup):
     try:
-        return call.run()
+        return setup.call.run()
     finally:
         try:
-            sink.close()
-        except Exception:  # noqa: BLE001
+            setup.sink.close()
+        except Exception:  # noqa: BLE001 - a device that is gone must not hide the call's result
             pass
+
+
+def _run_voice(scenario, script, options, args, err, *, virtual: bool):
+    from dataclasses import replace
+
+    if args.barge_in:
+        options = replace(options, barge_in=True)
+    setup = build_voice_call(scenario, options=options, script=script, trainee_audio=args.trainee_audio,
+                             virtual=virtual, asr_model=args.asr_model, input_device=args.input,
+                             output_device=args.output, view=_voice_view(scenario, args), err=err)
+    return run_voice_setup(setup)
 
 
 def _voice_view(scenario, args):

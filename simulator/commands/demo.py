@@ -1,0 +1,60 @@
+"""``vasim demo``: a whole practice call end to end, no sound card needed (what `make demo` runs).
+
+The patient speaks through TTS into the virtual speaker; the trainee's turns come from a
+committed script, spoken by a second synthetic voice into the virtual microphone in real
+time; VAD, Whisper, behavior detection, the patient's reactions and the scorer all run for
+real. At the end it prints the scorecard, the latency table and where the recording is.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from simulator.paths import scenarios_dir
+
+DEFAULT_SCENARIO = "billing-frustrated"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="run a scripted practice call end to end with virtual audio and print the scorecard",
+                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    p.add_argument("--scenario", default=DEFAULT_SCENARIO, help=f"scenario id (default {DEFAULT_SCENARIO})")
+    p.add_argument("--script", metavar="FILE",
+                   help="trainee script (default scenarios/scripts/SCENARIO-strong.txt)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the patient's line choices")
+    p.add_argument("--json", action="store_true", help="print the finished session as JSON")
+    p.set_defaults(func=cmd_demo)
+
+
+def default_script(scenario_id: str, kind: str = "strong"):
+    return scenarios_dir() / "scripts" / f"{scenario_id}-{kind}.txt"
+
+
+def cmd_demo(args) -> int:
+    from rich.console import Console
+
+    from simulator import practice
+    from simulator import scenario as sc_mod
+    from simulator.commands.practice import _stderr_console, build_voice_call, render_result, run_voice_setup
+    from simulator.errors import UserError
+
+    scenario = sc_mod.load(args.scenario)
+    path = args.script or default_script(scenario.id)
+    if not args.script and not path.is_file():
+        raise UserError(f"no demo script for '{scenario.id}' ({path}); pass --script FILE")
+    script = practice.load_trainee_script(path)
+    console = Console(highlight=False)
+    err = _stderr_console()
+    if not args.json:
+        console.print(f"[bold]vasim demo[/]: {scenario.title}. The patient is synthesised speech; the trainee's "
+                      f"lines come from {path}, spoken by a second voice into a virtual microphone, in real time.")
+    view = practice.NullView() if args.json else practice.PrintView(console, scenario.patient.name.split()[0])
+    setup = build_voice_call(scenario, options=practice.PracticeOptions(seed=args.seed), script=script, virtual=True,
+                             view=view, err=err)
+    result = run_voice_setup(setup)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        render_result(result, scenario, console)
+    return 0

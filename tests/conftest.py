@@ -122,3 +122,18 @@ def headless_audio():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Figures that tests measured (e.g. the audio examples' round-trip WER), printed after the run.
+
+    A test adds lines with ``request.config.vasim_figures.setdefault(title, []).append(line)``.
+    """
+    for title, lines in getattr(config, "vasim_figures", {}).items():
+        terminalreporter.write_sep("-", title)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def pytest_configure(config):
+    config.vasim_figures = {}

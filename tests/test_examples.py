@@ -417,16 +417,13 @@ ROUND_TRIP: dict[str, float] = {}  # key -> WER, reported after the round-trip t
 
 @pytest.fixture(scope="module")
 def round_trip_report(request):
-    """Print the per-example WER of the round trip (pytest shows it after the module's tests)."""
+    """Per-example WER of the round trip, printed in the run's summary (see conftest.py)."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if not ROUND_TRIP or reporter is None:
-        return
-    reporter.write_line("")
-    reporter.write_line("round trip, WER of Whisper tiny.en against the written turns:")
-    for key, wer in sorted(ROUND_TRIP.items()):
-        reporter.write_line(f"  {key:<36} {wer:6.1%}")
-    reporter.write_line(f"  {'mean':<36} {sum(ROUND_TRIP.values()) / len(ROUND_TRIP):6.1%}")
+    if ROUND_TRIP:
+        figures = getattr(request.config, "vasim_figures", {})
+        lines = [f"{key:<36} {wer:6.1%}" for key, wer in sorted(ROUND_TRIP.items())]
+        lines.append(f"{'mean':<36} {sum(ROUND_TRIP.values()) / len(ROUND_TRIP):6.1%}")
+        figures["audio examples round trip: WER of Whisper tiny.en against the written turns"] = lines
 
 
 def transcribe_turns(recognizer, scenario, data: dict, audio_path: Path) -> list[str]:

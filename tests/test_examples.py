@@ -412,7 +412,7 @@ def detector():
     return factory.make_detector()
 
 
-ROUND_TRIP: dict[str, float] = {}  # key -> WER, reported after the round-trip tests
+ROUND_TRIP: dict[str, tuple[float, float, float]] = {}  # key -> (VA, caller, all) WER
 
 
 @pytest.fixture(scope="module")
@@ -421,13 +421,21 @@ def round_trip_report(request):
     yield
     if ROUND_TRIP:
         figures = getattr(request.config, "vasim_figures", {})
-        lines = [f"{key:<36} {wer:6.1%}" for key, wer in sorted(ROUND_TRIP.items())]
-        lines.append(f"{'mean':<36} {sum(ROUND_TRIP.values()) / len(ROUND_TRIP):6.1%}")
+        lines = [f"{'example':<36} {'VA':>6} {'caller':>7} {'all':>6}"]
+        lines += [f"{key:<36} {va:6.1%} {caller:7.1%} {both:6.1%}" for key, (va, caller, both) in sorted(ROUND_TRIP.items())]
+        n = len(ROUND_TRIP)
+        means = [sum(v[i] for v in ROUND_TRIP.values()) / n for i in range(3)]
+        lines.append(f"{'mean':<36} {means[0]:6.1%} {means[1]:7.1%} {means[2]:6.1%}")
         figures["audio examples round trip: WER of Whisper tiny.en against the written turns"] = lines
 
 
 def transcribe_turns(recognizer, scenario, data: dict, audio_path: Path) -> list[str]:
-    """Each turn's audio (cut at its VTT times) through Whisper, with the scenario's names as hotwords."""
+    """Each turn's audio through Whisper, with the scenario's names as hotwords.
+
+    A turn is cut at its transcript times and trimmed to its speech with 50 ms before and
+    100 ms after, as the practice endpointer hands an utterance over; on a longer tail of
+    silence Whisper tiny.en tends to add words ("Thank you.") or loop.
+    """
     import soundfile as sf
 
     from simulator.tts import resample
@@ -436,9 +444,9 @@ def transcribe_turns(recognizer, scenario, data: dict, audio_path: Path) -> list
     audio16 = resample(audio, rate, 16000)
     texts = []
     for t in data["turns"]:
-        a = max(0, int((t["start"] - 0.1) * 16000))
-        b = min(len(audio16), int((t["end"] + 0.1) * 16000))
-        texts.append(recognizer.transcribe(audio16[a:b], hotwords=scenario.asr_hotwords()).text)
+        speech = ex.trim_silence(audio16[int(t["start"] * 16000): int(t["end"] * 16000)], 16000, 0.02)
+        clip = np.concatenate([np.zeros(800, np.float32), speech, np.zeros(1600, np.float32)])
+        texts.append(recognizer.transcribe(clip, hotwords=scenario.asr_hotwords()).text)
     return texts
 
 
@@ -458,20 +466,29 @@ def test_round_trip(key, recognizer, detector, round_trip_report):
     data = json.loads((COMMITTED / entry["transcript"]).read_text())
     heard = transcribe_turns(recognizer, scenario, data, COMMITTED / entry["audio"])
 
-    errors = words = 0
+    counts = {"trainee": [0, 0], "patient": [0, 0]}
     for t, h in zip(data["turns"], heard):
         e, n = word_errors(t["text"], h)
-        errors, words = errors + e, words + n
-    wer = errors / max(words, 1)
-    ROUND_TRIP[key] = wer
+        counts[t["speaker"]][0] += e
+        counts[t["speaker"]][1] += n
+    va_wer = counts["trainee"][0] / max(counts["trainee"][1], 1)
+    caller_wer = counts["patient"][0] / max(counts["patient"][1], 1)
+    all_wer = (counts["trainee"][0] + counts["patient"][0]) / max(counts["trainee"][1] + counts["patient"][1], 1)
+    ROUND_TRIP[key] = (va_wer, caller_wer, all_wer)
 
+    catalog = load_catalog()
     turns = [{"speaker": t["speaker"], "text": h, "start": t["start"], "end": t["end"]} for t, h in zip(data["turns"], heard)]
-    card = score_call(scenario, tr_mod.from_turns(scenario, turns), detector, load_catalog())
+    card = score_call(scenario, tr_mod.from_turns(scenario, turns), detector, catalog)
     fired = {b.id for b in card.blockers}
+    written = score_call(scenario, tr_mod.from_example(scenario, example), detector, catalog)
+    written_ok = written.passed == example.expect.passed and set(example.expect.blockers) <= {b.id for b in written.blockers}
+    why = ("" if written_ok else
+           f" (the written turns miss it too: passed={written.passed}, blockers={sorted(b.id for b in written.blockers)};"
+           " the scenario's example or the detector needs fixing, not the speech path)")
     said = "\n".join(f"  {t['speaker']}: {t['text']}" for t in turns)
-    assert card.passed == example.expect.passed, f"{key}: passed={card.passed}, blockers={sorted(fired)}, WER {wer:.1%}\n{said}"
+    assert card.passed == example.expect.passed, f"{key}: passed={card.passed}, blockers={sorted(fired)}{why}\n{said}"
     missing = set(example.expect.blockers) - fired
-    assert not missing, f"{key}: expected blockers {sorted(missing)} did not fire (got {sorted(fired)}), WER {wer:.1%}\n{said}"
+    assert not missing, f"{key}: expected blockers {sorted(missing)} did not fire (got {sorted(fired)}){why}\n{said}"
     if example.expect.escalation_correct is not None:
-        assert card.escalation.correct == example.expect.escalation_correct, f"{key}: escalation {card.escalation}"
-    assert wer < 0.25, f"{key}: WER {wer:.1%} against the written turns"
+        assert card.escalation.correct == example.expect.escalation_correct, f"{key}: escalation {card.escalation}{why}"
+    assert va_wer < 0.2, f"{key}: VA WER {va_wer:.1%} against the written turns\n{said}"

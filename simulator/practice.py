@@ -13,11 +13,16 @@ Two loops share the bookkeeping in :class:`Call`:
   trainee script or recorded files) and a speaker (a device or the virtual one).
 
 Latency is measured per patient turn in named parts — ``endpoint`` (silence waited before the
-turn is declared over), ``asr``, ``decide`` (detection + the patient's choice),
-``tts_first_audio`` (line lookup/synthesis until the sink has it) — and the total
+turn is declared over), ``asr`` (recognition still to do after that), ``decide`` (detection + the
+patient's choice), ``tts_first_audio`` (line lookup/synthesis until the sink has it) — and the total
 ``voice_to_voice`` from the trainee's last speech frame to the patient's first audio. Recognition
-starts early, at a short pause (``early_asr_s``), and the result is kept when the pause turns out
-to be the end of the turn; so ``asr`` can overlap ``endpoint`` and the parts need not add up.
+runs while the trainee speaks: at every short pause (``early_asr_s``) the stretch since the last
+pause is recognised in the background, so at the end of the turn at most the last stretch is left,
+and none when the pause that closed it turns out to be the end of the turn.
+
+Whisper gets no prompt or hotwords here by default: measured on the scripted calls, any prompt
+made tiny.en decode 2-6x slower on some turns (up to ~5 s) and mis-heard words as hotwords
+("So Mateo" -> "Tylenol Mateo") without improving detection (``asr_hotwords=True`` turns them on).
 
 Barge-in: with ``barge_in`` on (headphones, or virtual audio where the microphone cannot hear
 the speaker) the trainee talking over the patient for ``barge_in_min_s`` stops playback and the
@@ -61,10 +66,12 @@ class PracticeOptions:
     seed: int = 0  # the patient's line choices (assessments fix it)
     barge_in: bool = False  # listen while the patient speaks (headphones or virtual audio)
     barge_in_min_s: float = 0.6  # talking over the patient shorter than this does not interrupt
-    endpoint_silence_s: float = 0.45  # silence that ends a trainee turn
+    endpoint_silence_s: float = 0.4  # silence that ends a trainee turn
     number_patience_s: float = 0.8  # extra silence allowed while a number is being said
     min_speech_s: float = 0.25  # shorter sounds are not a turn
-    early_asr_s: float = 0.2  # start recognising at a pause this long (kept if it is the end)
+    early_asr_s: float = 0.1  # recognise the turn so far at every pause this long...
+    min_segment_s: float = 1.5  # ...once it has this much new audio (Whisper mishears short snippets)
+    asr_hotwords: bool = False  # pass the scenario's names to Whisper (slower; see the module doc)
     reprompt_after_s: float = 8.0  # "Hello? Are you still there?" after this much silence
     signoff_wait_s: float = 3.0  # after the patient's last line, how long it waits for a goodbye
     think_s: float = 0.5  # a scripted trainee's pause before answering
@@ -156,17 +163,19 @@ def trainee_voice_for(patient_voice: VoiceProfile) -> VoiceProfile:
 class TurnLatency:
     """Where the time went between the trainee stopping and the patient starting (ms)."""
 
-    endpoint: float | None  # None where there is no such part (typed turns)
-    asr: float | None
-    decide: float
-    tts_first_audio: float | None
-    voice_to_voice: float | None
-    early_asr: bool = False  # the recognition started during the pause was used
+    endpoint: float | None  # silence waited until the turn was declared over (None: typed turns)
+    asr: float | None  # recognition still to do after that (0 when it finished during the pause)
+    decide: float  # detection + the patient's choice
+    tts_first_audio: float | None  # until the sink has the line
+    voice_to_voice: float | None  # the trainee's last speech frame -> the patient's first audio
+    early_asr: bool = False  # everything was recognised during the pause
+    asr_compute: float | None = None  # recognition work for the whole turn, most of it while speaking
+    segments: int = 0  # stretches of the turn (between pauses) recognised separately
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: round(float(v), 1) for k, v in self.__dict__.items()
-                               if k != "early_asr" and v is not None}
-        return out | ({"early_asr": True} if self.early_asr else {})
+                               if k not in ("early_asr", "segments") and v is not None}
+        return out | ({"early_asr": True} if self.early_asr else {}) | ({"segments": self.segments} if self.segments else {})
 
 
 def percentile(values: Sequence[float | None], q: float) -> float | None:
@@ -610,6 +619,20 @@ class ScriptedVoice:
 
 
 TRAINEE_SENTENCE_GAP_S = 0.25  # a fluent speaker's pause between sentences
+_ABBREVIATION = re.compile(r"\b(Mr|Ms|Mrs|Dr|St|Jr|Sr|Prof|vs|etc|a\.m|p\.m)\.$", re.I)
+
+
+def spoken_sentences(text: str) -> list[str]:
+    """Sentences as a speaker pauses between them: "Ms. Carter" is not two sentences."""
+    from simulator.tts import split_sentences
+
+    out: list[str] = []
+    for piece in split_sentences(text):
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, keep_s: float = 0.03) -> np.ndarray:
@@ -628,7 +651,7 @@ def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: Vo
     Sentences are made one by one and joined with a short, even pause: TTS pads every sentence
     with silence, and half a second between sentences would read as the end of the turn.
     """
-    from simulator.tts import resample, split_sentences
+    from simulator.tts import resample
 
     rate = int(synthesizer.sample_rate)
     gap = np.zeros(int(TRAINEE_SENTENCE_GAP_S * ASR_RATE), dtype=np.float32)
@@ -637,7 +660,7 @@ def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: Vo
         if progress:
             progress(i, len(turns), t.text)
         parts: list[np.ndarray] = []
-        for sentence in ([] if t.silent else split_sentences(t.text)):
+        for sentence in ([] if t.silent else spoken_sentences(t.text)):
             audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
             if len(audio):
                 parts += [gap] if parts else []
@@ -689,19 +712,12 @@ def _clean_asr(text: str) -> str:
 
 
 @dataclass
-class _Job:
-    """A recognition (and detection) started at a pause, for the audio up to ``upto`` frames."""
+class _Segment:
+    """A stretch of the turn between pauses (``buf[start:end]``), recognised in the background."""
 
-    upto: int
-    future: concurrent.futures.Future
-
-
-@dataclass
-class _Heard:
-    text: str
-    behaviors: tuple[str, ...]
-    asr_ms: float
-    detect_ms: float
+    start: int
+    end: int
+    future: concurrent.futures.Future  # -> (text, asr_ms)
 
 
 class VoiceCall:
@@ -731,7 +747,7 @@ class VoiceCall:
         self._barge_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, min_speech_s=o.barge_in_min_s)
         self.ep = vadmod.Endpointer(self._listen_cfg)
         self.barge = vadmod.Endpointer(self._barge_cfg)
-        self.hotwords = scenario.asr_hotwords()  # names Whisper should favour (a short prompt: speed)
+        self.hotwords = scenario.asr_hotwords() if options.asr_hotwords else []
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vasim-asr")
         # stream state
         self.stream_t = 0.0  # seconds of microphone audio consumed: the call's timeline for trainee speech
@@ -746,7 +762,8 @@ class VoiceCall:
         self.listen_since = 0.0  # clock time the trainee's turn began (for silence re-prompts)
         self.last_speech_clock = 0.0
         self._last_speech_t = -1.0
-        self.job: _Job | None = None
+        self.segments: list[_Segment] = []  # the turn so far, recognised pause by pause
+        self._paused = False  # this pause already closed a segment
         self.ep_offset_frames = 0  # frames dropped from the front of ``buf`` since the endpointer's reset
         self._pending = np.zeros(0, dtype=np.float32)
         self._latency_pending: TurnLatency | None = None
@@ -836,7 +853,7 @@ class VoiceCall:
         self.buf_start_t = self.stream_t
         self.ep_offset_frames = 0
         self.listen_since = now
-        self.job = None
+        self.segments, self._paused = [], False
         self._last_speech_t = -1.0
 
     def _listen_frame(self, frame: np.ndarray, now: float) -> bool:
@@ -865,19 +882,29 @@ class VoiceCall:
                 self.buf_start_t += drop * VAD_FRAME / ASR_RATE
                 self.ep_offset_frames += drop
             return False
-        # a pause inside the turn: start recognising early
-        if self.ep.silence_s >= self.options.early_asr_s and self.job is None:
-            upto = len(self.buf)
-            audio = self._turn_audio(upto)
-            self.job = _Job(upto, self._pool.submit(self._hear, audio))
-        elif self.job is not None and self.ep.silence_s == 0.0:
-            self.job = None  # speech resumed: that recognition is stale
-        if self.job is not None and self.job.future.done() and not self.ep.patient:
+        # a pause inside the turn: recognise what was said up to here, in the background, so at the
+        # end of the turn only the last stretch is left to do
+        if self.ep.silence_s == 0.0:
+            self._paused = False
+        elif self.ep.silence_s >= self.options.early_asr_s and not self._paused:
+            self._paused = True
+            self._close_segment(len(self.buf), min_s=self.options.min_segment_s)
+        if self.segments and self.segments[-1].future.done() and not self.ep.patient:
             try:
-                self.ep.set_partial(self.job.future.result().text)
+                self.ep.set_partial(self._segments_text(wait=False))
             except Exception:  # noqa: BLE001 - surfaced when the turn ends
                 pass
         return False
+
+    def _close_segment(self, end: int, min_s: float = 0.0) -> None:
+        start = self.segments[-1].end if self.segments else max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
+        if end > start and (end - start) * VAD_FRAME / ASR_RATE >= min_s:
+            audio = np.concatenate(self.buf[start:end])
+            self.segments.append(_Segment(start, end, self._pool.submit(self._recognize, audio)))
+
+    def _segments_text(self, wait: bool = True) -> str:
+        texts = [seg.future.result()[0] for seg in self.segments if wait or seg.future.done()]
+        return " ".join(t for t in texts if t)
 
     def _frame_index(self, t_ep: float) -> int:
         """Index into ``buf`` of endpointer time ``t_ep`` (seconds since its reset)."""
@@ -887,46 +914,50 @@ class VoiceCall:
         start = max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
         return np.concatenate(self.buf[start:upto]) if upto > start else np.zeros(0, np.float32)
 
-    def _hear(self, audio: np.ndarray) -> _Heard:
+    def _recognize(self, audio: np.ndarray) -> tuple[str, float]:
         t0 = time.perf_counter()
         tr = self.recognizer.transcribe(audio, hotwords=self.hotwords or None)
-        t1 = time.perf_counter()
-        text = _clean_asr(heard_text(tr))
-        behaviors = self.call.detect(text)
-        return _Heard(text, behaviors, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000)
+        return _clean_asr(heard_text(tr)), (time.perf_counter() - t0) * 1000
 
     def _end_of_turn(self, now: float) -> bool:
         endpoint_ms = max(0.0, (now - self.last_speech_clock) * 1000)
         speech_end_idx = self._frame_index(self.ep.last_speech_t) + 2  # keep ~64 ms of the tail
         upto = min(len(self.buf), max(speech_end_idx, 1))
-        early = False
-        heard = None
-        if self.job is not None and self.job.upto >= upto:
-            try:
-                heard = self.job.future.result()
-                early = True
-            except Exception:  # noqa: BLE001 - fall back to recognising now
-                heard = None
+        early = bool(self.segments) and self.segments[-1].end >= upto  # nothing new since the last pause
+        if not early:
+            self._close_segment(upto)
+        t0 = time.perf_counter()
+        try:
+            text = _clean_asr(self._segments_text())
+        except Exception as exc:  # noqa: BLE001 - a failing recognizer ends the call with a clear message
+            raise RuntimeFailure(f"speech recognition failed: {exc}") from exc
+        asr_wait_ms = (time.perf_counter() - t0) * 1000
+        asr_compute_ms = sum(seg.future.result()[1] for seg in self.segments)
+        t1 = time.perf_counter()
+        behaviors = self.call.detect(text)
+        detect_ms = (time.perf_counter() - t1) * 1000
         audio = self._turn_audio(upto)
-        if heard is None:
-            heard = self._hear(audio)
         start_t = self.buf_start_t + max(0, self._frame_index(self.ep.turn_start)) * VAD_FRAME / ASR_RATE
         end_t = self.buf_start_t + upto * VAD_FRAME / ASR_RATE
-        if not heard.text:  # a cough, a noise: not a turn
+        if not text:  # a cough, a noise: not a turn
             self._listen(now)
             return False
         p = self.call.patient
-        self.call.add_trainee(heard.text, heard.behaviors, start_t, end_t, "speech", audio, ASR_RATE)
-        t0 = time.perf_counter()
-        reply = p.respond(heard.text, heard.behaviors)
-        decide_ms = heard.detect_ms + (time.perf_counter() - t0) * 1000
-        self._say(reply, dict(endpoint=endpoint_ms, asr=heard.asr_ms, decide=decide_ms, early_asr=early))
+        t2 = time.perf_counter()
+        reply = p.respond(text, behaviors)
+        decide_ms = detect_ms + (time.perf_counter() - t2) * 1000
+        self._say(reply, dict(endpoint=endpoint_ms, asr=asr_wait_ms, decide=decide_ms, early_asr=early,
+                              asr_compute=asr_compute_ms, segments=len(self.segments)),
+                  trainee=(text, behaviors, start_t, end_t, audio))
         return True
 
     # ------------------------------------------------------------------ speaking
-    def _say(self, reply: Reply, parts: dict | None) -> None:
+    def _say(self, reply: Reply, parts: dict | None, trainee: tuple | None = None) -> None:
+        """Start the patient's line; the trainee's turn is journaled right after the first audio is out."""
         view = self.call.view
         if not reply.text:  # hangs up without a word
+            if trainee is not None:
+                self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE)
             at = self._call_t()
             self.call.add_patient(reply, at, at, latency=self._latency(parts, 0.0))
             view.turn("patient", "", "hangs up")
@@ -941,6 +972,8 @@ class VoiceCall:
         self.play_start_t = self._call_t(now)
         self.play_start_clock = now
         self._latency_pending = self._latency(parts, tts_ms, now)
+        if trainee is not None:  # durable before the next turn, but after the patient started speaking
+            self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE)
         view.turn("patient", reply.text, "hangs up" if reply.ended else "")
         view.status(f"{self.scenario.patient.name} is speaking...")
         # barge-in listening starts with the line
@@ -949,7 +982,7 @@ class VoiceCall:
         self.buf, self.probs = [], []
         self.buf_start_t = self.stream_t
         self.ep_offset_frames = 0
-        self.job = None
+        self.segments, self._paused = [], False
         if self.trainee is not None:
             self.trainee.patient_started()
 
@@ -964,7 +997,8 @@ class VoiceCall:
             return None
         now = self.clock.now() if now is None else now
         v2v = max(0.0, (now - self.last_speech_clock) * 1000)
-        return TurnLatency(parts["endpoint"], parts["asr"], parts["decide"], tts_ms, v2v, parts.get("early_asr", False))
+        return TurnLatency(parts["endpoint"], parts["asr"], parts["decide"], tts_ms, v2v, parts.get("early_asr", False),
+                           parts.get("asr_compute"), parts.get("segments", 0))
 
     def _barge_frame(self, frame: np.ndarray, now: float) -> None:
         prob = self._prob(frame)
@@ -980,7 +1014,7 @@ class VoiceCall:
         # (``buf`` was started with the line, so endpointer time and buffer index stay aligned)
         self.ep.reset()
         self.ep_offset_frames = 0
-        self.job = None
+        self.segments, self._paused = [], False
         for pr in self.probs:
             self.ep.update(pr)
         self._last_speech_t = self.ep.last_speech_t

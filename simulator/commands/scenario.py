@@ -94,7 +94,8 @@ def cmd_show(args) -> int:
         con.print(f"\n[dim]VA (ideal):[/] {s.greeting_exemplar}")
     for name, st in s.states.items():
         lines = st.say.all()
-        con.print(f"\n[bold cyan]{name}[/]{' [goal]' if st.goal else ''}{' [end]' if st.end else ''}")
+        tags = (" \\[goal]" if st.goal else "") + (" \\[end]" if st.end else "")
+        con.print(f"\n[bold cyan]{name}[/]{tags}")
         for line in lines:
             con.print(f"  [magenta]Caller:[/] {line}")
         if st.exemplar:

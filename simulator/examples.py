@@ -49,6 +49,9 @@ PATIENT_LABEL = "Caller"
 DISTRESSED = frozenset({"crisis", "emergency", "symptoms"})
 # Touchpoints where the VA's answers are hard: a beat longer to think before answering.
 HARD_ANSWERS = frozenset({"crisis", "emergency", "symptoms", "lab_results", "complaint", "billing_dispute"})
+# How numbers that are said digit by digit are written for the synthesizer: piper reads "911"
+# as "nine hundred eleven", which neither a caller nor Whisper takes for the emergency number.
+SPOKEN_FORMS: tuple[tuple[str, str], ...] = ((r"\b911\b", "nine one one"), (r"\b988\b", "nine eight eight"))
 MIN_PITCH_GAP = 0.08  # a patient on the VA's engine and voice is pitched at least this far away
 
 # Engines whose line length is fixed (piper with fixed phoneme durations): their lines are
@@ -135,6 +138,11 @@ class PlannedTurn:
     voice: VoiceProfile  # resolved: mood and distinctness applied
     pause_before_s: float  # silence before this turn (the lead-in for the first)
     mood: int | None = None  # the caller's mood at this turn (patient turns only)
+    spoken: str = ""  # the text as handed to the synthesizer (see SPOKEN_FORMS); "" = as written
+
+    @property
+    def say(self) -> str:
+        return self.spoken or self.text
 
 
 @dataclass(frozen=True)
@@ -158,7 +166,7 @@ class Plan:
             "renderer": RENDERER_VERSION,
             "key": self.key,
             "turns": [
-                {"speaker": t.speaker, "text": t.text, "voice": t.voice.model_dump(mode="json"),
+                {"speaker": t.speaker, "text": t.say, "voice": t.voice.model_dump(mode="json"),
                  "pause": t.pause_before_s}
                 for t in self.turns
             ],
@@ -248,6 +256,15 @@ def pause_before(scenario: Scenario, example: Example, i: int, mood: int | None)
     return round(s, 3)
 
 
+def spoken_form(text: str) -> str:
+    """The text as the synthesizer should read it (numbers said digit by digit spelled out)."""
+    import re
+
+    for pattern, words in SPOKEN_FORMS:
+        text = re.sub(pattern, words, text)
+    return text
+
+
 def plan(scenario: Scenario, example: Example, options: RenderOptions | None = None) -> Plan:
     """The render plan of one example call (pure: no synthesis, so hashing is instant)."""
     options = options or RenderOptions()
@@ -262,7 +279,9 @@ def plan(scenario: Scenario, example: Example, options: RenderOptions | None = N
         else:
             mood, voice = None, options.va_voice
         pause = options.lead_in_s if i == 0 else pause_before(scenario, example, i, mood)
-        turns.append(PlannedTurn(i, t.speaker, t.text.strip(), voice, pause, mood))
+        text = t.text.strip()
+        spoken = spoken_form(text)
+        turns.append(PlannedTurn(i, t.speaker, text, voice, pause, mood, spoken if spoken != text else ""))
     return Plan(
         key=example_key(scenario.id, example.kind), scenario=scenario.id, example=example.name,
         kind=example.kind, about=example.about, practice=scenario.practice.name,
@@ -342,7 +361,7 @@ def level(audio: np.ndarray) -> np.ndarray:
 
 def turn_audio(synthesizer: Synthesizer, turn: PlannedTurn, sample_rate: int) -> np.ndarray:
     """One turn: synthesised, resampled, trimmed, levelled and padded to the 50 ms grid."""
-    raw = np.asarray(synthesizer.synthesize(turn.text, turn.voice), dtype=np.float32)
+    raw = np.asarray(synthesizer.synthesize(turn.say, turn.voice), dtype=np.float32)
     audio = _resample(raw, synthesizer.sample_rate, sample_rate)
     if turn.voice.engine not in STEADY_ENGINES:
         audio = trim_silence(audio, sample_rate)
@@ -534,7 +553,7 @@ def readme(entries: dict[str, IndexEntry]) -> str:
     ]
     for k in sorted(entries):
         e = entries[k]
-        about = e.about.replace("|", "\\|").replace("\n", " ")
+        about = " ".join(e.about.split()).replace("|", "\\|")
         lines.append(f"| {e.scenario} | {e.kind} | {mmss(e.duration_s)} | {about} | [{e.audio}]({e.audio}) |")
     return "\n".join(lines) + "\n"
 

@@ -111,6 +111,17 @@ def test_distressed_caller_is_slower_and_lower():
     assert ex.delivery(base, 2, "billing") == base  # calm keeps the scenario's voice
 
 
+def test_emergency_numbers_are_spoken_digit_by_digit_but_written_as_digits(billing):
+    assert ex.spoken_form("Please call 911 now, or 988, not 9110.") == "Please call nine one one now, or nine eight eight, not 9110."
+    ex_ = billing.examples[0]
+    turns = list(ex_.turns)
+    turns[2] = turns[2].model_copy(update={"text": "Please hang up and call 911."})
+    p = ex.plan(billing, ex_.model_copy(update={"turns": turns}))
+    assert p.turns[2].text == "Please hang up and call 911." and p.turns[2].say == "Please hang up and call nine one one."
+    assert p.turns[0].spoken == ""  # unchanged lines keep their hash
+    assert ex.plan(billing, ex_).content_hash() == ex.plan(billing, ex_).content_hash()
+
+
 def test_weak_call_winds_the_caller_up():
     assert ex.mood_trajectory(5, 3, "weak") == [5, 6, 7]
     assert ex.mood_trajectory(7, 4, "strong")[-1] == 2

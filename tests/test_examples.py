@@ -400,7 +400,7 @@ def test_committed_examples_are_current(capsys, monkeypatch):
     assert total < 20 * 1024 * 1024
     for e in index.values():
         if e["kind"] == "strong" and sc_mod.load(e["scenario"]).mode == "call":  # a voicemail is short
-            assert 60 <= e["duration_s"] <= 180, (e["key"], e["duration_s"])  # 1-2 min, a few scripts run longer
+            assert 60 <= e["duration_s"] <= 200, (e["key"], e["duration_s"])  # aim 1-2 min; some scripts run to 3
     readme = (COMMITTED / "README.md").read_text()
     assert all(e["about"].split(".")[0][:40] in readme for e in index.values())
 

@@ -26,8 +26,12 @@ $(STAMP): pyproject.toml
 demo: setup
 	@$(VENV)/bin/vasim demo
 
+# The headless PulseAudio server (null sink + monitor) is started for the suite and
+# stopped afterwards, whatever the result; tests that need it also start it themselves.
 test: setup
-	@$(PY) -m pytest -q
+	@eval "$$(bash scripts/headless-audio.sh start)"; status=0; \
+	$(PY) -m pytest -q || status=$$?; \
+	bash scripts/headless-audio.sh stop; exit $$status
 
 clean-venv:
 	rm -rf $(VENV)

@@ -66,7 +66,7 @@ class PracticeOptions:
     seed: int = 0  # the patient's line choices (assessments fix it)
     barge_in: bool = False  # listen while the patient speaks (headphones or virtual audio)
     barge_in_min_s: float = 0.6  # talking over the patient shorter than this does not interrupt
-    endpoint_silence_s: float = 0.4  # silence that ends a trainee turn
+    endpoint_silence_s: float = 0.5  # silence that ends a trainee turn
     number_patience_s: float = 0.8  # extra silence allowed while a number is being said
     min_speech_s: float = 0.25  # shorter sounds are not a turn
     early_asr_s: float = 0.1  # recognise the turn so far at every pause this long...
@@ -78,6 +78,7 @@ class PracticeOptions:
     ring_s: float = 0.8  # inbound: the phone rings this long before the scripted VA answers
     max_call_s: float = 900.0  # a safety net: the call ends after this long
     preroll_s: float = 0.25  # audio kept before the detected start of speech
+    echo_guard_s: float = 0.3  # half-duplex: the microphone stays deaf this long after the patient stops
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -554,6 +555,48 @@ def _say_text(call: Call, reply: Reply, t: float) -> float:
 # --------------------------------------------------------------------------- voice mode
 
 
+class SpeakerMouth:
+    """Says scripted trainee clips through an output device, one after another (the interface of
+    ``VirtualMicrophone.say``), for calls through real audio devices: with the headless PulseAudio
+    set-up the microphone (the sink's monitor) hears them, VAD and all."""
+
+    gap_s = 0.0
+
+    def __init__(self, sink, sample_rate: int = ASR_RATE):
+        import queue
+        import threading
+
+        self.sink = sink
+        self.sample_rate = sample_rate
+        self.spoken: list[tuple[float, float]] = []
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="vasim-trainee-voice", daemon=True)
+        self._thread.start()
+
+    def say(self, audio: np.ndarray) -> None:
+        self._queue.put(np.asarray(audio, dtype=np.float32))
+
+    @property
+    def idle(self) -> bool:
+        return self._queue.empty()
+
+    def _run(self) -> None:
+        while True:
+            audio = self._queue.get()
+            if audio is None:
+                return
+            start = time.monotonic()
+            self.sink.play(audio, self.sample_rate)
+            self.sink.wait()
+            self.spoken.append((start, time.monotonic()))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self.sink.stop()
+        self._thread.join(timeout=5)
+        self.sink.close()
+
+
 class ScriptedVoice:
     """The trainee's side from a script (synthesised) or recorded files, spoken into a virtual mic.
 
@@ -644,6 +687,29 @@ def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, k
     return audio[max(0, loud[0] - keep): loud[-1] + keep]
 
 
+def cap_pauses(audio: np.ndarray, sample_rate: int, max_pause_s: float = 0.3, threshold: float = 0.01) -> np.ndarray:
+    """Shorten every silence inside a clip to ``max_pause_s`` (TTS pauses long at commas)."""
+    win = max(1, int(0.01 * sample_rate))
+    n = len(audio) // win
+    if n == 0:
+        return audio
+    quiet = np.abs(audio[: n * win]).reshape(n, win).max(axis=1) < threshold
+    keep = np.ones(len(audio), dtype=bool)
+    limit = int(max_pause_s / 0.01)
+    i = 0
+    while i < n:
+        if not quiet[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and quiet[j]:
+            j += 1
+        if j - i > limit:
+            keep[(i + limit) * win: j * win] = False
+        i = j
+    return audio[keep]
+
+
 def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: VoiceProfile,
                              progress: Callable[[int, int, str], None] | None = None) -> list[np.ndarray]:
     """Each script turn in the trainee's voice, at 16 kHz for the microphone.
@@ -662,6 +728,7 @@ def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: Vo
         parts: list[np.ndarray] = []
         for sentence in ([] if t.silent else spoken_sentences(t.text)):
             audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
+            audio = cap_pauses(audio, rate, TRAINEE_SENTENCE_GAP_S)
             if len(audio):
                 parts += [gap] if parts else []
                 parts.append(resample(audio, rate, ASR_RATE))
@@ -767,6 +834,7 @@ class VoiceCall:
         self.ep_offset_frames = 0  # frames dropped from the front of ``buf`` since the endpointer's reset
         self._pending = np.zeros(0, dtype=np.float32)
         self._latency_pending: TurnLatency | None = None
+        self.deaf_until = 0.0
 
     # ------------------------------------------------------------------ frames
     def _frames(self) -> Iterator[np.ndarray]:
@@ -806,6 +874,8 @@ class VoiceCall:
                         continue
                     if o.barge_in:
                         self._barge_frame(frame, now)
+                    continue
+                if now < self.deaf_until:
                     continue
                 if self._listen_frame(frame, now):
                     if p.ended and self.speaking is None:
@@ -1040,6 +1110,8 @@ class VoiceCall:
         if self.call.patient.ended:
             return
         self._listen(now)
+        if not self.options.barge_in:  # what is still in the speaker's buffer must not become a turn
+            self.deaf_until = now + self.options.echo_guard_s
         if self.trainee is not None:
             self.trainee.patient_finished(interrupted)
         if not interrupted:

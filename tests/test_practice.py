@@ -275,3 +275,86 @@ def test_cli_typed_replies_from_stdin(monkeypatch, capsys, fake_models):
     rc = cli.main(["practice", "billing-frustrated", "--text"])
     out = capsys.readouterr().out
     assert rc == 0 and "Denise" in out and "you hung up" in out
+
+
+# ------------------------------------------------------------------ helpers of the voice loop
+
+
+def test_heard_text_drops_whispers_made_up_tail():
+    from simulator.asr import Segment, Transcription, Word
+    from simulator.practice import heard_text
+
+    tr = Transcription("How can I help you today? Thank you.",
+                       (Segment(0.0, 5.1, "How can I help you today?"), Segment(5.12, 5.16, "Thank you.")),
+                       (Word(4.9, 5.1, "today?", 0.99), Word(5.12, 5.12, "Thank", 0.01), Word(5.12, 5.16, "you.", 0.98)), 5.3)
+    assert heard_text(tr) == "How can I help you today?"
+    sure = Transcription("Thank you.", (Segment(0.0, 0.3, "Thank you."),), (Word(0.0, 0.1, "Thank", 0.9),), 0.5)
+    assert heard_text(sure) == "Thank you."
+
+
+def test_spoken_sentences_keep_titles_with_names():
+    from simulator.practice import spoken_sentences
+
+    assert spoken_sentences("You're welcome, Ms. Carter. Dr. Webb will see you.") == [
+        "You're welcome, Ms. Carter.", "Dr. Webb will see you."]
+
+
+def test_cap_pauses_and_trim():
+    from simulator.practice import cap_pauses, trim_silence
+
+    tone = np.full(1600, 0.5, np.float32)
+    clip = np.concatenate([np.zeros(8000, np.float32), tone, np.zeros(16000, np.float32), tone])
+    capped = cap_pauses(clip, 16000, 0.3)
+    assert len(capped) < len(clip) and len(capped) / 16000 < 0.5 + 0.2 + 0.3 + 0.05
+    trimmed = trim_silence(capped, 16000)
+    assert np.abs(trimmed[:10]).max() > 0 or len(trimmed) < len(capped)
+
+
+def test_live_view_on_a_terminal(billing):
+    import io
+
+    from rich.console import Console
+
+    from simulator.practice import LiveView
+
+    out = io.StringIO()
+    view = LiveView("Billing", "Denise", console=Console(file=out, force_terminal=True, width=80))
+    view.status("Ringing")
+    view.turn("trainee", "Riverside, this is Sam.")
+    view.turn("patient", "I got a bill.", "hangs up")
+    view.close()
+    text = out.getvalue()
+    assert "Riverside, this is Sam." in text and "Denise" in text and "I got a bill." in text
+
+
+@pytest.mark.real
+def test_call_through_pulseaudio_devices(headless_audio):
+    """Real devices (the headless PulseAudio null sink and its monitor), fake models: the patient
+    plays on one output stream, the scripted trainee on another, the microphone hears both and
+    the half-duplex loop only listens when the patient is quiet."""
+    from simulator.audio import DeviceSink, DeviceSource, RealClock
+    from test_patient import mini
+
+    sc = mini(states={
+        "ask": {"say": "Hi there.", "on": [{"when": "take_ownership", "goto": "done"}]},
+        "done": {"say": "Great.", "end": True},
+    }, start="ask")
+    lines = ["Riverside Family Practice, this is Sam.", "Let me look into that for you.", "Bye now, take care."]
+    turns = parse_trainee_script("\n".join(lines))
+    speech = ToneSpeech(lines, seconds=0.8)
+    clock = RealClock()
+    mic = DeviceSource()
+    sink = DeviceSink()
+    mouth = practice.SpeakerMouth(DeviceSink())
+    bank = LineBank(FakeSynthesizer(sample_rate=22050), sc.patient.voice)
+    trainee = ScriptedVoice(mouth, [speech.clip(t) for t in lines], turns, think_s=0.3, ring_s=0.3)
+    call = VoiceCall(sc, source=mic, sink=sink, recognizer=FakeRecognizer(speech.recognize), vad=EnergyVad(),
+                     detector=FakeDetector({"take_ownership": ("let me look",), "greet_practice": ("riverside",)}),
+                     bank=bank, clock=clock, options=PracticeOptions(barge_in=False, max_call_s=40), trainee=trainee)
+    try:
+        result = call.run()
+    finally:
+        sink.close()
+        mouth.close()
+    assert [t.text for t in result.turns if t.speaker == "trainee"] == lines
+    assert result.patient_path == ["ring", "ask", "done"] and result.end_reason == "end_state"

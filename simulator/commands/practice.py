@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.errors import RuntimeFailure, UserError
@@ -125,8 +125,6 @@ def cmd_practice(args) -> int:
         if virtual and not scripted:
             raise UserError("--virtual-audio needs a scripted trainee (--trainee-script FILE or --trainee-audio DIR); "
                             "use --text to type your replies")
-        if not virtual and scripted:
-            virtual = True  # a scripted trainee speaks into the in-process microphone
         result = _run_voice(scenario, script, options, args, err, virtual=virtual)
 
     if args.json:
@@ -161,6 +159,7 @@ class VoiceSetup:
     prepare_s: float  # every patient line synthesised (the session start after loading)
     lines: int  # patient lines prepared
     trainee_s: float = 0.0  # scripted trainee turns synthesised (not part of a real session start)
+    extra_close: list = field(default_factory=list)  # other devices to close after the call
 
 
 def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virtual: bool = True,
@@ -218,23 +217,30 @@ def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virt
                 clips = practice.synthesize_trainee_clips(turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb)
             finally:
                 close()
-        trainee = practice.ScriptedVoice(source, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
+        # virtual: the clips go straight into the virtual microphone; devices: a second output
+        # stream says them, and the microphone hears them like a person in the room
+        mouth = source if virtual else practice.SpeakerMouth(factory.make_audio_sink(output_device))
+        trainee = practice.ScriptedVoice(mouth, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
     trainee_s = time.perf_counter() - t2
 
     call = practice.VoiceCall(scenario, source=source, sink=sink, recognizer=recognizer, vad=turn_detector.vad,
                               detector=detector, bank=bank, clock=clock, options=options, trainee=trainee,
                               view=view or practice.NullView(), patient=patient, mode="virtual" if virtual else "voice")
-    return VoiceSetup(call, sink, load_s, prepare_s, len(bank), trainee_s)
+    setup = VoiceSetup(call, sink, load_s, prepare_s, len(bank), trainee_s)
+    if trainee is not None and trainee.mic is not source:
+        setup.extra_close.append(trainee.mic)
+    return setup
 
 
 def run_voice_setup(setup: VoiceSetup):
     try:
         return setup.call.run()
     finally:
-        try:
-            setup.sink.close()
-        except Exception:  # noqa: BLE001 - a device that is gone must not hide the call's result
-            pass
+        for dev in (setup.sink, *setup.extra_close):
+            try:
+                dev.close()
+            except Exception:  # noqa: BLE001 - a device that is gone must not hide the call's result
+                pass
 
 
 def _run_voice(scenario, script, options, args, err, *, virtual: bool):

@@ -18,7 +18,7 @@ DEFAULT_SCENARIO = "billing-frustrated"
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="run a scripted practice call end to end with virtual audio and print the scorecard",
-                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+                       description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None)
     p.add_argument("--scenario", default=DEFAULT_SCENARIO, help=f"scenario id (default {DEFAULT_SCENARIO})")
     p.add_argument("--script", metavar="FILE",
                    help="trainee script (default scenarios/scripts/SCENARIO-strong.txt)")

@@ -19,7 +19,7 @@ from simulator.errors import RuntimeFailure, UserError
 
 def register(sub) -> None:
     p = sub.add_parser("practice", help="practise a call with a simulated patient (voice, or --text)",
-                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+                       description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None)
     p.add_argument("scenario", help="scenario id (see `vasim scenario list`) or path to a scenario file")
     p.add_argument("--text", action="store_true", help="type your replies instead of speaking (no audio)")
     p.add_argument("--trainee-audio", metavar="DIR", help="folder with one audio file per trainee turn, in name order")

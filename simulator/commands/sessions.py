@@ -64,12 +64,14 @@ def cmd_list(args) -> int:
         console.print("No sessions yet: run `vasim practice SCENARIO`.")
         return 0
     t = Table(show_edge=False)
-    for col in ("id", "scenario", "started", "turns", "result"):
-        t.add_column(col)
+    t.add_column("id", no_wrap=True)  # the handle for show/replay/score: never cut
+    t.add_column("scenario", overflow="ellipsis", no_wrap=True)
+    for col in ("turns", "result"):
+        t.add_column(col, no_wrap=True)
     for r in rows:
         result = ("[yellow]incomplete[/]" if not r["complete"] else
                   "[green]pass[/]" if r["passed"] else "[red]fail[/]" if r["passed"] is False else "-")
-        t.add_row(r["id"], r["scenario"], r["started_at"].replace("T", " "), str(r["turns"]), result)
+        t.add_row(r["id"], r["scenario"], str(r["turns"]), result)
     console.print(t)
     return 0
 

@@ -180,11 +180,17 @@ def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virt
         options = replace(options, barge_in=True)  # the virtual mic cannot hear the speaker
     t0 = time.perf_counter()
     with err.status("Loading speech models..."):
-        recognizer = factory.make_recognizer("faster-whisper", asr_model)
-        synth = factory.make_synthesizer(scenario.patient.voice.engine)
-        turn_detector = factory.make_vad()
-        detector = make_detector()
-        embedder = make_embedder()
+        # independent loads, side by side: most of the time is spent in native code
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="vasim-load") as pool:
+            f_asr = pool.submit(factory.make_recognizer, "faster-whisper", asr_model)
+            f_tts = pool.submit(factory.make_synthesizer, scenario.patient.voice.engine)
+            f_det = pool.submit(make_detector)
+            turn_detector = factory.make_vad()
+            recognizer, synth, detector = f_asr.result(), f_tts.result(), f_det.result()
+        # the detector's sentence embedder also matches off-script questions
+        embedder = getattr(detector, "embedder", None) or make_embedder()
     load_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()

@@ -358,3 +358,23 @@ def test_call_through_pulseaudio_devices(headless_audio):
         mouth.close()
     assert [t.text for t in result.turns if t.speaker == "trainee"] == lines
     assert result.patient_path == ["ring", "ask", "done"] and result.end_reason == "end_state"
+
+
+def test_trainee_audio_dir_in_name_order(tmp_path, billing):
+    from simulator.practice import load_trainee_audio
+
+    speech = ToneSpeech(STRONG[:2])
+    for i, text in enumerate(STRONG[:2]):
+        sf.write(tmp_path / f"{i:02d}.wav", speech.clip(text), 16000)
+    (tmp_path / "notes.txt").write_text("ignored")
+    turns, clips = load_trainee_audio(tmp_path)
+    assert [t.text for t in turns] == ["00.wav", "01.wav"]
+    assert [speech.recognize(c) for c in clips] == STRONG[:2]
+    with pytest.raises(UserError, match="no .wav"):
+        load_trainee_audio(_empty(tmp_path))
+
+
+def _empty(tmp_path):
+    d = tmp_path / "empty"
+    d.mkdir()
+    return d

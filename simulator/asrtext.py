@@ -12,6 +12,7 @@ but the nurse can"), so a negation only governs its own clause.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _CONTRACTIONS = [
@@ -91,6 +92,8 @@ def _numbers(words: list[str]) -> list[str]:
 def normalize(text: str) -> str:
     """The canonical form rules match (see the module docstring)."""
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    if not t.isascii():  # "quinceañera" -> "quinceanera", not "quincea era" (a stray "era" reads as jargon)
+        t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
     t = re.sub(r"(?<=\d)[- ](?=\d)", "", t)  # 555-0100 -> 5550100, 9-1-1 -> 911
     t = re.sub(r"(?<=\d)[,.](?=\d{3}\b)", "", t)  # 1,200 -> 1200
     for pat, rep in _CONTRACTIONS:

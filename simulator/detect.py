@@ -67,7 +67,10 @@ _TIME = (r"(?:within|in|by|before|over|after|at) (?:the )?(?:next |end of |a |an
          r"same )*(?:business |working )?(?:hours?|days?|minutes?|weeks?|the day|day|today|tomorrow|"
          r"monday|tuesday|wednesday|thursday|friday|morning|afternoon|evening|noon|\d+ ?(?:am|pm)?)"
          r"|\b(?:today|tomorrow|this (?:afternoon|morning|evening|week)|later today|end of (?:the )?day|"
-         r"next (?:week|monday|tuesday|wednesday|thursday|friday))\b")
+         r"next (?:week|monday|tuesday|wednesday|thursday|friday))\b"
+         r"|\b\d+ (?:to \d+ )?(?:business |working )?(?:days?|hours?|weeks?|minutes?) (?:before|ahead|prior|after|from)\b"
+         r"|\bthe (?:day|night|morning|week|evening) (?:before|of)\b"
+         r"|\b(?:about |around |roughly )?\d+ to \d+ (?:business |working )?(?:days?|hours?|weeks?)\b")
 _PROMISE = re.compile(r"\b(definitely|guarantee\w*|promise\w*|for sure|certainly|absolutely|100 percent|"
                       r"no doubt|i assure you|without a doubt|surely)\b")
 
@@ -81,6 +84,8 @@ class Rule:
     requires: tuple[re.Pattern, ...] = ()  # every one of these must also match the clause
     negatable: bool = True  # a "not"/"cannot"/"never" in the 3 words before a match cancels it
     embed: bool = True  # sentence embeddings may add recall (False: rules alone decide)
+    # (pattern, turn context): the pattern counts only when the whole turn also matches the context
+    contextual: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
 
 
 RULES: dict[str, Rule] = {
@@ -130,7 +135,12 @@ RULES: dict[str, Rule] = {
                      r"\bso (?:the|your) (?:issue|problem|concern|question) is\b",
                      r"\bif i understand (?:you |this |that )?(?:correctly|right)",
                      r"\bwhat i am hearing is\b", r"\bto (?:summarize|recap|sum up)\b",
-                     r"\bso (?:basically|in other words) (?:you|your)\b"),
+                     r"\bso (?:basically|in other words) (?:you|your)\b",
+                     r"^(?:okay |ok |alright |right )?so (?:if )?i understand (?:that |correctly |right )?(?!how\b|why\b|what\b)",
+                     r"^(?:okay |ok |alright |right |and )?so (?!that\b|this\b|it\b|we\b|i\b|there\b|the\b|our\b|they\b)"
+                     r"(?:\w+ ){1,2}(?:needs|wants|got|received|noticed|has had|has been|have been|hasnt|has not|"
+                     r"did not|didnt|would like|is looking|is asking|is calling|is worried|is still) ",
+                     r"\bjust so i (?:have|understand|got) (?:it|this|that|everything) (?:right|correct|straight)\b"),
         negatable=False),
     "empathy": Rule(
         patterns=_rx(r"\b(?:i am|we are|im) (?:so |very |really |truly |terribly |deeply )?sorry (?:to hear|you|that|"
@@ -148,7 +158,16 @@ RULES: dict[str, Rule] = {
                      r"\bi would be (?:frustrated|upset|worried|concerned|scared|annoyed|angry) too\b",
                      r"\byou have every right\b", r"\bi hear you\b", r"\bthank you for (?:telling|sharing|trusting)",
                      r"\bi (?:am|m) (?:here for|here with|glad you called|glad you reached)",
-                     r"\bthat must (?:be|have been|feel)\b", r"\bi know (?:how|this|that) (?:hard|frustrating|scary|"
+                     r"\bthat must (?:be|have been|feel)\b",
+                     r"^(?:oh |okay |ok |yes |and )?i (?:completely |totally |really |fully |do )?understand"
+                     r"(?: (?:mr|mrs|ms|doctor) \w+| \w+)?$",
+                     r"^(?:oh |okay |ok |yes |and )?i (?:completely |totally |really |fully |do )?understand (?:that )?"
+                     r"(?:\w+ ){0,5}(?:worried|worry|worrying|frustrat\w*|upset|scared|concerned|anxious|stress\w*|nervous|"
+                     r"afraid|in a (?:rush|hurry)|busy|on (?:a|your) break|in pain|hurting|coming up (?:fast|soon|quickly)|"
+                     r"short on time|overwhelm\w*|a lot|hard|difficult|tough|rough|inconvenient|disappointing)\b",
+                     r"\bi know (?:\w+ ){0,8}(?:is|can be|has been|must be) (?:so |really |very |quite )?(?:hard|difficult|"
+                     r"frustrating|stressful|a lot|scary|upsetting|tough|overwhelming)\b",
+                     r"\bi know (?:how|this|that) (?:hard|frustrating|scary|"
                      r"stressful|difficult|worrying)",
                      r"\bi apologi[sz]e\b", r"\bi am sorry\b", r"\b(?:so|very|really) sorry\b",
                      r"\bthats? (?:completely |totally |really )?(?:frustrating|stressful|scary|upsetting)",
@@ -163,7 +182,12 @@ RULES: dict[str, Rule] = {
                      r"\bi will (?:ask|check)$", r"\b(?:i will|let me) (?:double check|verify)\b",r"\blet me (?:\w+ ){0,2}(?:look into|look at|look up|check|pull up|find out|take care|see what|"
                      r"dig into|research|review|fix|sort|correct|update|resolve|work on|get (?:this|that|it) "
                      r"(?:sorted|fixed|resolved|corrected|taken care)|help you with|find you|get you|book|"
-                     r"schedule|see if|see about|double check|verify that|make sure)",
+                     r"schedule|see if|see about|double check|verify that|make sure|"
+                     r"find (?:you|him|her|them|a) (?:\w+ )?(?:time|slot|spot|appointment|opening|day)|"
+                     r"get (?:him|her|them) (?:in|booked|scheduled|seen))",
+                     r"\b(?:i am|i will|i am going to|ill) (?:\w+ )?(?:send|sending|submit|submitting|forward|forwarding|"
+                     r"put|putting) (?:in )?your (?:\w+ )?(?:request|refill|message|question|form|paperwork|concern|claim|"
+                     r"dispute|records)\b",
                      rf"(?<!can )(?<!may )(?<!could )(?<!should )\b{_I} (?:\w+ ){{0,1}}(?:look into|look at|look up|check (?:on|into|with|the|your|that|this|"
                      r"what|if|whether)|pull up|find out|take care|handle|fix|sort (?:this|that|it) out|sort out|"
                      r"get (?:this|that|it) (?:sorted|fixed|resolved|corrected|taken care)|get to the bottom|"
@@ -193,7 +217,8 @@ RULES: dict[str, Rule] = {
         patterns=_rx(r"\b(?:i|we) (?:will|am going to|are going to|am|are|can|ll|would)? ?(?:just |still )?(?:stay|"
                      r"staying|remain|remaining|be|keep|hang|hold) (?:right )?(?:on the (?:line|phone)|here|"
                      r"with you|on with you|on the call|on)(?! for (?:the|a|an) )",
-                     r"\bnot going anywhere\b", r"\bright here with you\b",
+                     r"\bnot going anywhere\b", r"\bright here with you\b", r"\bright here on the (?:line|phone)\b",
+                     r"\b(?:while|as) (?:i|we) (?:stay|wait|remain) (?:right )?(?:here|on the (?:line|phone)|with you)\b",
                      r"\b(?:i|we) (?:will not|am not going to|wont|will never) (?:hang up|leave you|disconnect)",
                      r"\bstay on the (?:line|phone) with me\b", r"\bwith you the (?:whole|entire) time\b",
                      r"\bkeep you on the line\b", r"\bi will be on the (?:line|phone)\b",
@@ -230,7 +255,9 @@ RULES: dict[str, Rule] = {
                      rf"\b(?:message|note|request) (?:to|for) (?:\w+ ){{0,2}}{_CLINICAL}",
                      rf"\bmake sure (?:\w+ ){{0,2}}{_CLINICAL} (?:sees|gets|knows|reviews|hears)",
                      rf"\b(?:ask|check with|run (?:it|this|that) by) (?:\w+ ){{0,2}}{_CLINICAL}\b"),
-        vetoes=(_PROMISE,) + _rx(r"\byou (?:would|will|might) (?:have|need) to\b", r"\b(?:right now|on the line|transfer\w*|connect\w* you)\b(?!.*\b(?:message|call you back)\b)",
+        vetoes=(_PROMISE,) + _rx(r"\byou (?:would|will|might) (?:have|need) to\b",
+                   r"^(?!.*\b(?:message|note|call you back|review|flag\w*)\b).*\b(?:right now|on the line|transfer\w*|connect\w* you)\b",
+                   r"\b(?:medical )?records\b", r"\brelease (?:form|of information)\b",
                    r"\bapprove\b(?!.*\b(?:doctor|provider|nurse) (?:needs|has|will))")),
     "route_records": Rule(
         patterns=_rx(r"\b(?:medical )?records (?:department|team|office|staff|desk|release|request|people|unit)\b",
@@ -274,8 +301,10 @@ RULES: dict[str, Rule] = {
                      r"\b(?:what happens next|the next step|next steps?|here is what (?:happens|will happen))\b",
                      rf"(?:{_TIME}).{{0,40}}\b(?:you will|you should|they will|she will|he will|we will|someone will|"
                      rf"will (?:call|reach|contact|send|get back|email|text|mail|follow))\b",
-                     rf"\b(?:they|it|we|she|he|this|that|the \w+) (?:usually |typically |normally |should )?(?:process|"
-                     rf"take|go out|arrive|call|review|respond|follow up|get back|hear)\w* (?:\w+ ){{0,3}}(?:{_TIME})"),
+                     rf"\b(?:they|it|we|she|he|this|that|(?:the|your|our) (?:\w+ ){{1,2}}?\w+|\w+s) (?:usually |typically |"
+                     rf"normally |should |generally |will )?(?:process|take|go out|arrive|call|review|respond|follow up|"
+                     rf"get back|hear|send|mail|email|text|reach|contact|come|ship)\w* (?:\w+ ){{0,4}}(?:{_TIME})",
+                     rf"\b(?:usually|typically|normally|generally) (?:takes?|runs?) (?:about |around |roughly )?(?:{_TIME})"),
         requires=_rx(r"\b(?:call|hear|get|receive|send|sent|mail|email|text|review|contact|reach|follow|process|"
                      r"go out|goes out|ready|look|respond|letter|confirmation|decide|schedul|answer|arrive|update|"
                      r"notif|approv|back)"),
@@ -286,8 +315,11 @@ RULES: dict[str, Rule] = {
         patterns=_rx(r"\b(?:thank you|thanks)(?: so much| very much| again)? for (?:calling|"
                      r"reaching out|your time|holding|choosing|your trust|letting us know|calling in)",
                      r"\b(?:have|enjoy) (?:a |the )?(?:good|great|nice|wonderful|lovely|blessed|fantastic|safe)"
-                     r"(?: rest of (?:the |your )?)? ?(?:day|afternoon|evening|night|weekend|morning|one)",
-                     r"\btake care\b", r"\b(?:thank you|thanks)\b.*\b(?:bye|goodbye)\b", r"\bgoodbye\b",
+                     r"(?: rest of (?:the |your )?)? ?(?:day|afternoon|evening|night|weekend|morning|one|trip|flight|"
+                     r"drive|holiday|vacation|visit|time|move)",
+                     r"\btake (?:good |great )?care\b", r"\bsafe (?:travels|trip|flight)\b",
+                     r"\bgood luck (?:to|with|at|on)\b", r"\bbest of luck\b", r"\bfeel better\b",
+                     r"\bi hope (?:you|he|she|they) (?:\w+ ){0,3}(?:enjoy|get to|have a)", r"\b(?:thank you|thanks)\b.*\b(?:bye|goodbye)\b", r"\bgoodbye\b",
                      r"\b(?:it was|it has been) (?:a pleasure|nice|great|lovely)", r"\bglad (?:i|we) could help\b",
                      r"\bwe value your\b", r"\bhappy to help\b", r"\bhave a good one\b", r"\bbye now\b",
                      r"\bthank you so much\b$", r"\bthanks so much\b"),
@@ -295,9 +327,9 @@ RULES: dict[str, Rule] = {
                    r"\bthanks for holding\b$", r"\bthank you for holding\b$"),
         negatable=False),
     "medical_advice": Rule(
-        patterns=_rx(r"\b(?:it|that|this|thats|its) (?:is |sounds |seems |could be |might be |may be |looks )?(?:like )?"
-                     r"(?:probably |likely |just |only |definitely |most likely |really |almost certainly )?(?:a |an |"
-                     r"just |your )?(?:heartburn|indigestion|anxiety|panic attack|virus|viral|cold|flu|infection|"
+        patterns=_rx(r"(?<!hope )(?<!hoping )(?<!sure )\b(?:it|that|this|thats|its) (?:is |sounds |seems |could be |might be |may be |looks )?(?:like )?"
+                     r"(?:probably |likely |just |only |definitely |most likely |really |almost certainly )*(?:a |an |"
+                     r"just |your |only )*(?:heartburn|indigestion|anxiety|panic attack|virus|viral|cold|flu|infection|"
                      r"allerg\w+|migraine|muscle (?:strain|pull|spasm)|pulled muscle|stress|nothing serious|"
                      r"nothing to worry|not serious|gas|side effect|dehydrat\w+|uti|sinus\w*|a bug|stomach bug|"
                      r"normal for|common|harmless|benign|bronchitis|strep|pneumonia|sprain|arthritis|"
@@ -307,7 +339,9 @@ RULES: dict[str, Rule] = {
                      r"decrease|lower|raise|use|apply|ice|rest|drink|eat|avoid|hold off|wait it out|sleep it off|"
                      r"keep taking|switch|halve|split)\b(?! (?:your time|a seat|care|a look|a message|note|a moment|"
                      r"calling|again|back|later|the portal|another|a few minutes|the form|this form|it easy on me))",
-                     r"\b(?:take|try|use|double|skip|stop|start|give (?:him|her|them))\w* (?:\w+ ){0,4}(?:aspirin|"
+                     r"(?<!you )(?<!since )(?<!did )(?<!have )(?<!has )(?<!when )(?<!after )(?<!they )(?<!i )"
+                     r"\b(?:take|try|use|double|skip|stop|start|give (?:him|her|them)|(?:keep|continue) (?:giving|taking|"
+                     r"using|going with|on)|go ahead and (?:take|give|use|double|skip)) (?:\w+ ){0,4}(?:aspirin|"
                      r"ibuprofen|tylenol|advil|motrin|antacids?|tums|benadryl|pills?|dose|doses|medication|medicine|"
                      r"meds|insulin|inhaler|antibiotics?|\d+ ?(?:mg|milligrams)|fluids|cough syrup|acetaminophen|"
                      r"nitroglycerin)\b",
@@ -317,8 +351,7 @@ RULES: dict[str, Rule] = {
                      r"(?:\w+ ){0,1}(?:look|looks|looked|seem|seems|are|is|came back|were|was|showed?|shows) "
                      r"(?:\w+ ){0,1}(?:normal|fine|good|great|okay|ok|high|low|elevated|bad|concerning|abnormal|clear|"
                      r"negative|positive|within|in range|perfect|healthy|borderline|a little|slightly|nothing)",
-                     r"\byou (?:do not|dont|wont|will not) need (?:to (?:see|come in|go to|worry|be seen|take|call)|"
-                     r"(?:an |a )?(?:appointment|antibiotics|to be seen|stitches))",
+
                      r"\b(?:you|he|she) (?:probably|likely|definitely|might|may|must) (?:just )?(?:have|has|got) "
                      r"(?:a |an |the )?(?!bill|balance|charge|appointment|question|copay|refill|form|letter)"
                      r"(?:\w+ ){0,1}(?:virus|infection|flu|cold|bug|strain|migraine|allerg\w+|anxiety|reflux|"
@@ -327,14 +360,36 @@ RULES: dict[str, Rule] = {
                      r"fever|test|numbers|headache|cough)\b)",
                      r"\b(?:that|it|this) (?:is|sounds) (?:perfectly |totally |completely )?normal (?:after|for|with|"
                      r"when)\b",
-                     r"\b(?:should|will) (?:go away|clear up|get better|pass) (?:on its own|by itself|in a|soon|with)"),
+                     r"\b(?:should|will) (?:go away|clear up|get better|pass) (?:on its own|by itself|in a|soon|with)",
+                     r"\b(?:probably|most likely|likely|almost certainly|i bet|i am sure|i think|could (?:just )?be|"
+                     r"might (?:just )?be|is just|are just|sounds like) (?:it is )?(?:just |only |a |an |the |some |from |due to |"
+                     r"because of |caused by |his |her |your |their |a little |a bit of )*(?:\w+ )?(?:virus\w*|viral|bug|"
+                     r"infection|cold|flu|dehydrat\w+|stress|anxiety|strain\w*|sprain\w*|pulled muscle|"
+                     r"reflux|heartburn|indigestion|allerg\w+|teething|growing pains|side effects?|reaction|"
+                     r"migraine|tension headache|constipat\w+|hormon\w+|nothing serious|nothing to worry|something he ate|"
+                     r"something she ate|something you ate|food poisoning|the weather|overdoing|overexert\w*)\b",
+                     r"\b(?:probably|most likely|likely|almost certainly|i bet|i think it is) (?:just |only )?(?:from|because of|"
+                     r"due to|caused by) (?:\w+ ){0,2}(?:lying|sleeping|sitting|posture|eating|the way|stress|lifting|"
+                     r"dehydrat\w+|a virus|a bug|the (?:medicine|medication|pill|shot|vaccine)|his|her|your)\b",
+                     r"\b(?:only|just) (?:a (?:little|bit|tad|touch) |slightly |barely |marginally )(?:high|low|elevated|"
+                     r"off|above|below|over|under|raised)\b",
+                     r"\b(?:fevers?|headaches?|coughs?|rash(?:es)?|symptoms?|bruis\w+|numbers like that|readings like that) "
+                     r"(?:is|are) (?:really |very |pretty |super |quite |totally |completely )?(?:common|normal|expected|"
+                     r"nothing) (?:at|in|for|with|after|when|these)\b"),
+        # "You don't need to come in" is advice about a health question, but routine admin about records or forms
+        contextual=((re.compile(r"\byou (?:do not|dont|wont|will not) need (?:to (?:see|come in|go to|worry|be seen|take|"
+                                r"call)|(?:an |a )?(?:appointment|antibiotics|to be seen|stitches))"),
+                     re.compile(r"^(?!.*\b(?:records?|forms?|sign|signature|portal|paperwork|fax|mail|email|online|"
+                                r"payment|pay|bill|billing|copy|copies|release|id card|insurance card)\b)")),),
         vetoes=_rx(r"\b(?:cannot|can not|not able to|not allowed to|unable to|not qualified to|not supposed to|"
                    r"do not|dont|will not|wont|could not|am not) (?:\w+ ){0,1}(?:give|provide|offer|interpret|"
                    r"diagnose|read|tell|say|comment on|advise|explain|know what)",
                    r"\bi am not (?:a |the )?(?:nurse|doctor|clinician|medical)", r"\bnot medical advice\b",
                    r"\b(?:nurse|doctor|provider|clinical team) (?:can|will|should|needs to|has to|would) "
                    r"(?:\w+ ){0,2}(?:interpret|explain|go over|review|discuss|advise|tell you|answer|look)\b",
-                   r"\b(?:call|dial) 911\b", r"\bemergency\b")),
+                   r"\b(?:call|dial) 911\b", r"\bemergency\b",
+                   r"\b(?:has|have|needs?) to be (?:checked|seen|looked at|evaluated|assessed) (?:out )?(?:right away|"
+                   r"now|today|immediately|right now|urgently)\b", r"\bi (?:really )?hope\b(?!.*\b(?:take|give|try)\b)")),
     "promise_outcome": Rule(
         patterns=(re.compile(r"\b(?:will|is going to|are going to|going to be) (?:\w+ ){0,1}(?:definitely|certainly|"
                              r"absolutely|for sure|surely|100 percent)"),
@@ -346,7 +401,8 @@ RULES: dict[str, Rule] = {
                              r"refunded|removed|written off|dropped|paid|reversed|fixed today|taken off)\b"
                              r"(?!.*\b(?:if|once|whether|when|might|may|usually|hopefully)\b)"),
                   re.compile(r"\bi (?:will|am going to|can) (?:just )?(?:waive|remove|write off|refund|drop|reverse|"
-                             r"zero out|take off|cancel) (?:\w+ ){0,2}(?:charge|fee|balance|bill|that|it|this|amount)"),
+                             r"zero out|take off) (?:\w+ ){0,2}(?:charge|fee|balance|bill|that|it|this|amount)"),
+                  re.compile(r"\bi (?:will|am going to|can) (?:just )?cancel (?:\w+ ){0,2}(?:charge|fee|balance|bill|amount)"),
                   re.compile(r"\b(?:will|is going to) (?:call you|see you|get back to you|have (?:it|that|this) "
                              r"(?:done|ready|fixed)) (?:back )?(?:today|tomorrow|this (?:afternoon|morning|evening)|"
                              r"within (?:the hour|an hour|1 hour|\d+ minutes))\b"
@@ -396,7 +452,12 @@ RULES: dict[str, Rule] = {
                      r"\bthat never happened\b", r"\bwe (?:did|never) (?:not )?(?:make|made) (?:a |any )?mistake\b",
                      r"\bour system (?:does not|doesnt|is never|never) (?:make mistakes|lie)\b",
                      r"\bthere is no way\b", r"\bthe (?:policy|rule) is the (?:policy|rule)\b",
-                     r"\bthat is just not true\b", r"\byou are (?:the one who|confused)\b"),
+                     r"\bthat is just not true\b", r"\byou are (?:the one who|confused)\b",
+                     r"\b(?:our|the) policy is (?:very |perfectly |quite )?clear\b",
+                     r"\byou signed (?:that|the|our) (?:policy|form|agreement|paperwork)\b",
+                     r"\bthe (?:fee|charge|bill|balance|amount) is (?:valid|correct|legitimate|accurate|fair|owed)\b",
+                     r"\b(?:there is )?nothing (?:a|the|my|our) (?:manager|supervisor|lawyer) (?:can|could|will) do\b",
+                     r"^well you (?:were|did|didnt|did not|missed|never|should)\b"),
         negatable=False),
     "dismissive": Rule(
         patterns=_rx(r"\bcalm down\b", r"\bnot my (?:problem|job|fault|department|concern|issue)\b",
@@ -425,7 +486,11 @@ RULES: dict[str, Rule] = {
                      r"in network adjustment|non par|out of network differential|pt responsibility|pr ?\d+|co ?\d{2,3}|"
                      r"oop max|ded|coins|idiopathic|prophylaxis|prophylactic|contraindicated|titrat\w+|"
                      r"hyperlipidemia|hyperkalemia|tachycardi\w+|bradycardi\w+|benign essential|etiology|"
-                     r"sequela|comorbid\w*|nonformulary|non formulary|tier \d exception|step therapy)\b"),
+                     r"sequela|comorbid\w*|nonformulary|non formulary|tier \d exception|step therapy|npv|new pt|"
+                     r"med rec|med reconciliation|intake packet|pending pa|ortho|f u|fu visit|"
+                     r"awv|cpe|hpi|pcp)\b",
+                     r"\bpa (?:with|from|to|for) (?:the |your )?(?:payer|insurance|plan)\b",
+                     r"\bthe pa(?: is| was)? (?:pending|approved|denied|request|went)\b", r"^the pa$"),
         vetoes=_rx(r"\b(?:which|that) (?:means|is|stands|shows|just means)\b", r"\b(?:called|meaning|"
                    r"also known as|in other words|basically|stands for|in plain (?:english|terms)|what that means)\b",
                    r"\bexplanation of benefits\b.*\b(?:shows|statement|which|that)\b"),
@@ -470,6 +535,14 @@ def rule_hit(bid: str, norm: str) -> tuple[bool, bool]:
             if not rule.negatable or not _negated(norm, m.start()):
                 return True, False
     return False, False
+
+
+def _contextual_hit(rule: Rule, norm: str, turn_norm: str) -> bool:
+    for pat, context in rule.contextual:
+        for m in pat.finditer(norm):
+            if (not rule.negatable or not _negated(norm, m.start())) and context.search(turn_norm):
+                return True
+    return False
 
 
 # Words in a practice name that do not identify it ("Riverside Family Practice" -> "riverside").
@@ -713,6 +786,7 @@ class Detector:
                 found[bid] = Detection(bid, round(float(conf), 3), quote)
 
         embed_index = {b: j for j, b in enumerate(self._embed_ids)}
+        turn_norm = " ".join(c.norm for c in cs)
         for i, c in enumerate(cs):
             for bid in self.ids:
                 if bid == "voicemail_phi" and ctx.mode != "voicemail":
@@ -726,6 +800,8 @@ class Detector:
                         add(bid, RULE_CONFIDENCE, c.raw)
                     continue
                 hit, vetoed = rule_hit(bid, c.norm)
+                if not hit and not vetoed and RULES.get(bid) is not None and RULES[bid].contextual:
+                    hit = _contextual_hit(RULES[bid], c.norm, turn_norm)
                 hit = hit and rules
                 if vetoed:
                     continue
@@ -742,9 +818,6 @@ class Detector:
         for bid, blockers in _TURN_VETO.items():
             if bid in found and any(b in found and found[b].confidence >= RULE_CONFIDENCE for b in blockers):
                 del found[bid]
-        if "warm_close" in found and "greet_practice" in found and found["warm_close"].quote == found[
-                "greet_practice"].quote:
-            del found["warm_close"]  # "thank you for calling Riverside" opens the call
         return [found[b] for b in self.ids if b in found]
 
 

@@ -11,6 +11,16 @@ scenario's kind for the right action at the right urgency.
 Each dimension starts at 5 and loses up to 4 points for the share (by weight,
 ``Scenario.required_behaviors()``) of its required behaviors never shown, and the weight
 of each distinct violation shown (``Scenario.forbidden_behaviors()``); never below 1. Turn numbers in the scorecard index ``transcript.turns`` from 0.
+
+The pass rule. A dimension with nothing to judge (no required behavior in this scenario,
+and no violation or out-of-place action shown in it) still gets its 5 on the card: in an
+escalation ``none`` scenario, "escalation handling" means the call was handled within the
+VA's scope without a needless transfer, and that is true. But a free 5 must not carry a
+weak call over the pass mark (a call that only greets and verifies would average 3.0), so
+``average`` -- the figure compared with the pass mark -- is taken over the *judged*
+dimensions only, and a call also fails when any judged dimension scored 1 (a dimension
+failed outright is a failed call in the monthly QA review, however good the rest).
+Blockers and a missed required escalation fail the call whatever the scores (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -402,10 +412,16 @@ def detect_turns(transcript: Transcript, detector, catalog: Catalog) -> list[Beh
     return hits
 
 
+# Closing behaviors that say what happens next are information, wherever they fall; only the
+# courtesies that have opening look-alikes are held to the second half of the call.
+_ANYWHERE = {"next_steps"}
+
+
 def _counts(hit: BehaviorHit, trainee_idx: list[int], catalog: Catalog) -> bool:
     """Closing behaviors only count in the second half of the call: "Thank you for calling"
-    in the greeting is not a warm close, and "How can I help?" is not "anything else?"."""
-    if catalog[hit.id].stage != "closing" or len(trainee_idx) < 2:
+    in the greeting is not a warm close, and "How can I help?" is not "anything else?".
+    ``next_steps`` ("you'll hear back within two hours") counts wherever it is said."""
+    if catalog[hit.id].stage != "closing" or len(trainee_idx) < 2 or hit.id in _ANYWHERE:
         return True
     return trainee_idx.index(hit.turn) >= len(trainee_idx) // 2
 
@@ -431,9 +447,12 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
         dims[dim] = _score_dimension(dim, scenario, catalog, counted, first, required, forbidden, esc)
 
     blockers = _blockers(scenario, counted, esc)
-    avg = round(sum(d.score for d in dims.values()) / len(dims), 2)
+    judged = [d for d in DIMENSIONS if _judged(dims[d])] or list(DIMENSIONS)
+    avg = round(sum(dims[d].score for d in judged) / len(judged), 2)
     missed_required_escalation = bool(esc.missing)
-    passed = not blockers and not missed_required_escalation and avg >= scenario.scoring.pass_mark
+    failed_outright = any(dims[d].score == 1 for d in judged)
+    passed = (not blockers and not missed_required_escalation and not failed_outright
+              and avg >= scenario.scoring.pass_mark)
     card = Scorecard(
         scenario=scenario.id, passed=passed, blockers=blockers, dimensions=dims, behaviors=hits, escalation=esc,
         timing=timing(transcript), average=avg, pass_mark=scenario.scoring.pass_mark, mode=transcript.mode,
@@ -483,6 +502,11 @@ def check_escalation(scenario: Scenario, counted: list[BehaviorHit]) -> Escalati
     rec_missing = [b for b in ESCALATION_RECOMMENDS.get(kind, ()) if b not in shown]
     return EscalationCheck(expected=kind, observed=observed, correct=not missing and not needless, missing=missing,
                            needless=needless, over=over, recommended_missing=rec_missing)
+
+
+def _judged(dim: DimensionScore) -> bool:
+    """Had something to judge: a required behavior (shown or missed), or a violation or note."""
+    return bool(dim.evidence or dim.missed)
 
 
 def _score_dimension(dim: str, scenario: Scenario, catalog: Catalog, counted: list[BehaviorHit],

@@ -295,7 +295,8 @@ def test_cli_json_contract(cli):
     doc = json.loads(out)
     assert set(doc) == {"text", "behaviors"}
     assert doc["text"].startswith("Thank you")
-    assert {b["id"] for b in doc["behaviors"]} == {"greet_practice", "use_name"}
+    # a sign-off as well as a greeting: the scorer credits warm_close only late in the call
+    assert {b["id"] for b in doc["behaviors"]} == {"greet_practice", "use_name", "warm_close"}
     for b in doc["behaviors"]:
         assert set(b) == {"id", "confidence"} and 0 <= b["confidence"] <= 1
 

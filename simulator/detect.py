@@ -159,8 +159,7 @@ RULES: dict[str, Rule] = {
                      r"\byou have every right\b", r"\bi hear you\b", r"\bthank you for (?:telling|sharing|trusting)",
                      r"\bi (?:am|m) (?:here for|here with|glad you called|glad you reached)",
                      r"\bthat must (?:be|have been|feel)\b",
-                     r"^(?:oh |okay |ok |yes |and )?i (?:completely |totally |really |fully |do )?understand"
-                     r"(?: (?:mr|mrs|ms|doctor) \w+| \w+)?$",
+                     r"\bi would (?:want|feel|be|do) (?:\w+ ){0,3}too\b",
                      r"^(?:oh |okay |ok |yes |and )?i (?:completely |totally |really |fully |do )?understand (?:that )?"
                      r"(?:\w+ ){0,5}(?:worried|worry|worrying|frustrat\w*|upset|scared|concerned|anxious|stress\w*|nervous|"
                      r"afraid|in a (?:rush|hurry)|busy|on (?:a|your) break|in pain|hurting|coming up (?:fast|soon|quickly)|"
@@ -318,7 +317,8 @@ RULES: dict[str, Rule] = {
                      r"(?: rest of (?:the |your )?)? ?(?:day|afternoon|evening|night|weekend|morning|one|trip|flight|"
                      r"drive|holiday|vacation|visit|time|move)",
                      r"\btake (?:good |great )?care\b", r"\bsafe (?:travels|trip|flight)\b",
-                     r"\bgood luck (?:to|with|at|on)\b", r"\bbest of luck\b", r"\bfeel better\b",
+                     r"\bgood luck (?:to|with|at|on)\b", r"\bbest of luck\b", r"\b(?:hope you|and|please) feel better\b",
+                     r"\bfeel better soon\b",
                      r"\bi hope (?:you|he|she|they) (?:\w+ ){0,3}(?:enjoy|get to|have a)", r"\b(?:thank you|thanks)\b.*\b(?:bye|goodbye)\b", r"\bgoodbye\b",
                      r"\b(?:it was|it has been) (?:a pleasure|nice|great|lovely)", r"\bglad (?:i|we) could help\b",
                      r"\bwe value your\b", r"\bhappy to help\b", r"\bhave a good one\b", r"\bbye now\b",
@@ -456,7 +456,6 @@ RULES: dict[str, Rule] = {
                      r"\b(?:our|the) policy is (?:very |perfectly |quite )?clear\b",
                      r"\byou signed (?:that|the|our) (?:policy|form|agreement|paperwork)\b",
                      r"\bthe (?:fee|charge|bill|balance|amount) is (?:valid|correct|legitimate|accurate|fair|owed)\b",
-                     r"\b(?:there is )?nothing (?:a|the|my|our) (?:manager|supervisor|lawyer) (?:can|could|will) do\b",
                      r"^well you (?:were|did|didnt|did not|missed|never|should)\b"),
         negatable=False),
     "dismissive": Rule(

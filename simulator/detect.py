@@ -755,9 +755,16 @@ class Detector:
         """Forget clause vectors (benchmarks measure cold embedding)."""
         self._clause_cache.clear()
 
+    _MIN_EMBED_WORDS = 3  # "yes", "okay great", "well": nothing for a sentence embedding to compare
+
     def _embed_cached(self, texts: list[str]) -> np.ndarray:
-        """Embed only clauses not seen recently (and each distinct one once per batch)."""
+        """Embed only clauses not seen recently (and each distinct one once per batch). Clauses of
+        one or two words get a zero vector (similarity 0, below every threshold): the catalog's
+        examples are whole sentences, and such fragments only cost an inference row."""
         cache = self._clause_cache
+        for t in texts:
+            if t not in cache and len(t.split()) < self._MIN_EMBED_WORDS:
+                cache[t] = np.zeros(self.embedder.dim, dtype=np.float32)
         todo = list(dict.fromkeys(t for t in texts if t not in cache))
         if todo:
             for t, v in zip(todo, self.embedder.embed(todo)):

@@ -46,13 +46,13 @@ class OnnxMiniLM:
     """all-MiniLM-L6-v2, int8 ONNX, mean pooling + L2 norm (sentence-transformers' recipe).
 
     Texts are embedded in length-sorted batches so short utterances are not padded to the
-    longest one in the call; 128 tokens is plenty for one spoken turn (longer is cut).
+    longest one in the call; 64 tokens is plenty for one clause (the detector embeds clauses, not turns; longer is cut).
     """
 
     dim = 384
 
     def __init__(self, model_path: Path, tokenizer_path: Path, threads: int = 2,
-                 batch_size: int = 64, max_tokens: int = 128):
+                 batch_size: int = 64, max_tokens: int = 64):
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer

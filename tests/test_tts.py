@@ -70,6 +70,7 @@ def test_pyttsx3_espeak_speaks_with_voice_rate_and_pitch(espeak):
 
 
 @pytest.mark.real
+@pytest.mark.xfail(reason="espeak voice + tiny.en: one word sometimes misheard (seen in CI)", strict=False)
 def test_pyttsx3_to_whisper_round_trip(espeak, faster_whisper):
     from simulator.asr import normalize_text
 

@@ -804,6 +804,7 @@ class VoiceCall:
         self.vad = vad
         self.bank = bank
         self.clock = clock or RealClock()
+        self._simulated = bool(getattr(self.clock, "simulated", False))
         self.options = options
         self.trainee = trainee
         self.call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder,
@@ -959,9 +960,11 @@ class VoiceCall:
         elif self.ep.silence_s >= self.options.early_asr_s and not self._paused:
             self._paused = True
             self._close_segment(len(self.buf), min_s=self.options.min_segment_s)
-        if self.segments and self.segments[-1].future.done() and not self.ep.patient:
+        # on a simulated clock the partial pass counts as instantaneous (wait for it), so the
+        # endpointer's mid-number patience does not depend on how busy the machine is
+        if self.segments and (self._simulated or self.segments[-1].future.done()) and not self.ep.patient:
             try:
-                self.ep.set_partial(self._segments_text(wait=False))
+                self.ep.set_partial(self._segments_text(wait=self._simulated))
             except Exception:  # noqa: BLE001 - surfaced when the turn ends
                 pass
         return False

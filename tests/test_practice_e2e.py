@@ -96,7 +96,6 @@ def test_strong_script_passes(calls, scenario_id):
 
 
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
-@pytest.mark.xfail(reason="billing weak call: tiny.en sometimes mishears the early balance turn under load (seen in CI)", strict=False)
 def test_weak_script_fails_for_the_right_reason(calls, scenario_id):
     r = calls(scenario_id, "weak")
     assert r.scorecard is not None and not r.scorecard["passed"]

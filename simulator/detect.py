@@ -275,6 +275,11 @@ RULES: dict[str, Rule] = {
                    r"\b(?:manager|supervisor) (?:cannot|can not|will not|wont|is not going to|isnt going to|"
                    r"does not|doesnt)\b", r"\bno (?:manager|supervisor)\b",
                    r"\b(?:do not|dont|will not) (?:need|get|bother) (?:a |the |my )?(?:manager|supervisor)")),
+    # A transfer to billing ("I'll transfer you to billing") is flag_billing: the catalog's meaning is
+    # handing the dispute to the billing team for follow-up, and a live transfer hands it over the
+    # same way a referral does (never transfer_clinical, see its veto). On a call whose escalation is
+    # `none` the scorer counts it as a needless escalation; on `flag_billing` calls next_steps must
+    # still say who follows up and when, so a bare transfer is not full credit.
     "flag_billing": Rule(
         patterns=_rx(r"\b(?:send|refer|forward|pass|escalate|flag|route|submit|transfer|connect|get (?:this|that|it)|"
                      r"put)\w* (?:\w+ ){0,6}(?:billing|patient accounts|accounts team|financial counselor|business office)\b",
@@ -316,7 +321,7 @@ RULES: dict[str, Rule] = {
                      r"\b(?:have|enjoy) (?:a |the )?(?:good|great|nice|wonderful|lovely|blessed|fantastic|safe)"
                      r"(?: rest of (?:the |your )?)? ?(?:day|afternoon|evening|night|weekend|morning|one|trip|flight|"
                      r"drive|holiday|vacation|visit|time|move)",
-                     r"\btake (?:good |great )?care\b", r"\bsafe (?:travels|trip|flight)\b",
+                     r"\btake (?:good |great )?care\b(?! of\b)", r"\bsafe (?:travels|trip|flight)\b",
                      r"\bgood luck (?:to|with|at|on)\b", r"\bbest of luck\b", r"\b(?:hope you|and|please) feel better\b",
                      r"\bfeel better soon\b",
                      r"\bi hope (?:you|he|she|they) (?:\w+ ){0,3}(?:enjoy|get to|have a)", r"\b(?:thank you|thanks)\b.*\b(?:bye|goodbye)\b", r"\bgoodbye\b",
@@ -510,6 +515,28 @@ RULES: dict[str, Rule] = {
 }
 # Behaviors whose rule decides alone on a clause once its veto fires elsewhere in the turn.
 _TURN_VETO = {"empathy": ("dismissive",), "next_steps": ("promise_outcome",), "self_identify": ()}
+
+# An opening is not a sign-off. "Thank you for calling Riverside, this is Sam. How can I help?"
+# greets; the thanks in it is the greeting's, so a turn that opens a call (offers help or says
+# who is speaking) shows ``warm_close`` only with a sign-off that never opens a call (bye, have
+# a good day, take care, feel better...). Decided here, once, so `vasim detect`, the scorer and
+# the live call (where a warm close can end the call) agree. A bare "Thank you for calling
+# Riverside, Ms. Carter." stays a warm close: it names the caller, so it ends a call.
+_OPENING_CUE = re.compile(
+    r"\bhow (?:can|may|could) (?:i|we) (?:help|assist|direct)\b|\bwhat can i (?:do|help)\b|"
+    r"\bhow can i be of (?:help|service)\b|\b(?:this is|my name is|you have reached) [a-z]+\b|"
+    r"\b[a-z]+ speaking\b|^(?:hi |hello )?good (?:morning|afternoon|evening)\b")
+_SIGN_OFF = re.compile(
+    r"\b(?:bye|goodbye|bye now)\b|\b(?:have|enjoy) (?:a |the )?(?:good|great|nice|wonderful|lovely|blessed|"
+    r"fantastic|safe)(?: rest of (?:the |your )?)? ?(?:day|afternoon|evening|night|weekend|one)\b|"
+    r"\btake (?:good |great )?care\b(?! of\b)|\bfeel better\b|\bthank you for your time\b|"
+    r"\bglad (?:i|we) could help\b|\b(?:anything|something) else\b")
+
+
+def _opening_not_close(turn_norm: str) -> bool:
+    """True when a turn opens a call and has no sign-off: its thanks is not a warm close."""
+    return bool(_OPENING_CUE.search(turn_norm)) and not _SIGN_OFF.search(turn_norm)
+
 
 
 def _negated(norm: str, start: int) -> bool:
@@ -824,6 +851,8 @@ class Detector:
         for bid, blockers in _TURN_VETO.items():
             if bid in found and any(b in found and found[b].confidence >= RULE_CONFIDENCE for b in blockers):
                 del found[bid]
+        if "warm_close" in found and _opening_not_close(turn_norm):
+            del found["warm_close"]
         return [found[b] for b in self.ids if b in found]
 
 

@@ -111,6 +111,41 @@ def test_a_long_turn_shows_several_behaviors_each_with_its_own_quote(rules):
         assert 0 < d.confidence <= 1
 
 
+@pytest.mark.parametrize("text", [
+    "Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?",
+    "Thanks for calling Riverside Family Practice. How can I help?",
+    "thank you for calling riverside family practice how may i help you",
+    "good morning thanks for calling riverside",
+    "Thanks for calling Riverside, you've reached Maria.",
+])
+def test_a_greeting_is_never_a_warm_close(rules, text):
+    """The rule lives in the detector, so `vasim detect`, the scorer and the live call agree."""
+    found = ids(rules, text, Context(practice=RIVERSIDE, patient=CARTER))
+    assert "greet_practice" in found and "warm_close" not in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Let me take care of that for you. Would you like to pick another day?", False),
+    ("i'll take care of the paperwork for you", False),
+    ("Thanks for calling, this is Sam, take care.", True),  # a sign-off beside the name
+    ("Thank you for calling, have a great day.", True),
+    ("Thank you for calling Riverside Family Practice, Ms. Carter.", True),  # names the caller: an ending
+    ("okay take care bye", True),
+])
+def test_warm_close_near_misses(rules, text, expected):
+    assert ("warm_close" in ids(rules, text, Context(practice=RIVERSIDE, patient=CARTER))) is expected
+
+
+def test_a_transfer_to_billing_is_a_billing_referral(rules):
+    """Catalog: flag_billing 'refers a billing dispute to the billing team'; a live transfer hands the
+    dispute to that team, so it counts (and is never a clinical transfer)."""
+    for text in ("I'll transfer you to billing.", "let me connect you with our billing department",
+                 "i can put you through to patient accounts"):
+        found = ids(rules, text)
+        assert "flag_billing" in found and "transfer_clinical" not in found, text
+    assert "flag_billing" not in ids(rules, "You'll have to call billing yourself.")
+
+
 # ---------------------------------------------------------------- context
 
 def test_greet_practice_needs_the_practice_name(rules):

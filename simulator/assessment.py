@@ -12,6 +12,9 @@ fakes). The trainee sees no hints and no scores until the end, and the trainer c
 scores from the trainee entirely. Each finished call is stored at once; an interrupted
 assessment (Ctrl-C, a crash) resumes at the first call not yet stored when the same
 command runs again. The call in progress when it stopped is taken again from the start.
+A call with no answer from the trainee (typed input that ended before the first reply, or
+silence throughout) is never stored as a result: the run stops (:class:`NoAnswer`, exit 2)
+and that call is taken again on resume.
 """
 
 from __future__ import annotations
@@ -299,6 +302,48 @@ class Interrupted(UserError):
     exit_code = 130
 
 
+class NoAnswer(Interrupted):
+    """A call ended with nothing said by the trainee (typed input closed, or silence): it is not
+    stored, and the attempt stays open so the same command takes that call again. Exit 2."""
+
+    exit_code = 2
+
+
+class InputClosed(Exception):
+    """The trainee's typed input ended (EOF) before they answered the call."""
+
+
+QUIT_WORDS = ("/quit", "/q", "/hangup", "/bye")
+
+
+class TypedAnswers:
+    """A trainee typing replies during an assessment.
+
+    Unlike practice, where Ctrl-D hangs up, end of input *before the trainee has said anything
+    in this call* (stdin is not a terminal and ran dry, or Ctrl-D at the first prompt) raises
+    :class:`InputClosed`: taking the call as answered would store an empty, failed call as a
+    final result. End of input after an answer hangs up, as ``/quit`` does.
+    """
+
+    def __init__(self, prompt: Callable[[str], str] = input):
+        self.prompt = prompt
+        self.answered = False
+
+    def reply(self, patient_line: str | None) -> str | None:
+        try:
+            text = self.prompt("You: ")
+        except EOFError:
+            if not self.answered:
+                raise InputClosed() from None
+            return None
+        text = text.strip()
+        if text.lower() in QUIT_WORDS:
+            return None
+        if text:
+            self.answered = True
+        return text
+
+
 @dataclass(frozen=True)
 class RunResult:
     run_id: str
@@ -312,7 +357,10 @@ class RunResult:
 
 
 def silent_scorecard(scenario: Any) -> dict:
-    """The scorecard of a call where the trainee said nothing: every dimension 1, not passed."""
+    """The scorecard of a call where the trainee said nothing: every dimension 1, not passed.
+
+    Not stored by :func:`run` (an unanswered call is retaken, never a final result); kept for
+    callers that want to show what such a call would have scored."""
     return {"scenario": scenario.id, "passed": False, "blockers": [],
             "dimensions": {d: {"score": 1, "evidence": [], "missed": ["no answer"]} for d in DIMENSIONS},
             "behaviors": [], "escalation": {"expected": scenario.escalation, "observed": [], "correct": scenario.escalation == "none"},
@@ -378,11 +426,18 @@ def run(a: Assessment, *, trainee: str, cohort: str | None, store: Store, runner
             except KeyboardInterrupt:
                 flag.hit = True
                 result = None
+            except InputClosed:
+                raise NoAnswer(f"assessment '{a.id}': input ended before call {c.position + 1} of {len(calls)} was answered; "
+                               f"nothing was stored for it and {len(stored)} finished call(s) are saved — "
+                               "run the same command in a terminal to resume") from None
         if flag.hit or result is None:
             raise Interrupted(f"assessment '{a.id}' stopped at call {c.position + 1} of {len(calls)}; "
                               f"{len(stored)} finished call(s) are saved — run the same command to resume")
-        if not result.get("scorecard"):
-            result = {**result, "scorecard": silent_scorecard(req.scenario)}
+        if not result.get("scorecard") or not any(
+                t.get("speaker") == "trainee" and str(t.get("text") or "").strip() for t in result.get("turns") or ()):
+            raise NoAnswer(f"assessment '{a.id}': call {c.position + 1} of {len(calls)} ({c.scenario}) ended with no answer "
+                           f"from the trainee; it was not stored and {len(stored)} finished call(s) are saved — "
+                           "run the same command to take it again")
         rec = SessionRecord.from_practice(result, trainee, cohort=cohort, run_id=run_.id, position=c.position,
                                           source="assessment")
         store.add_session(rec)

@@ -194,15 +194,67 @@ def test_hidden_scores_are_not_shown(db):
     assert res.hide_scores and view.events[-1][2] is False
 
 
-def test_a_silent_call_is_stored_as_a_failed_call(db):
-    a = asm.parse(asm.yamlio.loads("id: x\ntitle: X\nscenarios: [symptoms-same-day]\n", "x.yaml"))
+def test_a_silent_call_is_never_stored_and_the_attempt_stays_open(db):
+    a = asm.parse(asm.yamlio.loads("id: x\ntitle: X\nscenarios: [symptoms-same-day, billing-frustrated]\n", "x.yaml"))
 
     def silent(req):
+        if req.position == 0:
+            return FakeRunner()(req)
         return {"session_id": "quiet", "scenario": req.scenario.id, "turns": [], "scorecard": None, "recording": ""}
     with open_store(db) as store:
-        res = asm.run(a, trainee="fay", cohort=None, store=store, runner=silent)
-        s = store.session("quiet")
-    assert not res.outcome.passed and s.scores == {d: 1 for d in DIMENSIONS} and s.escalation_correct is False
+        with pytest.raises(asm.NoAnswer, match="call 2 of 2 .billing-frustrated. ended with no answer") as exc:
+            asm.run(a, trainee="fay", cohort=None, store=store, runner=silent)
+        assert exc.value.exit_code == 2 and "\n" not in str(exc.value)
+        run = store.open_run("x", "fay")
+        assert run is not None and run.status == "running"
+        assert [s.position for s in store.sessions(trainee="fay")] == [0]
+        with pytest.raises(UserError):
+            store.session("quiet")
+        res = asm.run(a, trainee="fay", cohort=None, store=store, runner=FakeRunner())
+        assert res.resumed and res.outcome is not None and len(store.sessions(trainee="fay")) == 2
+
+
+def test_typed_answers_eof_before_an_answer_is_an_interruption():
+    def feed(lines):
+        it = iter(lines)
+
+        def prompt(_):
+            try:
+                return next(it)
+            except StopIteration:
+                raise EOFError from None
+        return prompt
+    with pytest.raises(asm.InputClosed):
+        asm.TypedAnswers(feed([])).reply(None)
+    with pytest.raises(asm.InputClosed):  # blank lines are silence, not an answer
+        t = asm.TypedAnswers(feed(["", "  "]))
+        t.reply(None), t.reply(None), t.reply(None)
+    t = asm.TypedAnswers(feed(["Riverside Family Practice, this is Sam."]))
+    assert t.reply(None).startswith("Riverside") and t.reply("hi") is None  # EOF after an answer hangs up
+    assert asm.TypedAnswers(feed(["/quit"])).reply(None) is None
+
+
+def test_cli_assess_text_with_closed_stdin_stores_nothing_and_exits_2(db, capsys, monkeypatch):
+    import io
+
+    from simulator.commands import practice as cmd
+
+    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
+    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    argv = ["assess", LIBRARY, "--trainee", "zed", "--text", "--db", db]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "input ended before call 1 of 6 was answered" in err[0] and "Traceback" not in err[0]
+    with open_store(db) as store:
+        assert store.sessions(trainee="zed") == [] and store.open_run(LIBRARY, "zed") is not None
+    # the first answer typed, then input ends: call 1 is answered (hung up) and stored; call 2 interrupts
+    monkeypatch.setattr("sys.stdin", io.StringIO("Riverside Family Practice, this is Sam speaking.\n"))
+    assert main(argv) == 2
+    assert "before call 2 of 6 was answered" in capsys.readouterr().err
+    with open_store(db) as store:
+        stored = store.sessions(trainee="zed")
+        assert [s.position for s in stored] == [0] and store.open_run(LIBRARY, "zed") is not None
 
 
 # ------------------------------------------------------------------ through the practice loop

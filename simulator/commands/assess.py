@@ -4,6 +4,9 @@ By voice (microphone and speaker) by default, ``--text`` to type; ``--trainee-sc
 plays one script per scenario (``DIR/<scenario-id>.txt``) for demos and dry runs, through the
 virtual microphone and speaker unless ``--text``. Ctrl-C stops; the same command resumes at
 the first call not yet saved. ``--hide-scores``: the trainee never sees scores.
+A call that ends with nothing said by the trainee (typed input ended, e.g. stdin is not a
+terminal, or silence throughout) is not stored: the command stops with exit 2 and the same
+command takes that call again.
 """
 
 from __future__ import annotations
@@ -116,7 +119,7 @@ def build_runner(args, a, console):
         detector, embedder = make_detector(), make_embedder()
 
         def trainee_for(req):
-            return practice.ScriptedText(scripts[req.scenario.id]) if scripts else practice.TypedTrainee()
+            return practice.ScriptedText(scripts[req.scenario.id]) if scripts else assessment.TypedAnswers()
         return assessment.TextRunner(detector, trainee_for, view_for, embedder=embedder)
 
     virtual = args.virtual_audio or (scripts is not None)

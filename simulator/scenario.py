@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import types
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -63,6 +64,7 @@ Touchpoint = Literal[
 ]
 
 MOOD_BANDS = ("calm", "upset", "angry")  # mood 0-3, 4-6, 7-10
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # scenario ids: lowercase words joined by hyphens
 END = "end"  # the reserved state a transition goes to when the patient hangs up
 RING = "ring"  # the implicit first state of an inbound call: the VA answers first
 
@@ -311,7 +313,7 @@ class Mode(Strict):
 
 
 class Scenario(Strict):
-    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    id: str = Field(pattern=ID_PATTERN)
     title: str
     touchpoint: Touchpoint
     difficulty: Literal["easy", "medium", "hard"] = "medium"
@@ -530,106 +532,232 @@ def _yaml_type(v: Any) -> str:
             float: "a number", type(None): "nothing"}.get(type(v), type(v).__name__)
 
 
-def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Problem]:
-    """Checks pydantic cannot do: behavior ids, transition targets, reachability, examples."""
-    problems: list[Problem] = []
+# Models whose own "before" validator reshapes the input (shorthands): salvaged whole or not at all.
+_WHOLE_ONLY: tuple[type[BaseModel], ...] = (Lines, Fact, Turn)
 
-    def behavior(path: tuple, bid: str) -> None:
-        if bid not in catalog:
+
+def salvage(model: type[BaseModel], raw: Any) -> Any:
+    """``model`` built from ``raw`` as far as it validates, or None.
+
+    When the whole fails, each field is validated on its own (with its own validators,
+    through pydantic's assignment validation) and the ones that fail are left unset, so
+    they are missing from ``model_fields_set``; containers of models are salvaged item by
+    item, with None for an item that cannot be read. This lets the cross-reference checks
+    run on everything that *is* well-formed while pydantic reports the rest, so one run
+    reports every problem of a file.
+    """
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        pass
+    if not isinstance(raw, dict) or model in _WHOLE_ONLY:
+        return None
+    inst = model.model_construct()
+    got: set[str] = set()
+    for name, value in raw.items():
+        info = model.model_fields.get(name) if isinstance(name, str) else None
+        if info is None or info.exclude:
+            continue
+        try:
+            model.__pydantic_validator__.validate_assignment(inst, name, value)
+        except ValidationError:
+            items = _salvage_items(info.annotation, value)
+            if items is None:
+                continue
+            inst.__dict__[name] = items
+        got.add(name)
+    object.__setattr__(inst, "__pydantic_fields_set__", got)
+    return inst
+
+
+def _salvage_items(ann: Any, value: Any) -> Any:
+    """Salvage a field typed as a model, ``dict[str, Model]`` or ``list[Model]``; None if it is not one."""
+    import typing
+
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return salvage(ann, value)
+    if origin is dict and len(args) == 2 and _inner_model(args[1]) is args[1] and isinstance(value, dict):
+        return {k: salvage(args[1], v) for k, v in value.items()}
+    if origin is list and args and _inner_model(args[0]) is args[0] and isinstance(value, list):
+        return [salvage(args[0], v) for v in value]
+    if origin is Union or origin is types.UnionType:
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(models) == 1:
+            return salvage(models[0], value)
+    return None
+
+
+def _lost(obj: Any, raw: Any, name: str) -> bool:
+    """The file gives ``name`` here but it failed validation (pydantic reports it)."""
+    return isinstance(raw, dict) and name in raw and name not in obj.model_fields_set
+
+
+def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Problem]:
+    """Checks pydantic cannot do: behavior ids, transition targets, reachability, examples.
+
+    ``sc`` may be a :func:`salvage`d scenario: parts that failed validation are missing
+    (unset fields, None items). A check that depends on a missing part is skipped rather
+    than guessed, so nothing is reported twice or wrongly.
+    """
+    problems: list[Problem] = []
+    data = doc.data if isinstance(doc.data, dict) else {}
+
+    def raw(*path: Any) -> Any:
+        cur: Any = data
+        for part in path:
+            if isinstance(cur, dict) and isinstance(part, str):
+                cur = cur.get(part)
+            elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+                cur = cur[part]
+            else:
+                return None
+        return cur
+
+    def behavior(path: tuple, bid: Any) -> None:
+        if isinstance(bid, str) and bid not in catalog:
             close = difflib.get_close_matches(bid, catalog.ids, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else " (see scenarios/behaviors.yaml)"
             problems.append(doc.problem(path, f"unknown behavior '{bid}'{hint}"))
 
-    states = set(sc.states)
-    if RING in states and not sc.va_speaks_first:
+    def behaviors(path: tuple, ids: list[str]) -> None:
+        listed = isinstance(raw(*path), list)
+        for j, bid in enumerate(ids):
+            behavior(path + (j,) if listed else path, bid)
+
+    def has(obj: Any, name: str, raw_obj: Any) -> bool:
+        return obj is not None and not _lost(obj, raw_obj, name)
+
+    states_known = "states" in sc.model_fields_set and isinstance(sc.__dict__.get("states"), dict)
+    states: dict[str, State | None] = sc.states if states_known else {}
+    complete = states_known  # every state and transition was read, so reachability can be judged
+    names = set(states)
+    if RING in names and not _lost(sc, data, "direction") and not _lost(sc, data, "mode") and not sc.va_speaks_first:
         problems.append(doc.problem(("states", RING), f"state '{RING}' is only for inbound calls, where the VA answers first"))
-    if END in states:
+    if END in names:
         problems.append(doc.problem(("states", END), f"'{END}' is reserved (a transition to it ends the call); rename this state"))
-    if sc.start and sc.start not in states:
-        close = difflib.get_close_matches(sc.start, list(states), n=1)
-        problems.append(doc.problem(("start",), f"no state named '{sc.start}'" + (f"; did you mean '{close[0]}'?" if close else "")))
-    for name, st in sc.states.items():
+    start = sc.start if has(sc, "start", data) else ""
+    if start and states_known and start not in names:
+        close = difflib.get_close_matches(start, list(names), n=1)
+        problems.append(doc.problem(("start",), f"no state named '{start}'" + (f"; did you mean '{close[0]}'?" if close else "")))
+    dangling = False
+    for name, st in states.items():
         base = ("states", name)
-        if not st.say and name != RING:
-            problems.append(doc.problem(base + ("say",) if "say" in (doc.data["states"][name] or {}) else base,
+        rs = raw(*base)
+        if st is None:
+            complete = False
+            continue
+        if name != RING and has(st, "say", rs) and not st.say:
+            problems.append(doc.problem(base + ("say",) if isinstance(rs, dict) and "say" in rs else base,
                                         "the patient needs at least one line here (say: ...)"))
-        raw_expects = (doc.data["states"][name] or {}).get("expects")
-        for i, bid in enumerate(st.expects):
-            behavior(base + (("expects", i) if isinstance(raw_expects, list) else ("expects",)), bid)
+        if has(st, "expects", rs):
+            behaviors(base + ("expects",), st.expects)
+        if _lost(st, rs, "on") or _lost(st, rs, "end"):
+            complete = False
         for t_i, tr in enumerate(st.on):
             tp = base + ("on", t_i)
+            rt = raw(*tp)
+            if tr is None:
+                complete = False
+                continue
             for fld in ("when", "when_any", "unless", "after"):
-                ids = getattr(tr, fld)
-                raw = doc.data["states"][name]["on"][t_i].get(fld)
-                for j, bid in enumerate(ids):
-                    behavior(tp + ((fld, j) if isinstance(raw, list) else (fld,)), bid)
-            if tr.goto is not None and tr.goto != END and tr.goto not in states:
-                close = difflib.get_close_matches(tr.goto, list(states) + [END], n=1)
+                if has(tr, fld, rt):
+                    behaviors(tp + (fld,), getattr(tr, fld))
+            if _lost(tr, rt, "goto"):
+                complete = False
+            elif tr.goto is not None and tr.goto != END and tr.goto not in names:
+                dangling = True
+                close = difflib.get_close_matches(tr.goto, list(names) + [END], n=1)
                 problems.append(doc.problem(tp + ("goto",), f"no state named '{tr.goto}'" + (
-                    f"; did you mean '{close[0]}'?" if close else f" (states: {', '.join(states)}, or '{END}')")))
+                    f"; did you mean '{close[0]}'?" if close else f" (states: {', '.join(names)}, or '{END}')")))
             if (tr.mood_at_least is not None and tr.mood_below is not None and tr.mood_below <= tr.mood_at_least):
                 problems.append(doc.problem(tp + ("mood_below",), "mood_below must be above mood_at_least, or the transition can never fire"))
-        if st.end and st.on:
+        if st.end and st.on and has(st, "end", rs):
             problems.append(doc.problem(base + ("on",), "an end state hangs up, so its transitions never run; remove `on` or `end`"))
 
     # reachability from the first state (and from `ring` on inbound calls); skipped when a
-    # transition points nowhere, since every later complaint would just repeat that one
-    dangling = any(tr.goto not in states and tr.goto not in (None, END) for st in sc.states.values() for tr in st.on)
-    first = sc.first_state if sc.first_state in states and not dangling else None
-    if first:
-        reach = {first}
-        if RING in states:
-            reach.add(RING)
+    # transition points nowhere, since every later complaint would just repeat that one, and
+    # when part of the graph could not be read
+    first = (start or next(iter(states), "")) if complete and not dangling and not _lost(sc, data, "start") else ""
+    if first in names:
+        reach = {first} | ({RING} if RING in names else set())
         todo = list(reach)
         while todo:
-            st = sc.states[todo.pop()]
-            for tr in st.on:
-                if tr.goto and tr.goto in states and tr.goto not in reach:
+            for tr in states[todo.pop()].on:
+                if tr.goto and tr.goto in names and tr.goto not in reach:
                     reach.add(tr.goto)
                     todo.append(tr.goto)
-        for name in sc.states:
+        for name in states:
             if name not in reach and name != END:
                 problems.append(doc.problem(("states", name), f"state '{name}' is unreachable: no transition leads to it from '{first}'"))
-        if not any(st.end or any(tr.goto == END for tr in st.on) for n, st in sc.states.items() if n in reach):
+        if not any(st.end or any(tr.goto == END for tr in st.on) for n, st in states.items() if n in reach):
             problems.append(doc.problem(("states",), "the call can never end: add a state with `end: true` or a transition with `goto: end`"))
 
-    for bid in list(sc.scoring.required) + list(sc.scoring.forbidden):
-        sub = "required" if bid in sc.scoring.required else "forbidden"
-        raw = doc.data.get("scoring", {}).get(sub)
-        behavior(("scoring", sub, bid) if isinstance(raw, dict) else ("scoring", sub), bid)
-    for bid in sc.scoring.not_required:
-        behavior(("scoring", "not_required"), bid)
-    for bid in sc.patient.mood.moves:
-        behavior(("patient", "mood", "moves", bid), bid)
+    scoring, rsc = (sc.scoring, raw("scoring")) if has(sc, "scoring", data) else (None, None)
+    if scoring is not None:
+        for sub in ("required", "forbidden"):
+            if has(scoring, sub, rsc):
+                weights = getattr(scoring, sub)
+                keyed = isinstance(raw("scoring", sub), dict)
+                for bid in weights:
+                    behavior(("scoring", sub, bid) if keyed else ("scoring", sub), bid)
+        if has(scoring, "not_required", rsc):
+            for bid in scoring.not_required:
+                behavior(("scoring", "not_required"), bid)
+    patient = sc.__dict__.get("patient") if has(sc, "patient", data) else None
+    mood = patient.__dict__.get("mood") if has(patient, "mood", raw("patient")) else None
+    if has(mood, "moves", raw("patient", "mood")):
+        for bid in mood.moves:
+            behavior(("patient", "mood", "moves", bid), bid)
 
-    kinds = {e.kind for e in sc.examples}
-    for kind in ("strong", "weak"):
-        if kind not in kinds:
-            problems.append(doc.problem(("examples",) if "examples" in doc.data else (),
-                                        f"missing a {kind} example call (examples: - name: ..., kind: {kind}, expect: ..., turns: ...)"))
-    names: dict[str, int] = {}
-    for i, ex in enumerate(sc.examples):
+    if _lost(sc, data, "examples"):
+        return problems
+    examples = sc.examples
+    kinds = {getattr(e, "kind", None) for e in examples}
+    if None not in kinds:  # every example's kind was read
+        for kind in ("strong", "weak"):
+            if kind not in kinds:
+                problems.append(doc.problem(("examples",) if "examples" in data else (),
+                                            f"missing a {kind} example call (examples: - name: ..., kind: {kind}, expect: ..., turns: ...)"))
+    seen: dict[str, int] = {}
+    for i, ex in enumerate(examples):
+        if ex is None:
+            continue
         ep = ("examples", i)
-        if ex.name in names:
-            problems.append(doc.problem(ep + ("name",), f"duplicate example name '{ex.name}' (also examples[{names[ex.name]}])"))
-        names.setdefault(ex.name, i)
-        for fld in ("blockers", "detects", "not_detects"):
-            for bid in getattr(ex.expect, fld):
-                behavior(ep + ("expect", fld), bid)
-        for dim in ex.expect.worse:
-            if dim not in DIMENSIONS:
-                problems.append(doc.problem(ep + ("expect", "worse"), f"unknown dimension '{dim}'; use one of {', '.join(DIMENSIONS)}"))
-        if ex.kind == "strong" and not ex.expect.passed:
-            problems.append(doc.problem(ep + ("expect", "passed"), "a strong example must pass (expect: {passed: true})"))
-        if ex.expect.passed and ex.expect.blockers:
-            problems.append(doc.problem(ep + ("expect", "blockers"), "an example that passes cannot expect blockers"))
-        if not any(t.speaker == "trainee" for t in ex.turns):
+        rex = raw(*ep)
+        name = ex.__dict__.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(doc.problem(ep + ("name",), f"duplicate example name '{name}' (also examples[{seen[name]}])"))
+            seen.setdefault(name, i)
+        expect = ex.__dict__.get("expect")
+        if expect is not None:
+            rexp = raw(*ep, "expect")
+            for fld in ("blockers", "detects", "not_detects"):
+                if has(expect, fld, rexp):
+                    for bid in getattr(expect, fld):
+                        behavior(ep + ("expect", fld), bid)
+            if has(expect, "worse", rexp):
+                for dim in expect.worse:
+                    if dim not in DIMENSIONS:
+                        problems.append(doc.problem(ep + ("expect", "worse"), f"unknown dimension '{dim}'; use one of {', '.join(DIMENSIONS)}"))
+            passed = expect.__dict__.get("passed")
+            if ex.__dict__.get("kind") == "strong" and passed is False:
+                problems.append(doc.problem(ep + ("expect", "passed"), "a strong example must pass (expect: {passed: true})"))
+            if passed is True and has(expect, "blockers", rexp) and expect.blockers:
+                problems.append(doc.problem(ep + ("expect", "blockers"), "an example that passes cannot expect blockers"))
+        turns = ex.__dict__.get("turns")
+        if isinstance(turns, list) and turns and None not in turns and not any(t.speaker == "trainee" for t in turns):
             problems.append(doc.problem(ep + ("turns",), "an example call needs at least one VA turn"))
     return problems
 
 
 def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | None = None) -> Scenario:
-    """Validate a loaded document as a scenario, or raise :class:`ProblemsError` with all problems."""
+    """Validate a loaded document as a scenario, or raise :class:`ProblemsError` with all problems.
+
+    Type errors and cross-reference errors are reported together: when pydantic rejects
+    part of the file, the reference checks still run on the parts that did validate.
+    """
     root = root or scenarios_dir()
     problems: list[Problem] = []
     if not isinstance(doc.data, dict):
@@ -637,13 +765,17 @@ def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | Non
     data = _practice_ref(doc.data, doc, root, problems)
     try:
         sc = Scenario.model_validate({**data, "source": doc.file})
+        valid = True
     except ValidationError as exc:
-        raise ProblemsError(problems + pydantic_problems(doc, exc, Scenario)) from None
+        problems += pydantic_problems(doc, exc, Scenario)
+        sc = salvage(Scenario, data)
+        valid = False
     if catalog is None:
         catalog = load_catalog(root if (root / "behaviors.yaml").exists() else None)
-    problems += _check_refs(sc, doc, catalog)
-    if problems:
-        raise ProblemsError(problems)
+    if sc is not None:
+        problems += _check_refs(sc, doc, catalog)
+    if problems or not valid:
+        raise ProblemsError(list(dict.fromkeys(problems)))
     return sc
 
 
@@ -652,10 +784,15 @@ def load_file(path: Path, display: str | None = None, root: Path | None = None) 
         doc = yamlio.load(path, display)
     except yamlio.YamlProblems as exc:
         raise ProblemsError(exc.problems) from None
-    sc = parse(doc, root=root or _root_for(path))
-    stem = path.stem
-    if sc.id != stem:
-        raise ProblemsError([doc.problem(("id",), f"id '{sc.id}' does not match the file name '{path.name}'; rename one of them")])
+    raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None
+    mismatch = ([doc.problem(("id",), f"id '{raw_id}' does not match the file name '{path.name}'; rename one of them")]
+                if isinstance(raw_id, str) and re.fullmatch(ID_PATTERN, raw_id) and raw_id != path.stem else [])
+    try:
+        sc = parse(doc, root=root or _root_for(path))
+    except ProblemsError as exc:
+        raise ProblemsError(exc.problems + mismatch) from None
+    if mismatch:
+        raise ProblemsError(mismatch)
     return sc
 
 

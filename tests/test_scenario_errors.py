@@ -121,6 +121,39 @@ CASES = {
     "bad-forbidden-behavior": (edit("examples:", "scoring:\n  forbidden: [yelling]\nexamples:"),
                                ["F:18:3: scoring.forbidden: unknown behavior 'yelling' (see scenarios/behaviors.yaml)"]),
     "several-problems": (lambda t: edit("goto: closing", "goto: nowhere")(edit("title: A test\n", "title: A test\ncolour: blue\n")(t)), None),
+    # type errors do not hide cross-reference errors: one run reports every problem, sorted by line
+    "type-and-reference-errors": (lambda t: edit("goto: closing", "goto: closng")(edit("after: verify_identity", "after: verify_identty")(
+        edit("title: A test\n", "title: A test\ndifficulty: 7\n")(t))),
+        ["F:3:1: difficulty: '7' is not allowed; use one of 'easy', 'medium' or 'hard'",
+         "F:13:9: states.opening.on[0].after: unknown behavior 'verify_identty'; did you mean 'verify_identity'?",
+         "F:14:9: states.opening.on[0].goto: no state named 'closng'; did you mean 'closing'?"]),
+    "type-error-in-same-state": ((lambda t: edit("after: verify_identity", "when: [empathy, sarcasm]\n        mood: lots")(
+        edit("    say: Hi, when are you open?\n", "    say: Hi, when are you open?\n    expects: 5\n    goodbye: 1\n")(t))),
+        ["F:11:5: states.opening.expects: expected a list, got int",
+         "F:12:5: states.opening.goodbye: unknown key 'goodbye' (allowed: say, exemplar, expects, again, on, end, goal)",
+         "F:14:25: states.opening.on[0].when[1]: unknown behavior 'sarcasm' (see scenarios/behaviors.yaml)",
+         "F:15:9: states.opening.on[0].mood: expected a number, got 'lots'"]),
+    "type-error-and-unreachable": (lambda t: edit("  closing:\n", "  lost:\n    say: Where am I?\n    end: true\n  closing:\n")(
+        edit("title: A test\n", "title: [1]\n")(t)),
+        ["F:2:1: title: expected text, got a list",
+         "F:14:3: states.lost: state 'lost' is unreachable: no transition leads to it from 'opening'"]),
+    "type-error-and-missing-example": (lambda t: edit("  - name: weak\n    kind: weak\n    expect: {passed: false}\n    turns:\n      - va: Hello.\n", "")(
+        edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  mood: {start: 42, moves: {argu: 2}}\n")(t)),
+        ["F:8:10: patient.mood.start: 42 is out of range; it must be at most 10",
+         "F:8:29: patient.mood.moves.argu: unknown behavior 'argu'; did you mean 'argue'?",
+         "F:18:1: examples: missing a weak example call (examples: - name: ..., kind: weak, expect: ..., turns: ...)"]),
+    "bad-turn-and-duplicate-example": (lambda t: edit("      - va: Hello.", "      - doctor: Hello.")(edit("  - name: weak", "  - name: strong")(t)),
+        ["F:23:5: examples[1].name: duplicate example name 'strong' (also examples[0])",
+         "F:27:9: examples[1].turns[0]: a turn is `- va: ...` or `- patient: ...` (or trainee/caller); got 'doctor'"]),
+    # a part that failed validation is skipped, not guessed about: a bad kind hides "missing a weak example"
+    "bad-example-kind": (edit("    kind: weak", "    kind: feeble"),
+        ["F:24:5: examples[1].kind: 'feeble' is not allowed; use one of 'strong' or 'weak'"]),
+    # a transition that cannot be read makes reachability unknowable: no false "unreachable"
+    "unreadable-transition": (edit("      - after: verify_identity\n        goto: closing", "      - after: verify_identity\n        goto: [closing]"),
+        ["F:13:9: states.opening.on[0].goto: expected text, got a list"]),
+    "id-mismatch-and-type-error": (lambda t: edit("id: NAME", "id: something-else")(edit("title: A test\n", "title: A test\ndifficulty: 7\n")(t)),
+        ["F:1:1: id: id 'something-else' does not match the file name 'NAME.yaml'; rename one of them",
+         "F:3:1: difficulty: '7' is not allowed; use one of 'easy', 'medium' or 'hard'"]),
 }
 
 
@@ -158,9 +191,17 @@ def test_malformed(name, tmp_path, capsys):
 
 def test_several_problems_reported_at_once(tmp_path, capsys):
     code, lines = _validate(_write(tmp_path, "several-problems", CASES["several-problems"][0]), capsys)
-    assert code == 2 and len(lines) >= 1
+    assert code == 2
     fields = [ln.split(": ")[1] for ln in lines]
-    assert "colour" in fields  # pydantic errors come first; reference errors need a valid shape
+    assert fields == ["colour", "states.opening.on[0].goto"]  # the type error does not hide the dangling goto
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_problems_sorted_by_line_without_duplicates(name, tmp_path, capsys):
+    _, lines = _validate(_write(tmp_path, name, CASES[name][0]), capsys)
+    positions = [tuple(int(x) for x in ln.rsplit(".yaml:", 1)[1].split(":")[:2]) for ln in lines if ".yaml:" in ln]
+    assert positions == sorted(positions)
+    assert len(set(lines)) == len(lines)
 
 
 def test_reference_errors_all_reported(tmp_path, capsys):

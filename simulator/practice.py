@@ -2,7 +2,7 @@
 
 One turn (DESIGN.md, "Data flow of one practice turn"): the patient's line, synthesised at
 session start, plays through the sink; microphone frames go through the VAD endpointer; the
-trainee's utterance goes to ASR (with the scenario's hotwords); behaviors are detected; the
+trainee's utterance goes to ASR (no hotwords by default, see below); behaviors are detected; the
 :class:`~simulator.patient.Patient` decides; its next line plays. Every turn is appended to
 the session journal (:mod:`simulator.session`) before the call goes on.
 
@@ -346,6 +346,7 @@ class CallResult:
     patient_path: list[str]
     interruptions: int = 0
     scorecard_obj: Any = None  # the scorer's own object, for rendering
+    input: str = "voice"  # "typed": --text or a script read as text; such turns carry no times
 
     @property
     def latency(self) -> dict[str, Any]:
@@ -363,6 +364,7 @@ class CallResult:
             "end_reason": self.end_reason,
             "patient_path": self.patient_path,
             "interruptions": self.interruptions,
+            "input": self.input,
         }
 
 
@@ -504,7 +506,10 @@ def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options
                   catalog=None) -> CallResult:
     """A call with typed (or scripted) turns: the same patient and journal, no audio.
 
-    Turn times are estimated from the words (``WORDS_PER_S``) so talk ratio and pauses read naturally.
+    Typed turns carry no times (``start``/``end`` are None): how fast someone types says nothing
+    about how fast they would answer or speak on a call, so the scorecard has no response latency,
+    talk ratio or speaking rate for them and gives no pace coaching. The result says
+    ``input: "typed"`` so reports leave such calls out of latency figures.
     """
     call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder, mode="text")
     p = call.patient
@@ -522,13 +527,12 @@ def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options
                 break
             if not text:
                 reply = p.silence()
-                call.add_trainee("", (), _r(t), _r(t), "silence")
+                call.add_trainee("", (), None, None, "silence")
                 t += options.reprompt_after_s
             else:
                 t0 = time.perf_counter()
                 behaviors = call.detect(text)
-                start, t = t + 0.6, t + 0.6 + _speech_s(text)
-                call.add_trainee(text, behaviors, start, t, "typed")
+                call.add_trainee(text, behaviors, None, None, "typed")
                 reply = p.respond(text, behaviors)
                 decide = (time.perf_counter() - t0) * 1000
                 call.latencies.append(TurnLatency(None, None, decide, None, None))
@@ -538,6 +542,7 @@ def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options
         p.trainee_hung_up()
     finally:
         result = call.finish(catalog)
+        result.input = "typed"
         call.view.close()
     return result
 
@@ -545,9 +550,8 @@ def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options
 def _say_text(call: Call, reply: Reply, t: float) -> float:
     if not reply.text:
         return t
-    start = t + 0.6
-    end = start + _speech_s(reply.text)
-    call.add_patient(reply, start, end)
+    call.add_patient(reply, None, None)  # typed calls carry no times (see run_text_call)
+    end = t
     call.view.turn("patient", reply.text, "hangs up" if reply.ended else "")
     return end
 

@@ -104,9 +104,13 @@ class SessionRecord:
         turns = tuple(dict(t) for t in result.get("turns") or ())
         rec = result.get("recording")
         extra = {k: v for k, v in kw.items() if v is not None}
+        latency = result.get("latency")
+        if result.get("input") == "typed":
+            # typed calls have no timings; the mark travels in the latency block (no schema change)
+            latency = {**(latency if isinstance(latency, dict) else {}), "input": "typed"}
         return cls(trainee=trainee, scenario=str(result.get("scenario") or result["scorecard"].get("scenario")),
                    scorecard=result["scorecard"], session_id=str(result.get("session_id") or new_id()),
-                   turns=turns, latency=result.get("latency"), recording=str(rec) if rec else None,
+                   turns=turns, latency=latency, recording=str(rec) if rec else None,
                    resolved=result.get("resolved"), **extra)
 
 
@@ -164,6 +168,23 @@ class StoredSession:
     def mean_score(self) -> float:
         vals = [self.scores[d] for d in DIMENSIONS if d in self.scores]
         return sum(vals) / len(vals) if vals else 0.0
+
+    @property
+    def typed(self) -> bool:
+        """A typed call (``--text``): its timings say nothing about speaking. Marked since the
+        practice result says ``input: typed``; older typed calls are recognised by their latency
+        block (a decision time per turn, but no recognition and no voice-to-voice time)."""
+        lat = self.latency if isinstance(self.latency, dict) else {}
+        if "input" in lat:
+            return lat["input"] == "typed"
+        parts = lat.get("parts_ms") or {}
+        v2v = lat.get("voice_to_voice_ms") or {}
+        return bool(parts) and parts.get("decide") is not None and parts.get("asr") is None and v2v.get("p50") is None
+
+    @property
+    def response_latency_s(self) -> float | None:
+        """The trainee's median response time, or None for typed calls (never measured)."""
+        return None if self.typed else self.latency_median_s
 
 
 @dataclass(frozen=True)
@@ -1130,6 +1151,9 @@ def _statements(sql: str) -> list[str]:
 def _check_name(what: str, name: str) -> None:
     if not isinstance(name, str) or not name.strip() or len(name) > 200 or any(ch in name for ch in "\n\r\t\x00"):
         raise UserError(f"invalid {what} name {name!r}: use a short name on one line")
+
+
+check_name = _check_name  # for commands that validate a name before doing long work
 
 
 def _unknown(what: str, name: str, known: list[str]) -> str:

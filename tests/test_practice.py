@@ -378,3 +378,146 @@ def _empty(tmp_path):
     d = tmp_path / "empty"
     d.mkdir()
     return d
+
+
+# ------------------------------------------------------------------ typed calls carry no timings
+
+
+def test_typed_call_has_no_made_up_timings(billing):
+    from simulator import feedback  # noqa: F401 - the tips come from the scorer's feedback
+
+    result = run_text_call(billing, ScriptedText(STRONG), FakeDetector())
+    assert result.input == "typed" and result.to_json()["input"] == "typed"
+    assert all(t.start is None and t.end is None for t in result.turns)
+    timing = result.scorecard["timing"]
+    assert timing["response_latency_s"] is None and timing["talk_ratio"] is None and timing["speaking_rate_wpm"] is None
+    assert not timing["long_silences"]
+    assert not [t for t in result.scorecard["tips"] if "words a minute" in t["text"] or "answer within" in t["text"]]
+    assert result.latency["voice_to_voice_ms"]["p50"] is None
+    from io import StringIO
+
+    from rich.console import Console
+
+    con = Console(file=StringIO(), width=100)
+    from simulator.commands.practice import render_result
+
+    render_result(result, billing, console=con)
+    shown = con.file.getvalue()
+    assert "words/min" not in shown and "reply after" not in shown
+
+
+def test_voice_call_keeps_measured_timings(billing):
+    result, _, _ = voice_call(billing, STRONG)
+    assert result.input == "voice" and result.scorecard["timing"]["response_latency_s"] is not None
+
+
+# ------------------------------------------------------------------ --trainee: practice calls in the results store
+
+
+def _script(tmp_path, lines):
+    f = tmp_path / "script.txt"
+    f.write_text("\n".join(lines) + "\n")
+    return str(f)
+
+
+def test_cli_practice_with_trainee_is_stored_as_practice(tmp_path, capsys, fake_models):
+    from simulator.store import open_store
+
+    db = str(tmp_path / "r.db")
+    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG),
+                   "--trainee", "Ana Lopez", "--cohort", "spring", "--db", db, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["stored"] == {"trainee": "Ana Lopez", "cohort": "spring", "saved": True}
+    with open_store(db) as store:
+        (s,) = store.sessions(trainee="Ana Lopez", with_turns=True)
+        assert s.session_id == out["session_id"] and s.source == "practice" and s.run_id is None
+        assert s.cohort == "spring" and s.scenario == "billing-frustrated" and s.passed is True
+        assert s.typed and s.response_latency_s is None and s.latency_median_s is None
+        assert s.recording == out["recording"] and Path(s.recording).is_dir()
+        assert [t["text"] for t in s.turns] == [t["text"] for t in out["turns"]]
+        assert store.runs(trainee="Ana Lopez") == []  # not an assessment attempt
+        assert store.verify().ok
+    # the plain view says where it went
+    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG[:2]),
+                   "--trainee", "Ana Lopez", "--db", db])
+    assert rc == 0 and "Saved as a practice call for Ana Lopez" in capsys.readouterr().out
+    with open_store(db) as store:
+        assert len(store.sessions(trainee="Ana Lopez")) == 2
+
+
+def test_cli_practice_without_trainee_stores_nothing(tmp_path, capsys, fake_models):
+    db = tmp_path / "r.db"
+    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG[:2]),
+                   "--db", str(db), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and "stored" not in out and not db.exists()
+    assert session.load(out["session_id"]).complete  # the journal stays in the data directory
+
+
+def test_cli_practice_silent_call_is_not_stored(tmp_path, capsys, monkeypatch, fake_models):
+    import io
+
+    from simulator.store import open_store
+
+    db = str(tmp_path / "r.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee", "bo", "--db", db])
+    assert rc == 0 and "Not saved" in capsys.readouterr().out
+    with open_store(db) as store:
+        assert store.trainees() == []
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--endpoint-silence", "0.1"], "between 0.2 and 3"),
+    (["--endpoint-silence", "3.5"], "between 0.2 and 3"),
+    (["--endpoint-silence", "nan"], "between 0.2 and 3"),
+    (["--endpoint-silence", "soon"], "invalid float value"),
+    (["--text", "--endpoint-silence", "1"], "only applies to spoken calls"),
+    (["--text", "--asr-hotwords"], "only applies to spoken calls"),
+    (["--text", "--cohort", "spring"], "--cohort needs --trainee"),
+    (["--text", "--trainee", "a\nb"], "invalid trainee name"),
+])
+def test_cli_practice_bad_flags_one_line_exit_2(argv, needle, capsys, fake_models):
+    try:
+        rc = cli.main(["practice", "billing-frustrated", *argv])
+    except SystemExit as exc:  # argparse's own usage errors
+        rc = exc.code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and needle in err[0]
+
+
+def test_cli_practice_voice_flags_reach_the_options(monkeypatch, capsys, billing, fake_models):
+    from simulator.commands import practice as cmd
+
+    seen = {}
+
+    def fake_call(scenario, script, scripted, options, args, err):
+        seen["options"] = options
+        return run_text_call(billing, ScriptedText(STRONG[:1]), FakeDetector())
+    monkeypatch.setattr(cmd, "_run_call", fake_call)
+    assert cli.main(["practice", "billing-frustrated", "--asr-hotwords", "--endpoint-silence", "1.2", "--json"]) == 0
+    assert seen["options"].asr_hotwords is True and seen["options"].endpoint_silence_s == 1.2
+    assert cli.main(["practice", "billing-frustrated", "--json"]) == 0
+    assert seen["options"].asr_hotwords is False and seen["options"].endpoint_silence_s == PracticeOptions().endpoint_silence_s
+    capsys.readouterr()
+
+
+def test_hotword_option_reaches_the_recognizer(billing):
+    heard = []
+
+    class Spy(FakeRecognizer):
+        def transcribe(self, audio, *, prompt=None, hotwords=None):
+            heard.append(hotwords)
+            return super().transcribe(audio, prompt=prompt, hotwords=hotwords)
+    clock = ManualClock()
+    turns = parse_trainee_script("\n".join(STRONG[:2]))
+    speech = ToneSpeech([t.text for t in turns])
+    mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
+    bank = LineBank(FakeSynthesizer(sample_rate=22050), billing.patient.voice)
+    bank.prepare(Patient(billing).all_lines())
+    trainee = ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
+    call = VoiceCall(billing, source=mic, sink=VirtualSpeaker(clock), recognizer=Spy(speech.recognize), vad=EnergyVad(),
+                     detector=FakeDetector(), bank=bank, clock=clock, options=PracticeOptions(barge_in=True, asr_hotwords=True),
+                     trainee=trainee)
+    call.run()
+    assert heard and all(h for h in heard)

@@ -5,16 +5,26 @@ Modes: by voice (microphone and speaker; the default), ``--text`` (typed replies
 (text turns spoken by a second synthetic voice). The scripted modes run through the virtual
 microphone and speaker in real time with ``--virtual-audio``, which is also the default when
 no sound device is found, so a whole call runs on a machine without a sound card.
+
+Results: with ``--trainee NAME`` (and optionally ``--cohort``) the finished call is saved in the
+results store as a practice call (not an assessment attempt), so ``vasim report trainee NAME``,
+``vasim export`` and ``vasim purge`` include it. Without ``--trainee`` nothing goes into the
+results store: the call's journal stays in your data directory (``vasim sessions list``).
+A call in which you said nothing is never stored. Typed calls (``--text``) carry no timings,
+so neither the scorecard nor the reports judge your pace or response time from them.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.errors import RuntimeFailure, UserError
+
+ENDPOINT_SILENCE_RANGE = (0.2, 3.0)  # seconds of silence that end a spoken turn
 
 
 def register(sub) -> None:
@@ -35,7 +45,25 @@ def register(sub) -> None:
     p.add_argument("--asr-model", default="tiny.en", help="Whisper model for recognition (default tiny.en)")
     p.add_argument("--input", metavar="DEVICE", help="microphone (index or part of its name)")
     p.add_argument("--output", metavar="DEVICE", help="speaker (index or part of its name)")
+    p.add_argument("--asr-hotwords", action="store_true",
+                   help="pass the scenario's names to Whisper (can help with names; slower, may mishear; spoken calls only)")
+    p.add_argument("--endpoint-silence", type=float, metavar="SECONDS",
+                   help="silence that ends your turn, %g-%g s (default %g; spoken calls only)"
+                        % (*ENDPOINT_SILENCE_RANGE, _default_endpoint()))
+    p.add_argument("--trainee", metavar="NAME",
+                   help="save the result for NAME in the results store (reports, export, purge); "
+                        "without it nothing is stored for reports")
+    p.add_argument("--cohort", metavar="NAME", help="the trainee's cohort (with --trainee; created if new)")
+    from simulator.commands.records import add_db_option
+
+    add_db_option(p)
     p.set_defaults(func=cmd_practice)
+
+
+def _default_endpoint() -> float:
+    from simulator.practice import PracticeOptions
+
+    return PracticeOptions().endpoint_silence_s
 
 
 def _stderr_console():
@@ -105,14 +133,48 @@ def cmd_practice(args) -> int:
         raise UserError("--text and --trainee-audio do not go together: recorded turns need the voice loop")
     if args.trainee_audio and args.trainee_script:
         raise UserError("give either --trainee-audio or --trainee-script, not both")
+    options_kw = _voice_options(args)
+    if args.cohort is not None and args.trainee is None:
+        raise UserError("--cohort needs --trainee NAME (whose practice call is stored)")
     scenario = sc_mod.load(args.scenario)
     from simulator import practice
 
     script = practice.load_trainee_script(args.trainee_script) if args.trainee_script else None
     scripted = bool(script or args.trainee_audio)
-    options = practice.PracticeOptions(seed=args.seed)
+    options = practice.PracticeOptions(seed=args.seed, **options_kw)
     err = _stderr_console()
+    store = _open_results(args)  # before the call: a bad name or a damaged database must not cost a call
 
+    try:
+        result = _run_call(scenario, script, scripted, options, args, err)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+
+    payload = result.to_json()
+    stored = None
+    if store is not None:
+        try:
+            stored = save_practice(store, payload, args.trainee, args.cohort)
+        finally:
+            store.close()
+    if args.json:
+        if args.trainee:
+            payload["stored"] = {"trainee": args.trainee, "cohort": args.cohort, "saved": stored is not None}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        render_result(result, scenario)
+        if args.trainee:
+            from rich.console import Console
+
+            Console(highlight=False).print(
+                f"Saved as a practice call for [bold]{args.trainee}[/] (`vasim report trainee {shlex.quote(args.trainee)}`)." if stored
+                else "[yellow]Not saved to the results: you did not say anything.[/]")
+    return 0
+
+
+def _run_call(scenario, script, scripted, options, args, err):
     if args.text:
         result = _run_text(scenario, script, options, args, err)
     else:
@@ -126,12 +188,52 @@ def cmd_practice(args) -> int:
             raise UserError("--virtual-audio needs a scripted trainee (--trainee-script FILE or --trainee-audio DIR); "
                             "use --text to type your replies")
         result = _run_voice(scenario, script, options, args, err, virtual=virtual)
+    return result
 
-    if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-    else:
-        render_result(result, scenario)
-    return 0
+
+def _voice_options(args) -> dict:
+    """PracticeOptions from the spoken-call flags, validated (one line, exit 2)."""
+    kw: dict = {}
+    if args.endpoint_silence is not None:
+        lo, hi = ENDPOINT_SILENCE_RANGE
+        v = args.endpoint_silence
+        if not (lo <= v <= hi):  # also refuses nan
+            raise UserError(f"--endpoint-silence {v:g}: give seconds between {lo:g} and {hi:g} (default {_default_endpoint():g})")
+        kw["endpoint_silence_s"] = float(v)
+    if args.asr_hotwords:
+        kw["asr_hotwords"] = True
+    if kw and args.text:
+        flags = " and ".join(f for f, on in (("--asr-hotwords", args.asr_hotwords),
+                                             ("--endpoint-silence", args.endpoint_silence is not None)) if on)
+        both = " and " in flags
+        raise UserError(f"{flags} only appl{'y' if both else 'ies'} to spoken calls; drop {'them' if both else 'it'} with --text")
+    return kw
+
+
+def _open_results(args):
+    """The results store when the call is to be saved (``--trainee``), else None."""
+    if args.trainee is None:
+        return None
+    from simulator.commands.records import store_from
+    from simulator.store import check_name
+
+    check_name("trainee", args.trainee)
+    if args.cohort is not None:
+        check_name("cohort", args.cohort)
+    return store_from(args)
+
+
+def save_practice(store, result: dict, trainee: str, cohort: str | None = None) -> str | None:
+    """Store a finished practice call (``vasim practice --json`` output) as practice, not an
+    assessment attempt; returns its session id, or None when the trainee said nothing (an
+    empty call is never stored as a result)."""
+    from simulator.store import SessionRecord
+
+    said = any(t.get("speaker") == "trainee" and str(t.get("text") or "").strip() for t in result.get("turns") or ())
+    if not result.get("scorecard") or not said:
+        return None
+    rec = SessionRecord.from_practice(result, trainee, cohort=cohort, source="practice")
+    return store.add_session(rec)
 
 
 def _run_text(scenario, script, options, args, err):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -35,6 +36,18 @@ def test_list_json_has_all_fifteen(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert {r["id"] for r in rows} == LIBRARY_IDS
     assert {r["id"]: r["escalation"] for r in rows} == ESCALATIONS
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "200"])
+def test_list_never_cuts_an_id(columns, monkeypatch, capsys):
+    """The id is what users type: every one appears whole on one line, even at 80 columns."""
+    monkeypatch.setenv("COLUMNS", columns)
+    assert main(["scenario", "list"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"^\s*[a-z-]+…", out, re.M)  # no id cut with an ellipsis
+    for sid in LIBRARY_IDS:
+        assert re.search(rf"^\s*{re.escape(sid)}\s", out, re.M), sid
+    assert max(len(ln) for ln in out.splitlines()) <= int(columns)
 
 
 def test_library_is_distinct_and_complete():

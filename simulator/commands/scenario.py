@@ -67,15 +67,25 @@ def cmd_list(args) -> int:
         json.dump([_summary(s) for s in scenarios], sys.stdout, indent=2)
         print()
         return 0
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(scenarios)} scenarios", show_lines=False)
-    for col in ("id", "touchpoint", "difficulty", "escalation", "patient", "title"):
-        table.add_column(col)
+    # The id is what users type (`vasim practice ID`): never wrapped or cut, whatever the
+    # terminal width. The title takes what is left and wraps; touchpoint and patient only
+    # fit beside it on a wide terminal (`--json` always has every field).
+    console = Console()
+    wide = console.width >= 120
+    table = Table(title=f"{len(scenarios)} scenarios", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in scenarios), default=2), style="bold")
+    cols = ("touchpoint", "difficulty", "escalation", "patient") if wide else ("difficulty", "escalation")
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    table.add_column("title", ratio=1)
     for s in scenarios:
-        table.add_row(s.id, s.touchpoint, s.difficulty, s.escalation, s.patient.name, s.title)
-    Console().print(table)
+        cells = {"touchpoint": s.touchpoint, "difficulty": s.difficulty, "escalation": s.escalation, "patient": s.patient.name}
+        table.add_row(s.id, *(cells[c] for c in cols), s.title)
+    console.print(table)
     return 0
 
 

@@ -81,7 +81,7 @@ def cmd_list(args) -> int:
     cols = ("touchpoint", "difficulty", "escalation", "patient") if wide else ("difficulty", "escalation")
     for col in cols:
         table.add_column(col, overflow="fold")
-    table.add_column("title", ratio=1)
+    table.add_column("title", ratio=1, overflow="fold")
     for s in scenarios:
         cells = {"touchpoint": s.touchpoint, "difficulty": s.difficulty, "escalation": s.escalation, "patient": s.patient.name}
         table.add_row(s.id, *(cells[c] for c in cols), s.title)

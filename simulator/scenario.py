@@ -63,6 +63,16 @@ Touchpoint = Literal[
     "post_visit_followup", "reminder",
 ]
 
+# DESIGN.md, "Scenario library": the fixed ids every install ships. A trainer's own scenarios
+# (`vasim scenario new`) live beside them; tools that hold the library to a higher bar
+# (rendered examples, the test suite) ask this set rather than "every file in scenarios/".
+LIBRARY_IDS: frozenset[str] = frozenset({
+    "billing-frustrated", "billing-dispute-complex", "symptoms-same-day", "emergency-chest-pain",
+    "suicidal-ideation", "refill-request", "lab-results", "records-request", "legal-threat",
+    "appointment-scheduling", "general-inquiry", "new-patient-onboarding", "referral-status",
+    "post-visit-followup", "voicemail-reminder",
+})
+
 MOOD_BANDS = ("calm", "upset", "angry")  # mood 0-3, 4-6, 7-10
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # scenario ids: lowercase words joined by hyphens
 END = "end"  # the reserved state a transition goes to when the patient hangs up

@@ -113,8 +113,18 @@ def cmd_render(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from simulator.scenario import LIBRARY_IDS
+
     directory = args.out or ex.examples_dir()
-    statuses = ex.status(ex.plans(_scenarios([]), ex.default_options()), directory)
+    index = ex.load_index(directory)
+    statuses = ex.status(ex.plans(_scenarios([]), ex.default_options()), directory, index)
+    # A trainer's own new scenario (not one of DESIGN's library ids) with nothing rendered
+    # yet is work in progress, not a broken library: a note, not a failure.
+    rendered = {k.rsplit(".", 1)[0] for k in index}
+    new = sorted({s.key.rsplit(".", 1)[0] for s in statuses if s.state == "missing"} - rendered - LIBRARY_IDS)
+    for sid in new:
+        print(f"note: {sid} has no rendered examples yet; `vasim examples render {sid}` makes them", file=sys.stderr)
+    statuses = [s for s in statuses if s.key.rsplit(".", 1)[0] not in new]
     bad = [s for s in statuses if s.state != "ok"]
     for s in bad:
         print(s.line())

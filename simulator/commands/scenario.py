@@ -128,7 +128,15 @@ def cmd_new(args) -> int:
         raise UserError(f"{out}: already exists; pick another id or pass --force")
     title = args.title or args.id.replace("-", " ").capitalize()
     out.write_text(NEW_SCENARIO.format(id=args.id, title=title, touchpoint=args.touchpoint, path=out), encoding="utf-8")
-    print(f"wrote {out}; edit it, then run: vasim scenario validate {out}")
+    in_library = out.resolve().parent == scenarios_dir().resolve()
+    ref = args.id if in_library else str(out)
+    print(f"wrote {out}" + (" (in the scenario library, beside the built-in scenarios)" if in_library else ""))
+    print("next: edit it, then")
+    print(f"  vasim scenario validate {out}    # every problem, FILE:LINE:COL")
+    print(f"  vasim scenario test {ref}    # score its example calls")
+    if in_library:
+        print(f"  vasim examples render {args.id}    # render its example calls to audio_examples/ (until then `vasim examples check` notes it)")
+    print(f"  vasim practice {ref} --text    # try the call yourself")
     return 0
 
 

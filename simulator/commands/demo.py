@@ -21,7 +21,8 @@ def register(sub) -> None:
                        description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None)
     p.add_argument("--scenario", default=DEFAULT_SCENARIO, help=f"scenario id (default {DEFAULT_SCENARIO})")
     p.add_argument("--script", metavar="FILE",
-                   help="trainee script (default scenarios/scripts/SCENARIO-strong.txt)")
+                   help="trainee script (default scenarios/scripts/SCENARIO-strong.txt, else the VA lines "
+                        "of the scenario's strong example call)")
     p.add_argument("--seed", type=int, default=0, help="seed for the patient's line choices")
     p.add_argument("--json", action="store_true", help="print the finished session as JSON")
     p.set_defaults(func=cmd_demo)
@@ -31,19 +32,37 @@ def default_script(scenario_id: str, kind: str = "strong"):
     return scenarios_dir() / "scripts" / f"{scenario_id}-{kind}.txt"
 
 
+def resolve_script(scenario, script: str | None = None):
+    """The trainee's turns for a demo of ``scenario`` and where they came from.
+
+    ``--script FILE`` if given; else the committed ``scenarios/scripts/ID-strong.txt``; else
+    the VA turns of the scenario's strong example call, which every valid scenario has, so
+    `vasim demo --scenario ID` works for the whole library and a trainer's own scenarios.
+    """
+    from simulator import practice
+    from simulator.errors import UserError
+
+    if script:
+        return practice.load_trainee_script(script), str(script)
+    path = default_script(scenario.id)
+    if path.is_file():
+        return practice.load_trainee_script(path), str(path)
+    for ex in scenario.examples:
+        turns = [practice.ScriptTurn(t.text) for t in ex.turns if t.speaker == "trainee"] if ex.kind == "strong" else []
+        if turns:
+            return turns, f"the VA turns of its strong example call '{ex.name}' ({scenario.source or scenario.id})"
+    raise UserError(f"{scenario.id}: no demo script ({path}) and no strong example call to take the VA's lines from; pass --script FILE")
+
+
 def cmd_demo(args) -> int:
     from rich.console import Console
 
     from simulator import practice
     from simulator import scenario as sc_mod
     from simulator.commands.practice import _stderr_console, build_voice_call, render_result, run_voice_setup
-    from simulator.errors import UserError
 
     scenario = sc_mod.load(args.scenario)
-    path = args.script or default_script(scenario.id)
-    if not args.script and not path.is_file():
-        raise UserError(f"no demo script for '{scenario.id}' ({path}); pass --script FILE")
-    script = practice.load_trainee_script(path)
+    script, path = resolve_script(scenario, args.script)
     console = Console(highlight=False)
     err = _stderr_console()
     if not args.json:

@@ -11,6 +11,10 @@ Targets come from the seed guide's metrics: escalation accuracy 95%+ and first-c
 resolution 80%+; the per-dimension target is a QA-scale average (4 of 5 by default).
 Scores are the *effective* ones (a trainer's override replaces the automatic score).
 
+Every stored call counts: assessment calls and practice calls saved with ``vasim practice
+--trainee`` (each labelled by ``source``; ``only=`` narrows a report to one kind). Typed calls
+(``--text``) carry no timings, so they are left out of every response-latency figure.
+
 First-call resolution of a simulated call: the call passed with the right escalation
 (a correct transfer or routing counts as resolved), unless the practice loop says
 otherwise for the session (see ``store.derive_resolved``).
@@ -73,6 +77,8 @@ class TraineeRow:
     fcr: Rate
     latency_median_s: float | None
     meets: dict[str, bool | None]  # dimension / "escalation" / "fcr" -> meets its target
+    practice: int = 0  # of the sessions, how many were practice calls (the rest: assessments)
+    typed: int = 0  # of the sessions, how many were typed (no latency)
 
 
 @dataclass
@@ -104,20 +110,34 @@ class Report:
     scenarios: list[ScenarioRow]
     agreement: list[dict]
     runs: list[dict] = field(default_factory=list)
+    only: str | None = None  # "assessment" or "practice" when the report is narrowed to one kind
+
+    @property
+    def practice_sessions(self) -> int:
+        return sum(1 for s in self.sessions if s.source == "practice")
+
+    @property
+    def typed_sessions(self) -> int:
+        return sum(1 for s in self.sessions if s.typed)
 
     def as_dict(self) -> dict:
         """The JSON export: every figure with its counts."""
         return {
             "kind": self.kind, "name": self.name, "generated_at": self.generated_at,
             "targets": asdict(self.targets),
+            "only": self.only,
             "summary": {"sessions": len(self.sessions), "trainees": len(self.trainees),
+                        "practice_sessions": self.practice_sessions,
+                        "assessment_sessions": len(self.sessions) - self.practice_sessions,
+                        "typed_sessions": self.typed_sessions,
                         "passed": self.passed.as_dict(), "escalation_accuracy": self.escalation.as_dict(),
                         "first_call_resolution": self.fcr.as_dict(), "means": self.means,
                         "response_latency_s": {"median": self.latency_median_s, "p90": self.latency_p90_s}},
             "distributions": {d: {str(k): v for k, v in dist.items()} for d, dist in self.distributions.items()},
             "trainees": [{"trainee": t.trainee, "sessions": t.sessions, "means": t.means, "passed": t.passed.as_dict(),
                           "escalation_accuracy": t.escalation.as_dict(), "first_call_resolution": t.fcr.as_dict(),
-                          "response_latency_median_s": t.latency_median_s, "meets": t.meets} for t in self.trainees],
+                          "response_latency_median_s": t.latency_median_s, "meets": t.meets,
+                          "practice_sessions": t.practice, "typed_sessions": t.typed} for t in self.trainees],
             "progress": self.progress,
             "scenarios": [{"scenario": s.scenario, "attempts": s.attempts, "failures": s.failures,
                            "fail_rate": s.fail_rate, "reasons": [{"reason": r, "count": c} for r, c in s.reasons]}
@@ -180,14 +200,21 @@ def session_row(s: StoredSession) -> dict:
         row[f"auto_{d}"] = s.auto_scores.get(d)
     row.update({"overridden": ",".join(sorted({o.dimension for o in s.overrides})),
                 "escalation_expected": s.escalation_expected, "escalation_correct": s.escalation_correct,
-                "first_call_resolution": s.resolved, "response_latency_median_s": s.latency_median_s,
+                "first_call_resolution": s.resolved, "response_latency_median_s": s.response_latency_s,
+                "typed": s.typed,
                 "voice_to_voice_p50_ms": s.voice_to_voice_p50_ms, "blockers": ",".join(s.blockers),
                 "run_id": s.run_id or "", "position": s.position})
     return row
 
 
-def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), cohort: str | None = None) -> Report:
-    """Read the store and compute every figure of a report."""
+SOURCES = ("assessment", "practice")
+
+
+def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), cohort: str | None = None,
+          only: str | None = None) -> Report:
+    """Read the store and compute every figure of a report (``only``: "assessment" or "practice" calls)."""
+    if only is not None and only not in SOURCES:
+        raise UserError(f"unknown kind of call '{only}'; use one of {', '.join(SOURCES)}")
     from simulator.review import agreement
 
     if kind == "trainee":
@@ -208,6 +235,9 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
         agree = agreement(store, scenario=name, cohort=cohort)
     else:  # pragma: no cover - argparse restricts it
         raise UserError(f"unknown report kind '{kind}'")
+    if only is not None:
+        # an assessment call is anything that is not practice (imports count as assessed work)
+        sessions = [s for s in sessions if (s.source == "practice") == (only == "practice")]
 
     distributions = {d: {k: 0 for k in range(1, 6)} for d in DIMENSIONS}
     for s in sessions:
@@ -215,7 +245,7 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
             if d in s.scores:
                 distributions[d][s.scores[d]] += 1
     means = {d: _mean([s.scores[d] for s in sessions if d in s.scores]) for d in DIMENSIONS}
-    latencies = [s.latency_median_s for s in sessions if s.latency_median_s is not None]
+    latencies = [s.response_latency_s for s in sessions if s.response_latency_s is not None]  # typed calls: none
 
     by_trainee: dict[str, list[StoredSession]] = defaultdict(list)
     for s in sessions:
@@ -233,12 +263,14 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
         meets: dict[str, bool | None] = {d: (None if tm[d] is None else tm[d] >= targets.dimension_mean) for d in DIMENSIONS}
         meets["escalation"] = None if esc.value is None else esc.value >= targets.escalation_accuracy
         meets["fcr"] = None if fcr.value is None else fcr.value >= targets.first_call_resolution
-        lat = [s.latency_median_s for s in ss if s.latency_median_s is not None]
+        lat = [s.response_latency_s for s in ss if s.response_latency_s is not None]
         rows.append(TraineeRow(t, len(ss), tm, Rate(sum(s.passed for s in ss), len(ss)), esc, fcr,
-                               statistics.median(lat) if lat else None, meets))
+                               statistics.median(lat) if lat else None, meets,
+                               practice=sum(1 for s in ss if s.source == "practice"), typed=sum(1 for s in ss if s.typed)))
 
     progress = {t: [{"attempt": i + 1, "session_id": s.session_id, "scenario": s.scenario, "started_at": s.started_at,
-                     "mean": round(s.mean_score(), 3), "passed": s.passed} for i, s in enumerate(ss)]
+                     "mean": round(s.mean_score(), 3), "passed": s.passed, "source": s.source, "typed": s.typed}
+                    for i, s in enumerate(ss)]
                 for t, ss in sorted(by_trainee.items()) if ss}
 
     by_scenario: dict[str, list[StoredSession]] = defaultdict(list)
@@ -268,7 +300,7 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
         fcr=Rate(sum(s.resolved for s in sessions), len(sessions)),
         latency_median_s=statistics.median(latencies) if latencies else None,
         latency_p90_s=_percentile(latencies, 0.9), latencies=latencies, progress=progress, scenarios=scen_rows,
-        agreement=[a.as_dict() for a in agree], runs=runs)
+        agreement=[a.as_dict() for a in agree], runs=runs, only=only)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,77 +323,143 @@ def title(report: Report) -> str:
 # terminal
 
 
-def render_terminal(report: Report, console: Any = None) -> None:
-    from rich.console import Console
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def kinds_line(report: Report) -> str:
+    """"3 sessions: 2 assessment, 1 practice (1 typed); 1 trainee"."""
+    n, prac, typed = len(report.sessions), report.practice_sessions, report.typed_sessions
+    parts = []
+    if n:
+        parts.append(f"{n - prac} assessment, {prac} practice" + (f" ({typed} typed)" if typed else ""))
+    head = plural(n, "session") + (": " + parts[0] if parts else "")
+    only = f", {report.only} calls only" if report.only else ""
+    return f"{head}; {plural(len(report.trainees), 'trainee')}{only}"
+
+
+def latency_text(v: float | None, typed: int, total: int, unit: str = " s") -> str:
+    """A response latency, or why there is none: typed calls have no timings."""
+    if v is not None:
+        return f"{v:.2f}{unit}"
+    return "n/a (typed)" if typed and typed == total else "–"
+
+
+def _table():
+    """A compact table that fits 80 columns: no outer edge, two spaces between columns. Titles
+    and notes are printed as lines of their own (a table title wraps to the table's width)."""
+    from rich import box
     from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+
+
+def _show(con: Any, heading: str, table: Any, note: str | None = None) -> None:
+    con.print(f"\n[bold]{heading}[/bold]")
+    con.print(table)
+    if note:
+        con.print(f"[dim]{note}[/dim]")
+
+
+def _num_col(t, header: str) -> None:
+    t.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+
+
+KIND_LABEL = {"practice": "practice", "assessment": "assess"}
+DIM_SHORT = {"greeting": "gre", "empathy": "emp", "accuracy": "acc", "escalation": "esc", "closing": "clo"}
+
+
+def render_terminal(report: Report, console: Any = None) -> None:
+    """Rich tables that keep every number whole at 80 columns (names and numbers never wrap)."""
+    from rich.console import Console
+    from rich.markup import escape
 
     con = console or Console()
     t = report.targets
-    con.print(f"[bold]{html.unescape(title(report))}[/bold]  ({len(report.sessions)} sessions, {len(report.trainees)} trainees)")
+    con.print(f"[bold]{escape(html.unescape(title(report)))}[/bold]")
+    con.print(kinds_line(report))
     if not report.sessions:
         con.print("No stored sessions yet.")
         return
-    summ = Table(title="Summary", show_header=True)
-    for col in ("metric", "value", "target"):
-        summ.add_column(col)
+    typed, n = report.typed_sessions, len(report.sessions)
+    summ = _table()
+    summ.add_column("metric", no_wrap=True)
+    summ.add_column("value", no_wrap=True)
+    summ.add_column("target", no_wrap=True)
     summ.add_row("passed", f"{pct(report.passed.value)} ({report.passed.hits}/{report.passed.n})", "")
     summ.add_row("escalation accuracy", f"{pct(report.escalation.value)} ({report.escalation.hits}/{report.escalation.n})",
                  f"{t.escalation_accuracy:.0%}")
     summ.add_row("first-call resolution", f"{pct(report.fcr.value)} ({report.fcr.hits}/{report.fcr.n})",
                  f"{t.first_call_resolution:.0%}")
-    summ.add_row("response latency (median of calls)", f"{num(report.latency_median_s)} s", "")
-    con.print(summ)
+    lat = latency_text(report.latency_median_s, typed, n)
+    if report.latency_median_s is not None and typed:
+        lat += f" ({typed} typed left out)"
+    summ.add_row("response latency (median)", lat, "")
+    _show(con, "Summary", summ)
 
-    dist = Table(title="Score distribution per dimension (effective scores)")
-    dist.add_column("dimension")
+    dist = _table()
+    dist.add_column("dimension", no_wrap=True)
     for k in range(1, 6):
-        dist.add_column(str(k), justify="right")
-    dist.add_column("mean", justify="right")
+        _num_col(dist, str(k))
+    _num_col(dist, "mean")
     for d in DIMENSIONS:
         dist.add_row(DIM_LABEL[d], *(str(report.distributions[d][k]) for k in range(1, 6)), num(report.means[d]))
-    con.print(dist)
+    _show(con, "Scores per dimension (after trainer overrides)", dist)
 
-    tr = Table(title=f"Trainees vs targets (dimension mean {t.dimension_mean:g}, escalation {t.escalation_accuracy:.0%}, FCR {t.first_call_resolution:.0%})")
-    tr.add_column("trainee")
-    tr.add_column("calls", justify="right")
-    for d in DIMENSIONS:
-        tr.add_column(d[:5], justify="right")
-    tr.add_column("escalation", justify="right")
-    tr.add_column("FCR", justify="right")
-    tr.add_column("latency s", justify="right")
+    tr = _table()
+    num_cols = ("calls", "prac", *DIM_SHORT.values(), "escal", "FCR", "resp s")
+    # the numbers keep their width; a very long name is cut short (…) rather than pushing them off
+    fixed = sum(max(len(c), 6 if c in ("escal", "FCR", "resp s") else 3) for c in num_cols) + 2 * len(num_cols)
+    tr.add_column("trainee", no_wrap=True, overflow="ellipsis", min_width=7, max_width=max(10, con.width - fixed))
+    for col in num_cols:
+        _num_col(tr, col)
 
     def mark(v: str, ok: bool | None) -> str:
         return v if ok is None else (f"[green]{v}[/green]" if ok else f"[red]{v}[/red]")
 
     for row in report.trainees:
-        tr.add_row(row.trainee, str(row.sessions), *(mark(num(row.means[d], 1), row.meets[d]) for d in DIMENSIONS),
+        tr.add_row(escape(row.trainee), str(row.sessions), str(row.practice),
+                   *(mark(num(row.means[d], 1), row.meets[d]) for d in DIMENSIONS),
                    mark(pct(row.escalation.value), row.meets["escalation"]), mark(pct(row.fcr.value), row.meets["fcr"]),
-                   num(row.latency_median_s))
-    con.print(tr)
+                   latency_text(row.latency_median_s, row.typed, row.sessions, unit="").replace("n/a (typed)", "typed"))
+    _show(con, "Trainees vs targets", tr,
+          f"targets: each dimension's mean ≥ {t.dimension_mean:g}, escalation ≥ {t.escalation_accuracy:.0%}, "
+          f"FCR ≥ {t.first_call_resolution:.0%}. " + "/".join(DIM_SHORT.values())
+          + ": greeting, empathy, accuracy, escalation, closing; prac: practice calls; resp s: median response "
+          "time (typed calls have none).")
 
     if report.scenarios:
-        sc = Table(title="Scenarios failed most")
-        for col in ("scenario", "attempts", "failed", "rate", "why (most common)"):
-            sc.add_column(col)
+        sc = _table()
+        sc.add_column("scenario", no_wrap=True)
+        for col in ("calls", "failed", "rate"):
+            _num_col(sc, col)
+        sc.add_column("why (most common)", ratio=1, min_width=16)
         for r in report.scenarios:
             sc.add_row(r.scenario, str(r.attempts), str(r.failures), pct(r.fail_rate),
-                       "; ".join(f"{why} ×{n}" for why, n in r.reasons[:3]))
-        con.print(sc)
+                       escape("; ".join(f"{why} ×{n}" for why, n in r.reasons[:3])))
+        _show(con, "Scenarios failed most", sc)
     if any(a["n"] for a in report.agreement):
-        ag = Table(title="Automatic scorer vs trainers")
-        for col in ("dimension", "pairs", "exact", "within one", "weighted kappa"):
-            ag.add_column(col)
+        ag = _table()
+        ag.add_column("dimension", no_wrap=True)
+        for col in ("pairs", "exact", "within one", "kappa"):
+            _num_col(ag, col)
         for a in report.agreement:
             ag.add_row(DIM_LABEL[a["dimension"]], str(a["n"]), pct(a["exact"]), pct(a["within_one"]), num(a["kappa"]))
-        con.print(ag)
+        _show(con, "Automatic scorer vs trainers", ag, "kappa: quadratic-weighted Cohen's kappa")
     if report.kind == "trainee":
-        ss = Table(title="Sessions")
-        for col in ("when", "scenario", "passed", "mean", "session"):
-            ss.add_column(col)
+        ss = _table()
+        ss.add_column("date", no_wrap=True)
+        ss.add_column("scenario", no_wrap=True, overflow="ellipsis")
+        ss.add_column("kind", no_wrap=True)
+        ss.add_column("pass", no_wrap=True)
+        _num_col(ss, "mean")
+        ss.add_column("session", no_wrap=True)
         for s in report.sessions:
-            ss.add_row(s.started_at.replace("T", " ")[:16], s.scenario, "yes" if s.passed else "[red]no[/red]",
+            kind = KIND_LABEL.get(s.source, s.source) + ("*" if s.typed else "")
+            ss.add_row(s.started_at[:10], s.scenario, kind, "yes" if s.passed else "[red]no[/red]",
                        num(s.mean_score(), 1), short_id(s.session_id))
-        con.print(ss)
+        _show(con, "Sessions (every attempt, in order)", ss,
+              "kind: assess = assessment call, practice = practice call" + ("; * typed (--text), no timings" if typed else ""))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,11 +633,17 @@ def _progress_chart(progress: dict[str, list[dict]], width: int = 720, height: i
         if len(pts) > 1:
             out.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
         for (x, y), a in zip(pts, attempts):
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color if a["passed"] else "#fff"}" stroke="{color}" stroke-width="2">'
-                       f'<title>{E(trainee)} attempt {a["attempt"]}: {E(a["scenario"])}, mean {a["mean"]:.2f}{"" if a["passed"] else " (failed)"}</title></circle>')
+            src = a.get("source", "assessment")
+            kind = "practice" if src == "practice" else "assessment"
+            shape = (f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"' if kind == "practice"
+                     else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"')
+            out.append(f'{shape} data-source="{kind}" fill="{color if a["passed"] else "#fff"}" stroke="{color}" stroke-width="2">'
+                       f'<title>{E(trainee)} attempt {a["attempt"]} ({kind}{", typed" if a.get("typed") else ""}): '
+                       f'{E(a["scenario"])}, mean {a["mean"]:.2f}{"" if a["passed"] else " (failed)"}</title>'
+                       f'{"</rect>" if kind == "practice" else "</circle>"}')
         legend.append(f'<span><i style="background:{color}"></i>{E(trainee)}</span>')
     out.append("</svg>")
-    return "".join(out) + '<div class="legend">' + "".join(legend) + " <small>filled: passed, hollow: failed; y: mean of the five scores; x: attempt</small></div>"
+    return "".join(out) + '<div class="legend">' + "".join(legend) + " <small>filled: passed, hollow: failed; circle: assessment call, square: practice call; y: mean of the five scores; x: attempt</small></div>"
 
 
 def render_html(report: Report) -> str:
@@ -552,8 +656,8 @@ def render_html(report: Report) -> str:
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     add(f"<title>{E(title(report))}</title><style>{CSS}</style></head><body><main>")
     add(f"<h1>{E(title(report))}</h1>")
-    add(f'<p class="sub">va-simulator results · generated {E(report.generated_at)} · {len(report.sessions)} sessions · '
-        f'{len(report.trainees)} trainees · scores are effective scores (trainer overrides applied)</p>')
+    add(f'<p class="sub">va-simulator results · generated {E(report.generated_at)} · {E(kinds_line(report))} · '
+        'scores are effective scores (trainer overrides applied)</p>')
 
     def card(label: str, metric: str, rate_or_val: Any, target: float | None = None, suffix: str = "") -> str:
         if isinstance(rate_or_val, Rate):
@@ -571,7 +675,12 @@ def render_html(report: Report) -> str:
     add(card("Passed", "passed", report.passed))
     add(card("Escalation accuracy", "escalation_accuracy", report.escalation, t.escalation_accuracy))
     add(card("First-call resolution", "first_call_resolution", report.fcr, t.first_call_resolution))
-    add(card("Response latency (median)", "latency_median_s", report.latency_median_s, suffix=" s"))
+    if report.latency_median_s is None and report.typed_sessions:
+        add('<div class="card"><div class="t">Response latency (median)</div><div class="v" data-metric="latency_median_s" '
+            f'data-value="">{E(latency_text(None, report.typed_sessions, len(report.sessions)))}</div>'
+            '<div class="t">typed calls have no timings</div></div>')
+    else:
+        add(card("Response latency (median)", "latency_median_s", report.latency_median_s, suffix=" s"))
     add("</div>")
 
     if not report.sessions:
@@ -603,15 +712,17 @@ def render_html(report: Report) -> str:
             add(cell(num(r.means[d]), r.meets[d], f'data-metric="mean_{d}" data-value="{"" if r.means[d] is None else round(r.means[d], 6)}"'))
         add(cell(pct(r.escalation.value), r.meets["escalation"], f'data-metric="escalation_accuracy" data-value="{"" if r.escalation.value is None else round(r.escalation.value, 6)}"'))
         add(cell(pct(r.fcr.value), r.meets["fcr"], f'data-metric="first_call_resolution" data-value="{"" if r.fcr.value is None else round(r.fcr.value, 6)}"'))
-        add(f"<td>{pct(r.passed.value)}</td><td>{num(r.latency_median_s)}</td></tr>")
+        add(f"<td>{pct(r.passed.value)}</td><td>{E(latency_text(r.latency_median_s, r.typed, r.sessions, unit=''))}</td></tr>")
     add("</table>")
 
     add("<h2>Escalation accuracy against the 95% target</h2>")
     add(f'<div class="chart">{_bar_chart([(r.trainee, r.escalation.value) for r in report.trainees], t.escalation_accuracy, 1.0, pct, "escalation")}</div>')
     add("<h2>First-call resolution</h2>")
     add(f'<div class="chart">{_bar_chart([(r.trainee, r.fcr.value) for r in report.trainees], t.first_call_resolution, 1.0, pct, "fcr")}</div>')
+    typed_note = (f" {report.typed_sessions} typed call(s) (--text) are left out: typed replies have no timings."
+                  if report.typed_sessions else "")
     add("<h2>Response latency</h2><p><small>Each call's median time from the caller finishing to the trainee answering; "
-        f"median {num(report.latency_median_s)} s, 90th percentile {num(report.latency_p90_s)} s.</small></p>")
+        f"median {num(report.latency_median_s)} s, 90th percentile {num(report.latency_p90_s)} s.{E(typed_note)}</small></p>")
     add(f'<div class="chart">{_histogram(report.latencies)}</div>')
     add("<h2>Progress over attempts</h2>")
     add(f'<div class="chart">{_progress_chart(report.progress)}</div>')
@@ -641,11 +752,12 @@ def render_html(report: Report) -> str:
             add(f"<tr><td>{E(r['assessment'])}</td><td>{E(r['trainee'])}</td><td>{E(r['status'])}</td><td>{res}</td><td>{E(r['started_at'])}</td></tr>")
         add("</table>")
 
-    add("<h2>Sessions</h2><table><tr><th>Started</th><th>Trainee</th><th>Scenario</th><th>Passed</th>"
+    add("<h2>Sessions</h2><table><tr><th>Started</th><th>Trainee</th><th>Scenario</th><th>Kind</th><th>Passed</th>"
         + "".join(f"<th>{d[:5]}</th>" for d in DIMENSIONS) + "<th>Session</th></tr>")
     for s in report.sessions:
         add(f'<tr data-session="{E(s.session_id, quote=True)}"><td>{E(s.started_at.replace("T", " ")[:16])}</td><td>{E(s.trainee)}</td>'
-            f'<td>{E(s.scenario)}</td><td>{"yes" if s.passed else "no"}</td>'
+            f'<td>{E(s.scenario)}</td><td data-kind="{E(s.source, quote=True)}">{E(s.source)}{" (typed)" if s.typed else ""}</td>'
+            f'<td>{"yes" if s.passed else "no"}</td>'
             + "".join(f'<td data-score="{d}">{s.scores.get(d, "")}{"*" if any(o.dimension == d for o in s.overrides) else ""}</td>' for d in DIMENSIONS)
             + f"<td><small>{E(short_id(s.session_id))}</small></td></tr>")
     add("</table><p><small>* overridden by a trainer (see `vasim review audit`).</small></p>")

@@ -186,6 +186,118 @@ def test_empty_cohort_report_renders(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+# practice calls and typed calls
+
+
+TYPED_LATENCY = {"voice_to_voice_ms": {"p50": None, "p95": None, "max": None},
+                 "parts_ms": {"endpoint": None, "asr": None, "decide": 3.1, "tts_first_audio": None}, "turns": 4}
+VOICE_LATENCY = {"voice_to_voice_ms": {"p50": 520.0, "p95": 700.0, "max": 800.0},
+                 "parts_ms": {"endpoint": 500.0, "asr": 10.0, "decide": 3.0, "tts_first_audio": 5.0}, "turns": 4}
+
+
+def typed_card(scores=(4, 4, 4, 4, 4), passed=True, scenario="billing-frustrated"):
+    c = card(scores, passed, scenario=scenario)
+    c["timing"] = {"response_latency_s": None, "talk_ratio": None}
+    return c
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    """ana: an assessment call by voice (1.2 s), a typed practice call (new style), and an old typed
+    practice call stored with the made-up 0.6 s latency; bo: only typed practice."""
+    s = open_store(tmp_path / "m.db")
+    s.add_session(SessionRecord(trainee="ana", scenario="billing-frustrated", cohort="spring", source="assessment",
+                                started_at="2025-04-01T10:00:00+00:00", scorecard=card((3, 3, 3, 3, 3), False, latency=1.2),
+                                latency=VOICE_LATENCY))
+    s.add_session(SessionRecord.from_practice(
+        {"session_id": "20250402-100000-aaaa", "scenario": "billing-frustrated", "turns": [{"speaker": "trainee", "text": "hi"}],
+         "scorecard": typed_card((4, 4, 4, 4, 4)), "latency": TYPED_LATENCY, "recording": "", "input": "typed"},
+        "ana", cohort="spring", source="practice", started_at="2025-04-02T10:00:00+00:00"))
+    s.add_session(SessionRecord(trainee="ana", scenario="symptoms-same-day", cohort="spring", source="practice",
+                                started_at="2025-04-03T10:00:00+00:00", scorecard=card((5, 5, 5, 5, 5), True, latency=0.6,
+                                                                                   scenario="symptoms-same-day"),
+                                latency=TYPED_LATENCY))  # stored before typed calls were marked
+    s.add_session(SessionRecord.from_practice(
+        {"session_id": "20250404-100000-bbbb", "scenario": "billing-frustrated", "turns": [{"speaker": "trainee", "text": "hi"}],
+         "scorecard": typed_card(), "latency": TYPED_LATENCY, "recording": "", "input": "typed"},
+        "bo", cohort="spring", source="practice", started_at="2025-04-04T10:00:00+00:00"))
+    yield s
+    s.close()
+
+
+def test_practice_calls_are_labelled_and_typed_calls_have_no_latency(mixed):
+    r = rp.build(mixed, "trainee", "ana")
+    assert [x.source for x in r.sessions] == ["assessment", "practice", "practice"]
+    assert [x.typed for x in r.sessions] == [False, True, True]  # the old typed call is recognised too
+    assert r.latencies == [1.2] and r.latency_median_s == pytest.approx(1.2)  # no made-up 0.6 s
+    assert [(a["attempt"], a["source"]) for a in r.progress["ana"]] == [(1, "assessment"), (2, "practice"), (3, "practice")]
+    assert [a["mean"] for a in r.progress["ana"]] == [3.0, 4.0, 5.0]
+    data = r.as_dict()
+    assert data["summary"]["practice_sessions"] == 2 and data["summary"]["assessment_sessions"] == 1
+    assert data["summary"]["typed_sessions"] == 2
+    assert [row["response_latency_median_s"] for row in data["sessions"]] == [1.2, None, None]
+    assert [row["typed"] for row in data["sessions"]] == [False, True, True]
+    only = rp.build(mixed, "trainee", "ana", only="assessment")
+    assert [x.source for x in only.sessions] == ["assessment"] and only.as_dict()["only"] == "assessment"
+    assert [x.source for x in rp.build(mixed, "trainee", "ana", only="practice").sessions] == ["practice", "practice"]
+    bo = rp.build(mixed, "trainee", "bo")
+    assert bo.latency_median_s is None and bo.trainees[0].latency_median_s is None and bo.trainees[0].typed == 1
+    page = parse(rp.render_html(bo))
+    assert page.metrics[(None, "latency_median_s")] == ""
+    assert "n/a (typed)" in rp.render_html(bo)
+    html_text = rp.render_html(r)
+    kinds = [a.get("data-kind") for tag, a in parse(html_text).attrs if tag == "td" and "data-kind" in a]
+    assert kinds == ["assessment", "practice", "practice"] and "practice (typed)" in html_text
+    shapes = [(tag, a["data-source"]) for tag, a in parse(html_text).attrs if "data-source" in a]
+    assert shapes == [("circle", "assessment"), ("rect", "practice"), ("rect", "practice")]
+
+
+def terminal(report, width=80) -> list[str]:
+    from rich.console import Console
+
+    con = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    rp.render_terminal(report, console=con)
+    return con.file.getvalue().splitlines()
+
+
+def test_terminal_tables_fit_80_columns_without_losing_numbers(tmp_path, mixed):
+    long = "Bartholomew Featherstonehaugh-Montgomery"
+    mixed.add_session(SessionRecord(trainee=long, scenario="billing-dispute-complex", cohort="spring", source="assessment",
+                                    scorecard=card((5, 5, 5, 5, 5), True, "flag_billing", True, (), 12.5, "billing-dispute-complex"),
+                                    latency=VOICE_LATENCY))
+    lines = terminal(rp.build(mixed, "cohort", "spring"))
+    assert max(len(x) for x in lines) <= 80
+    assert not any("…" in x for x in lines if "%" in x and "Feath" not in x)  # numbers are never cut
+    row = next(x for x in lines if x.startswith("Bartholomew"))
+    assert row.split()[-3:] == ["100.0%", "100.0%", "12.50"]  # escalation, FCR, latency: whole
+    assert "Feath…" in row  # a very long name is shortened on its own line, not wrapped
+    ana = next(x for x in lines if x.startswith("ana "))
+    assert ana.split()[1:3] == ["3", "2"] and ana.split()[-1] == "1.20"  # 3 calls, 2 practice; typed left out
+    bo = next(x for x in lines if x.startswith("bo "))
+    assert bo.split()[-1] == "typed"
+    assert "4 sessions" not in lines[1] and lines[1].startswith("5 sessions: 2 assessment, 3 practice (3 typed); 3 trainees")
+    assert any(x.startswith("response latency (median)") and "6.85 s" in x and "3 typed left out" in x for x in lines)
+
+    one = terminal(rp.build(mixed, "trainee", "bo"))
+    assert one[1] == "1 session: 0 assessment, 1 practice (1 typed); 1 trainee"
+    assert any(x.startswith("response latency (median)") and "n/a (typed)" in x for x in one)
+    sessions = terminal(rp.build(mixed, "trainee", "ana"))
+    rows = [x for x in sessions if x[:4] == "2025"]
+    assert [x.split()[2] for x in rows] == ["assess", "practice*", "practice*"]
+    assert all(len(x) <= 80 for x in sessions)
+
+
+def test_cli_report_at_columns_80(mixed, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["report", "cohort", "spring", "--db", mixed.location]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out and max(len(x) for x in out) <= 80 and "2 trainees" in out[1]
+    assert main(["report", "trainee", "ana", "--only", "practice", "--json", "--db", mixed.location]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["sessions"] == 2 and {x["source"] for x in data["sessions"]} == {"practice"}
+
+
+# ---------------------------------------------------------------------------------------------
 # a real browser
 
 

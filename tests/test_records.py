@@ -159,3 +159,33 @@ def test_practice_session_directory_with_a_missing_turn_file(tmp_path, capsys):
     assert "001-patient.flac" in err and len(err.splitlines()) == 1
     assert main(["purge", "--trainee", "kim", "--yes", "--db", db]) == 0
     assert not d.exists()
+
+
+def test_practice_calls_are_exported_and_purged_with_their_journal(tmp_path, capsys, monkeypatch):
+    """`vasim practice --trainee` stores the call; export carries its journal; purge removes it and its directory."""
+    from simulator.commands import practice as cmd
+    from simulator.testing import FakeDetector
+
+    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
+    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
+    db = str(tmp_path / "r.db")
+    script = tmp_path / "s.txt"
+    script.write_text("Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?\n"
+                      "May I have your full name and date of birth?\n")
+    assert main(["practice", "billing-frustrated", "--text", "--trainee-script", str(script), "--trainee", "cleo",
+                 "--db", db, "--json"]) == 0
+    sid = json.loads(capsys.readouterr().out)["session_id"]
+    d = session_dir(sid)
+    assert (d / "journal.jsonl").is_file()
+    out = tmp_path / "cleo.zip"
+    assert main(["export", "--trainee", "cleo", "-o", str(out), "--db", db]) == 0
+    capsys.readouterr()
+    with zipfile.ZipFile(out) as z:
+        records = json.loads(z.read("records.json"))
+        assert [(s["session_id"], s["source"]) for s in records["sessions"]] == [(sid, "practice")]
+        assert f"sessions/{sid}/journal.jsonl" in z.namelist()
+    assert main(["purge", "--trainee", "cleo", "--yes", "--db", db]) == 0
+    assert "purged 'cleo': 1 session, " in capsys.readouterr().out
+    assert not d.exists()
+    with open_store(db) as s:
+        assert s.trainees() == [] and s.verify().ok

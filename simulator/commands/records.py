@@ -14,6 +14,10 @@ from pathlib import Path
 from simulator.errors import UserError
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def add_db_option(p) -> None:
     p.add_argument("--db", metavar="PATH", help="results database (default: $VASIM_DB or DATA_DIR/results.db)")
 
@@ -81,7 +85,7 @@ def cmd_export(args) -> int:
     with store_from(args) as store:
         res = export_trainee(store, args.trainee, args.output, allow_missing_audio=args.allow_missing_audio)
     note = f"; {len(res.missing_audio)} recordings missing (listed in manifest.json)" if res.missing_audio else ""
-    print(f"wrote {res.path} ({res.sessions} sessions, {res.files} audio/journal files{note})")
+    print(f"wrote {res.path} ({_n(res.sessions, 'session')}, {_n(res.files, 'audio/journal file')}{note})")
     return 0
 
 
@@ -91,9 +95,9 @@ def cmd_purge(args) -> int:
     with store_from(args) as store:
         store.require_trainee(args.trainee)
         n = len(store.sessions(trainee=args.trainee))
-        confirm(f"Delete all records of '{args.trainee}' ({n} sessions, their reviews and audio)?", args.trainee, args.yes)
+        confirm(f"Delete all records of '{args.trainee}' ({_n(n, 'session')}, their reviews and audio)?", args.trainee, args.yes)
         res, removed, failed = purge_trainee(store, args.trainee)
-    print(f"purged '{args.trainee}': {len(res.session_ids)} sessions, {res.rows} rows, {removed} audio items deleted")
+    print(f"purged '{args.trainee}': {_n(len(res.session_ids), 'session')}, {_n(res.rows, 'row')}, {_n(removed, 'audio item')} deleted")
     for f in failed:
         print(f"vasim: could not delete {f}", file=sys.stderr)
     return 1 if failed else 0
@@ -137,7 +141,7 @@ def cmd_expire(args) -> int:
         years = store.retention_years()
         confirm(f"Delete every session older than {years} years?", "expire", args.yes)
         res, removed, failed = expire(store)
-    print(f"expired {len(res.session_ids)} sessions older than {years} years ({removed} audio items deleted)")
+    print(f"expired {_n(len(res.session_ids), 'session')} older than {_n(years, 'year')} ({_n(removed, 'audio item')} deleted)")
     for f in failed:
         print(f"vasim: could not delete {f}", file=sys.stderr)
     return 1 if failed else 0

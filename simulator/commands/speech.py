@@ -95,22 +95,32 @@ def cmd_say(args) -> int:
 
 
 def cmd_devices(args) -> int:
+    """List the audio devices; exit 2 with one line pointing to --text when a call could not run.
+
+    A voice call needs a microphone and a speaker: with no input or no output device the
+    list (if any) is still printed, then one error line says what is missing and what to use.
+    """
     from dataclasses import asdict
 
-    from simulator.audio import list_devices
+    from simulator.audio import NO_DEVICE_HINT, list_devices
+    from simulator.errors import UserError
 
     devices = list_devices()
     if args.json:
         json.dump([asdict(d) for d in devices], sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+    elif devices:
+        for d in devices:
+            marks = ("<" if d.default_input else " ") + (">" if d.default_output else " ")
+            print(f"{marks} {d.index:3d} {d.name}  ({d.hostapi}, {d.inputs} in, {d.outputs} out, {d.default_samplerate:.0f} Hz)")
+        print("< default input, > default output")
+    missing = [what for what, n in (("input (microphone)", sum(d.inputs for d in devices)),
+                                    ("output (speaker)", sum(d.outputs for d in devices))) if n == 0]
     if not devices:
-        print("no audio devices found: use `vasim practice --text` (or --virtual-audio)")
-        return 0
-    for d in devices:
-        marks = ("<" if d.default_input else " ") + (">" if d.default_output else " ")
-        print(f"{marks} {d.index:3d} {d.name}  ({d.hostapi}, {d.inputs} in, {d.outputs} out, {d.default_samplerate:.0f} Hz)")
-    print("< default input, > default output")
+        raise UserError("no audio devices found; practise without a sound card: `vasim practice SCENARIO --text` "
+                        "(or --virtual-audio for a scripted trainee)")
+    if missing:
+        raise UserError(f"no audio {' or '.join(missing)} device found; {NO_DEVICE_HINT}, e.g. `vasim practice SCENARIO --text`")
     return 0
 
 

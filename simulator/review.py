@@ -40,7 +40,7 @@ def current_user() -> str:
 
 
 def draw_sample(store: Store, cohort: str, n: int, seed: int | None = None, by: str | None = None) -> Sample:
-    """Pick ``n`` of the cohort's stored sessions at random (seeded) and record the draw.
+    """Pick ``n`` of the cohort's stored assessment calls at random (seeded) and record the draw.
 
     The candidates are listed in a fixed order (start time, then id) before drawing, so
     the same seed over the same sessions always picks the same calls.
@@ -48,9 +48,11 @@ def draw_sample(store: Store, cohort: str, n: int, seed: int | None = None, by: 
     if n < 1:
         raise UserError("--n must be at least 1")
     store.require_cohort(cohort)
-    sessions = store.sessions(cohort=cohort)
+    # assessment calls only: practice calls (`vasim practice --trainee`) are self-directed, often typed
+    # (nothing to listen to), and would tilt the draw towards whoever practises most
+    sessions = [s for s in store.sessions(cohort=cohort) if s.source != "practice"]
     if not sessions:
-        raise UserError(f"cohort '{cohort}' has no stored sessions to review yet")
+        raise UserError(f"cohort '{cohort}' has no stored assessment calls to review yet (practice calls are not sampled)")
     if seed is None:
         seed = secrets.randbelow(2**31)
     ids = [s.session_id for s in sorted(sessions, key=lambda s: (s.started_at, s.session_id))]

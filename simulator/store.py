@@ -93,7 +93,9 @@ class SessionRecord:
     recording: str | None = None  # path of the call's audio (under data_dir()/sessions/<id>/)
     run_id: str | None = None  # the assessment run this call belongs to
     position: int | None = None  # its place in the assessment
-    source: str = "practice"  # practice | assessment | import
+    # assessment | practice | import. Practice calls are labelled where they are made (`vasim practice
+    # --trainee`); a record built without saying so counts as assessed work (it is what a trainer reviews)
+    source: str = "assessment"
     resolved: bool | None = None  # first-call resolution; None: derived from the scorecard
 
     @classmethod

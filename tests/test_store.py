@@ -309,3 +309,44 @@ def test_postgres_is_behind_the_same_interface_but_not_built(db):
     with pytest.raises(UserError, match="PostgreSQL .* not available"):
         open_store("postgresql://user:pw@db.example/va")
     assert issubclass(SqliteStore, st.Store)
+
+
+# ---------------------------------------------------------------------------------------------
+# practice calls and typed calls
+
+
+def test_practice_and_typed_calls_are_marked(tmp_path):
+    typed = {"session_id": "20250101-090000-abcd", "scenario": "billing-frustrated", "input": "typed",
+             "turns": [{"speaker": "trainee", "text": "hello", "start": None, "end": None}],
+             "scorecard": fake_scorecard(), "recording": "",
+             "latency": {"voice_to_voice_ms": {"p50": None, "p95": None, "max": None}, "parts_ms": {"decide": 2.0}}}
+    voice = {**typed, "session_id": "20250101-091000-abcd", "input": "voice",
+             "latency": {"voice_to_voice_ms": {"p50": 500.0, "p95": 600.0, "max": 700.0}, "parts_ms": {"asr": 5.0, "decide": 2.0}}}
+    with open_store(tmp_path / "r.db") as s:
+        s.add_session(SessionRecord.from_practice(typed, "ana", source="practice"))
+        s.add_session(SessionRecord.from_practice(voice, "ana", source="practice"))
+        s.add_session(rec())  # a record that does not say: assessed work
+        t, v, a = s.sessions(trainee="ana")
+        assert (t.source, v.source, a.source) == ("practice", "practice", "assessment")
+        assert t.typed and t.latency["input"] == "typed" and t.response_latency_s is None
+        assert not v.typed and v.response_latency_s == v.latency_median_s == 1.0
+        assert s.verify().ok
+
+
+def test_review_sample_draws_assessment_calls_only(tmp_path):
+    from simulator.review import draw_sample
+
+    with open_store(tmp_path / "r.db") as s:
+        for i in range(3):
+            s.add_session(rec("ana", cohort="spring", source="practice"))
+        with pytest.raises(UserError, match="no stored assessment calls.*practice calls are not sampled"):
+            draw_sample(s, "spring", 5, seed=1)
+        graded = [s.add_session(rec("ana", cohort="spring", source="assessment")) for _ in range(2)]
+        sample = draw_sample(s, "spring", 5, seed=1, by="tess")
+        assert sorted(sample.session_ids) == sorted(graded)
+
+
+def test_check_name_is_public_and_one_line():
+    st.check_name("trainee", "Ana Lopez")
+    with pytest.raises(UserError, match="invalid trainee name"):
+        st.check_name("trainee", "a\nb")

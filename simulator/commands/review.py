@@ -15,7 +15,8 @@ def register(sub) -> None:
     p = sub.add_parser("review", help="trainer review: sample calls, score them, override, agreement")
     rs = p.add_subparsers(dest="review_cmd", metavar="ACTION", parser_class=type(p))
 
-    s = rs.add_parser("sample", help="pick N random sessions of a cohort to review (seeded; the draw is recorded)")
+    s = rs.add_parser("sample", help="pick N random assessment calls of a cohort to review (seeded; the draw is recorded; "
+                                        "practice calls are not sampled)")
     s.add_argument("--cohort", required=True)
     s.add_argument("--n", type=int, default=10, help="how many calls (default 10, as in the monthly QA review)")
     s.add_argument("--seed", type=int, help="random seed (default: a new one, printed and recorded)")

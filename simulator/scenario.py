@@ -769,9 +769,9 @@ def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | Non
     part of the file, the reference checks still run on the parts that did validate.
     """
     root = root or scenarios_dir()
-    problems: list[Problem] = []
+    problems: list[Problem] = list(doc.problems)  # e.g. duplicate keys, read past so the rest is checked too
     if not isinstance(doc.data, dict):
-        raise ProblemsError([doc.problem((), f"a scenario must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")])
+        raise ProblemsError(problems + [doc.problem((), f"a scenario must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")])
     data = _practice_ref(doc.data, doc, root, problems)
     try:
         sc = Scenario.model_validate({**data, "source": doc.file})
@@ -791,7 +791,7 @@ def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | Non
 
 def load_file(path: Path, display: str | None = None, root: Path | None = None) -> Scenario:
     try:
-        doc = yamlio.load(path, display)
+        doc = yamlio.load(path, display, duplicates="report")
     except yamlio.YamlProblems as exc:
         raise ProblemsError(exc.problems) from None
     raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None

@@ -29,6 +29,8 @@ class Document:
     file: str
     data: Any
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # path -> (line, col), 1-based
+    # problems found while reading that did not stop it (duplicate keys with duplicates="report")
+    problems: list[Problem] = field(default_factory=list)
 
     def where(self, path: tuple) -> tuple[int, int]:
         """Position of the longest prefix of ``path`` that exists in the document."""
@@ -98,25 +100,30 @@ def decode(raw: bytes, name: str) -> str:
     return text.lstrip("\ufeff")
 
 
-def _yaml():
+def _yaml(allow_duplicates: bool = False):
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
-    y.allow_duplicate_keys = False
+    y.allow_duplicate_keys = allow_duplicates  # when allowed, the first of the keys wins
     # Keep dates as text: pydantic parses them and reports a bad date with its field path,
     # instead of the YAML layer failing with no path.
     y.constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
     return y
 
 
-def loads(text: str, name: str) -> Document:
-    """Parse YAML text into a :class:`Document`, or raise :class:`YamlProblems`."""
+def loads(text: str, name: str, duplicates: str = "raise") -> Document:
+    """Parse YAML text into a :class:`Document`, or raise :class:`YamlProblems`.
+
+    ``duplicates="report"``: a duplicate key does not stop reading; the first one is kept and
+    each repeat is a problem in ``Document.problems``, so a loader can report it together with
+    everything else wrong in the file. ``"raise"`` (the default) stops at the first one.
+    """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise _file_problem(name, "file is empty; expected a YAML mapping (run `vasim scenario new` for a template)")
     try:
-        root = _yaml().load(io.StringIO(text))
+        root = _yaml(allow_duplicates=duplicates == "report").load(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -138,13 +145,45 @@ def loads(text: str, name: str) -> Document:
     budget = [MAX_NODES]
     try:
         doc.data = _plain(root, (), doc.positions, budget, set(), name)
+        if duplicates == "report":
+            doc.problems = _duplicate_keys(text, name)
     except RecursionError:
         raise _file_problem(name, "YAML nesting is too deep") from None
     return doc
 
 
-def load(path: Path, display: str | None = None) -> Document:
-    return loads(read_text(path, display), display or str(path))
+def _duplicate_keys(text: str, name: str) -> list[Problem]:
+    """Every repeated key of every mapping, located at the repeat (aliases are not followed)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    out: list[Problem] = []
+    seen: set[int] = set()
+    todo = [(YAML(typ="rt").compose(io.StringIO(text)), ())]
+    while todo:
+        node, path = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[str, int] = {}
+            for k, v in node.value:
+                key = k.value if isinstance(k, ScalarNode) else None
+                if key is None or key == "<<":
+                    continue
+                if key in first:
+                    out.append(Problem(name, k.start_mark.line + 1, k.start_mark.column + 1, format_path(path + (key,)),
+                                       f"duplicate key '{key}' (already on line {first[key]}); keep one"))
+                    continue
+                first[key] = k.start_mark.line + 1
+                todo.append((v, path + (key,)))
+        elif isinstance(node, SequenceNode):
+            todo += [(v, path + (i,)) for i, v in enumerate(node.value)]
+    return out
+
+
+def load(path: Path, display: str | None = None, duplicates: str = "raise") -> Document:
+    return loads(read_text(path, display), display or str(path), duplicates)
 
 
 def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: set[int], name: str) -> Any:

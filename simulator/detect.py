@@ -91,7 +91,7 @@ class Rule:
 RULES: dict[str, Rule] = {
     "greet_practice": Rule(  # the practice's own name is matched from the Context, see _greet_practice
         patterns=_rx(r"\b(?:thank you for calling|thanks for calling|calling from|you have reached|welcome to|"
-                     r"this is) (?:\w+ ){0,3}(?:family |medical |health )?(?:practice|clinic|medical|health|"
+                     r"this is) (?!(?:something|what|why|how|not|about|our|your|my|just|really)\b)(?:\w+ ){0,3}(?:family |medical |health )?(?:practice|clinic|medical|health|"
                      r"pediatrics|center|office|associates|group|physicians)\b"),
         embed=False),
     "self_identify": Rule(
@@ -135,6 +135,7 @@ RULES: dict[str, Rule] = {
                      r"\bso (?:the|your) (?:issue|problem|concern|question) is\b",
                      r"\bif i understand (?:you |this |that )?(?:correctly|right)",
                      r"\bwhat i am hearing is\b", r"\bto (?:summarize|recap|sum up)\b",
+                     r"\bso what you are (?:telling me|saying) is\b",
                      r"\bso (?:basically|in other words) (?:you|your)\b",
                      r"^(?:okay |ok |alright |right )?so (?:if )?i understand (?:that |correctly |right )?(?!how\b|why\b|what\b)",
                      r"^(?:okay |ok |alright |right |and )?so (?!that\b|this\b|it\b|we\b|i\b|there\b|the\b|our\b|they\b)"
@@ -178,7 +179,8 @@ RULES: dict[str, Rule] = {
     "take_ownership": Rule(
         patterns=_rx(r"\bmark (?:it|this|that|your \w+) (?:as )?(?:urgent|a priority|priority|high priority)",
                      r"\b(?:i will|i am going to|ill) do (?:my best|everything i can|what i can)\b",
-                     r"\bi will (?:ask|check)$", r"\b(?:i will|let me) (?:double check|verify)\b",r"\blet me (?:\w+ ){0,2}(?:look into|look at|look up|check|pull up|find out|take care|see what|"
+                     r"\bi will (?:ask|check)$",
+                     r"\b(?:let me|i will|i am going to) pull (?:that|it|this|those|them|your \w+) up\b", r"\b(?:i will|let me) (?:double check|verify)\b",r"\blet me (?:\w+ ){0,2}(?:look into|look at|look up|check|pull up|find out|take care|see what|"
                      r"dig into|research|review|fix|sort|correct|update|resolve|work on|get (?:this|that|it) "
                      r"(?:sorted|fixed|resolved|corrected|taken care)|help you with|find you|get you|book|"
                      r"schedule|see if|see about|double check|verify that|make sure|"
@@ -199,7 +201,7 @@ RULES: dict[str, Rule] = {
                      r"\b(?:allow|give) me (?:a moment|a second|one moment|a minute) to (?:check|look|pull|find|"
                      r"review)"),
         vetoes=_rx(r"\byou will (?:have|need) to\b", r"\bnot something (?:i|we) (?:handle|do)\b",
-                   r"\b(?:anything|something) else\b",
+                   r"\b(?:anything|something) (?:else|more)\b",
                    r"\bnot my (?:problem|job|department)\b", r"\bnothing i can do\b")),
     "advise_911": Rule(
         patterns=_rx(r"\b(?:call|dial|ring|phone|contact) (?:\w+ ){0,1}(?:911|emergency services|an ambulance|"
@@ -495,7 +497,10 @@ RULES: dict[str, Rule] = {
                      r"awv|cpe|hpi|pcp)\b",
                      r"\bpa (?:with|from|to|for) (?:the |your )?(?:payer|insurance|plan)\b",
                      r"\bthe pa(?: is| was)? (?:pending|approved|denied|request|went)\b", r"^the pa$"),
-        vetoes=_rx(r"\b(?:which|that) (?:means|is|stands|shows|just means)\b", r"\b(?:called|meaning|"
+        # "..., which is / that is <the plain words>" explains the term; a clause that merely starts
+        # with "that is" ("that is your pt responsibility") does not
+        vetoes=_rx(r"\b(?:which|that) (?:means|stands|shows|just means)\b", r"(?<!^)\b(?:which|that) is\b",
+                   r"\b(?:called|meaning|"
                    r"also known as|in other words|basically|stands for|in plain (?:english|terms)|what that means)\b",
                    r"\bexplanation of benefits\b.*\b(?:shows|statement|which|that)\b"),
         negatable=False, embed=False),

@@ -7,10 +7,20 @@ A :class:`Recognizer` turns float32 mono 16 kHz audio into a :class:`Transcripti
 * :class:`OpenAIWhisperRecognizer`: openai-whisper on the checkpoint that
   ``vasim models convert`` makes exactly from the CTranslate2 ``model.bin``.
 
-Both decode greedily at temperature 0 with the language fixed to English, so they are
+Both decode the same way (below) with the language fixed to English, so they are
 comparable side by side. A prompt (the practice's and the patient's names, medication
 names) and hotwords from the scenario help recognition. Audio is always passed as an
 array: no ffmpeg is needed.
+
+Decoding is greedy at temperature 0 first. Where that output loops (gzip compression
+ratio over 2.4) or is very unsure (mean log-probability under -1), Whisper's usual fallback
+decodes again at rising temperatures; the sampler is seeded before every call, so the same
+audio always gives the same text. Neither engine conditions a window on the text it has
+just decoded (``condition_on_previous_text`` off). Without both, tiny.en fell into loops at
+the end of a turn ("I'm sorry, I'm sorry, ...", a run of dots, or the hotwords repeated:
+"Dr. Anita Patel, Dr. Anita Patel, ..."). Measured on the 30 rendered example calls
+(``tests/test_examples.py::test_round_trip``): the worst VA word error rate went from 122%
+to 14%, the worst caller's from 156% to 55%.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ from simulator.errors import UserError
 
 SAMPLE_RATE = 16000
 ENGINES = ("faster-whisper", "openai-whisper")
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; the rest only as a fallback
+SEED = 1234  # the fallback sampler's seed, set before every call
 
 
 @dataclass(frozen=True)
@@ -111,17 +123,22 @@ class FasterWhisperRecognizer:
         self, audio: np.ndarray, *, prompt: str | None = None, hotwords: list[str] | None = None
     ) -> Transcription:
         audio = as_mono16k(audio)
+        import ctranslate2
+
+        ctranslate2.set_random_seed(SEED)  # decoding runs while ``segments`` is read, below
         segments, info = self._model.transcribe(
             audio,
             language="en",
             task="transcribe",
             beam_size=self.beam_size,
-            temperature=0.0,
+            temperature=TEMPERATURES,
             word_timestamps=True,
             initial_prompt=prompt or None,
             hotwords=", ".join(hotwords) if hotwords else None,
             vad_filter=False,
-            condition_on_previous_text=True,
+            condition_on_previous_text=False,  # see the module docstring
+            compression_ratio_threshold=2.4,
+            log_prob_threshold=-1.0,
         )
         segs, words = [], []
         for s in segments:  # a generator: decoding happens here
@@ -163,15 +180,20 @@ class OpenAIWhisperRecognizer:
         self, audio: np.ndarray, *, prompt: str | None = None, hotwords: list[str] | None = None
     ) -> Transcription:
         audio = as_mono16k(audio)
+        import torch
+
+        torch.manual_seed(SEED)
         result = self._whisper.transcribe(
             self._model,
             audio,
             language="en",
             task="transcribe",
-            temperature=0.0,
+            temperature=TEMPERATURES,
             word_timestamps=True,
             initial_prompt=build_prompt(prompt, hotwords),
-            condition_on_previous_text=True,
+            condition_on_previous_text=False,  # see the module docstring
+            compression_ratio_threshold=2.4,
+            logprob_threshold=-1.0,
             fp16=False,
             verbose=None,
         )

@@ -70,13 +70,17 @@ def test_pyttsx3_espeak_speaks_with_voice_rate_and_pitch(espeak):
 
 
 @pytest.mark.real
-@pytest.mark.xfail(reason="espeak voice + tiny.en: one word sometimes misheard (seen in CI)", strict=False)
 def test_pyttsx3_to_whisper_round_trip(espeak, faster_whisper):
-    from simulator.asr import normalize_text
+    """espeak-ng's robotic voice is still understood. pyttsx3 renders are not byte-identical,
+    and tiny.en has been seen to mishear one word of them in CI, so the bar is a word error
+    rate of at most two words in six (silence or garbage would be six in six)."""
+    from simulator.asr import word_errors
 
-    audio = espeak.synthesize("Please call me back tomorrow morning.", VoiceProfile(engine="pyttsx3", voice="en-us"))
-    words = set(normalize_text(faster_whisper.transcribe(resample(audio, espeak.sample_rate, 16000)).text))
-    assert {"call", "back", "tomorrow"} <= words
+    said = "Please call me back tomorrow morning."
+    audio = espeak.synthesize(said, VoiceProfile(engine="pyttsx3", voice="en-us"))
+    heard = faster_whisper.transcribe(resample(audio, espeak.sample_rate, 16000)).text
+    errors, words = word_errors(said, heard)
+    assert words == 6 and errors <= 2, heard
 
 
 def test_pyttsx3_retries_an_empty_render():
@@ -127,6 +131,8 @@ def test_cache_uses_the_cache_dir_by_default(monkeypatch, tmp_path):
 def test_sentence_split_and_pitch_shift_helpers():
     assert split_sentences("Hello there. How are you?  Fine!") == ["Hello there.", "How are you?", "Fine!"]
     assert split_sentences("  ") == []
+    # nothing to say: espeak-ng makes no audio for "...", which once read as a failed synthesis
+    assert split_sentences("Hello? ... Okay, I'll try again later.") == ["Hello?", "Okay, I'll try again later."]
     tone = np.sin(np.linspace(0, 200, 22050)).astype(np.float32)
     assert len(shift_pitch(tone, 1.25)) == pytest.approx(22050 / 1.25, rel=0.01)
     assert shift_pitch(tone, 1.0) is not None and len(shift_pitch(tone, 1.0)) == 22050

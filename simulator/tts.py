@@ -59,7 +59,9 @@ def split_sentences(text: str, first_clause_chars: int | None = None) -> list[st
     With ``first_clause_chars``, a first sentence longer than that is split once more at
     its first comma (after a few words), so the first chunk, and the first audio, is short.
     """
-    parts = [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    # a piece with nothing to say ("..." in "Hello? ... Okay") is dropped: espeak-ng makes no
+    # audio for it, which would read as a failed synthesis
+    parts = [s.strip() for s in _SENTENCE.split(text.strip()) if any(c.isalnum() for c in s)]
     if first_clause_chars and parts and len(parts[0]) > first_clause_chars:
         cut = parts[0].find(", ", 10)
         if 0 < cut < len(parts[0]) - 10:

@@ -94,8 +94,8 @@ def test_say_without_a_device_points_to_text_mode(capsys, monkeypatch, fake_tts)
 
 def test_devices_lists_or_explains(capsys, monkeypatch):
     monkeypatch.setattr(audio, "list_devices", lambda: [])
-    code, out, _ = run(capsys, "devices")
-    assert code == 0 and "--text" in out
+    code, _, err = run(capsys, "devices")
+    assert code == 2 and "--text" in err and len(err.strip().splitlines()) == 1
     monkeypatch.setattr(audio, "list_devices", lambda: [audio.DeviceInfo(3, "pulse", "ALSA", 2, 2, 44100.0, True, True)])
     code, out, _ = run(capsys, "devices", "--json")
     assert json.loads(out)[0]["name"] == "pulse"

@@ -232,8 +232,9 @@ RULES: dict[str, Rule] = {
         patterns=_rx(rf"\b(?:transfer\w*|connect\w*|put\w* (?:you |your call )?through|patch\w*|conference\w*|"
                      rf"warm transfer\w*) (?:you |your call |this call |the call )?(?:over |through |directly |straight |"
                      rf"right )?(?:to|with|in|onto)? ?(?:\w+ ){{0,2}}{_CLINICAL}\b",
+                     # "onto the call" is often heard as "onto the car" by tiny.en
                      rf"\b(?:get|bring|grab|put|have)\w* (?:\w+ ){{0,2}}{_CLINICAL} (?:\w+ ){{0,2}}(?:on|onto|to) the "
-                     r"(?:line|phone|call)\b",
+                     r"(?:line|phone|call|car|cal|col)\b",
                      rf"\b(?:speak|talk) (?:with|to) (?:\w+ ){{0,2}}{_CLINICAL} (?:right now|now|right away|"
                      r"immediately)",
                      rf"\b{_CLINICAL} (?:is|will be) (?:coming )?on the line\b"),
@@ -241,7 +242,10 @@ RULES: dict[str, Rule] = {
                    r"send|email|portal)\b(?!.*\b(?:transfer|connect|on the line)\b)",
                    r"\bbilling\b(?!.*\bnurse)", r"\bscheduling\b", r"\brecords\b", r"\b988\b", r"\blifeline\b")),
     "crisis_line_988": Rule(
-        patterns=_rx(r"\b988\b", r"\bsuicide (?:and |&)?crisis\b", r"\bcrisis (?:life ?line|line|text line|hotline)\b",
+        # tiny.en hears "or text 988, the Suicide and Crisis Lifeline" as "our text 90088. The
+        # suicide in crisis live flying": a number ending in 88 after "call or text" still counts
+        patterns=_rx(r"\b988\b", r"\bsuicide (?:and |an |in |n |&)?crisis\b", r"\bcrisis (?:life ?line|line|text line|hotline)\b",
+                     r"\b(?:call|text) (?:or|our|and|er|a) (?:call|text) (?:\w+ )?9\d{0,2}88\b",
                      r"\bsuicide (?:prevention )?(?:life ?line|hotline)\b"),
         vetoes=_rx(r"\b\d*988\d+\b")),
     "flag_clinical": Rule(

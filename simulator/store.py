@@ -1113,7 +1113,14 @@ class SqliteStore(Store):
         return self._read(fn)
 
     def backup(self, dest: Path) -> Path:
+        raw = str(dest)
         dest = Path(dest)
+        if not dest.exists() and (raw.endswith(("/", os.sep)) or not dest.suffix):
+            # "backups/" or "backups": a folder to keep dated copies in, not a file named so
+            try:
+                dest.mkdir(mode=0o700, parents=True)
+            except OSError as exc:
+                raise UserError(f"{dest}: cannot create the backup folder ({exc.strerror or exc})") from None
         if dest.is_dir():
             dest = dest / f"results-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.db"
         if dest.exists():

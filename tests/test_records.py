@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 import os
 import stat
 import zipfile
@@ -139,6 +140,14 @@ def test_backup_cli(db, tmp_path, capsys):
     with open_store(copy) as b:
         assert len(b.sessions()) == 3
     assert main(["backup", str(tmp_path / "nodir" / "x.db"), "--db", db]) == 2
+    capsys.readouterr()
+    # a new folder name (with or without the slash) is a folder for dated copies, not a file
+    for name in ("backups/", "more-backups"):
+        assert main(["backup", str(tmp_path / name), "--db", db]) == 0
+        copy = Path(capsys.readouterr().out.split("backed up to ")[1].strip())
+        folder = tmp_path / name.rstrip("/")
+        assert folder.is_dir() and copy.parent == folder and copy.suffix == ".db"
+        assert folder.stat().st_mode & 0o777 == 0o700
 
 
 def test_practice_session_directory_with_a_missing_turn_file(tmp_path, capsys):

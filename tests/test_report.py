@@ -291,7 +291,12 @@ def test_cli_report_at_columns_80(mixed, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     assert main(["report", "cohort", "spring", "--db", mixed.location]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out and max(len(x) for x in out) <= 80 and "2 trainees" in out[1]
+    assert out and max(len(x) for x in out) <= 80 and "2 trainees" in out[1], out[:2]
+    # a cohort is measured on its assessments by default (bo, who only practised, is still listed)
+    assert out[1].startswith("1 session: 1 assessment, 0 practice") and "assessment calls only" in out[1]
+    assert main(["report", "cohort", "spring", "--only", "all", "--db", mixed.location]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("4 sessions: 1 assessment, 3 practice"), out[:2]
     assert main(["report", "trainee", "ana", "--only", "practice", "--json", "--db", mixed.location]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["sessions"] == 2 and {x["source"] for x in data["sessions"]} == {"practice"}

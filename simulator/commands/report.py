@@ -22,9 +22,11 @@ def register(sub) -> None:
         k.add_argument("--csv", type=Path, metavar="FILE", help="write one row per session")
         k.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the report as JSON (to stdout without FILE)")
         k.add_argument("--target-score", type=float, default=4.0, help="target mean per dimension, 1-5 (default 4)")
-        k.add_argument("--only", choices=("assessment", "practice"),
-                       help="only assessment calls, or only practice calls (default: both, each labelled; "
-                            "practice calls are stored with `vasim practice --trainee NAME`)")
+        default = ("assessment calls only: a cohort is measured on its assessments" if kind == "cohort"
+                   else "both, each labelled")
+        k.add_argument("--only", choices=("assessment", "practice", "all"),
+                       help=f"which calls (default: {default}; practice calls are stored with "
+                            "`vasim practice --trainee NAME`)")
         k.add_argument("--quiet", action="store_true", help="no terminal tables (only the files)")
         add_db_option(k)
         k.set_defaults(func=cmd_report, report_kind=kind)
@@ -39,7 +41,9 @@ def cmd_report(args) -> int:
         raise UserError("--target-score must be between 1 and 5")
     targets = rp.Targets(dimension_mean=args.target_score)
     with store_from(args) as store:
-        rep = rp.build(store, args.report_kind, args.name, targets, cohort=getattr(args, "cohort", None), only=args.only)
+        only = args.only or ("assessment" if args.report_kind == "cohort" else "all")
+        rep = rp.build(store, args.report_kind, args.name, targets, cohort=getattr(args, "cohort", None),
+                       only=None if only == "all" else only)
     wrote = []
     if args.html:
         rp.write_private(args.html, rp.render_html(rep))

@@ -141,25 +141,32 @@ def assessments_dir() -> Path:
 
 
 def parse(doc: yamlio.Document, check_scenarios: bool = True) -> Assessment:
-    from simulator.scenario import _yaml_type, pydantic_problems
+    from simulator.scenario import _yaml_type, pydantic_problems, salvage
 
     if not isinstance(doc.data, dict):
         raise ProblemsError([doc.problem((), f"an assessment must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")])
+    problems: list[Problem] = []
     try:
         a = Assessment.model_validate({**doc.data, "source": doc.file})
     except ValidationError as exc:
-        raise ProblemsError(pydantic_problems(doc, exc, Assessment)) from None
-    problems: list[Problem] = []
+        # report the type errors and still check the scenario list as far as it reads, so one
+        # run names every problem of the file
+        problems += pydantic_problems(doc, exc, Assessment)
+        a = salvage(Assessment, {**doc.data, "source": doc.file})
+        if a is None or "scenarios" not in a.model_fields_set:
+            raise ProblemsError(problems) from None
     if check_scenarios:
         problems += _check_scenarios(a, doc)
     seen: dict[str, int] = {}
     for i, item in enumerate(a.scenarios):
+        if item is None:
+            continue
         if item.scenario in seen:
             problems.append(doc.problem(("scenarios", i), f"scenario '{item.scenario}' is already scenarios[{seen[item.scenario]}]; "
                                         "each scenario once (its result would be counted twice)"))
         seen.setdefault(item.scenario, i)
     if problems:
-        raise ProblemsError(problems)
+        raise ProblemsError(list(dict.fromkeys(problems)))
     return a
 
 
@@ -169,6 +176,8 @@ def _check_scenarios(a: Assessment, doc: yamlio.Document) -> list[Problem]:
     known = [p.stem for p in sc_mod.scenario_files()]
     problems = []
     for i, item in enumerate(a.scenarios):
+        if item is None:  # did not validate: pydantic reports it
+            continue
         path = ("scenarios", i) if isinstance(doc.data["scenarios"][i], str) else ("scenarios", i, "scenario")
         if item.scenario not in known:
             close = difflib.get_close_matches(item.scenario, known, n=1)

@@ -65,6 +65,17 @@ def test_bad_assessment_files_are_located(tmp_path, capsys, body, where, needle)
     assert where in err and needle in err and "Traceback" not in err
 
 
+def test_every_problem_of_an_assessment_in_one_run(tmp_path, capsys):
+    """A type error elsewhere does not hide a misspelt or repeated scenario."""
+    p = write(tmp_path, "id: week\ntitle: Week\nseed: lots\nscenarios: [billing-frustated, legal-threat, legal-threat]\n"
+                        "order: random\n")
+    assert main(["assess", str(p), "--check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 4 and [x.split(":")[1] for x in err] == ["3", "4", "4", "5"], err
+    assert "seed" in err[0] and "did you mean 'billing-frustrated'?" in err[1]
+    assert "is already scenarios[1]" in err[2] and "'random' is not allowed" in err[3]
+
+
 def test_unknown_assessment_and_id_mismatch(tmp_path, capsys):
     assert main(["assess", "onboarding-week2", "--check"]) == 2
     assert "no such assessment; did you mean 'onboarding-week1'?" in capsys.readouterr().err

@@ -72,15 +72,19 @@ def test_pyttsx3_espeak_speaks_with_voice_rate_and_pitch(espeak):
 @pytest.mark.real
 def test_pyttsx3_to_whisper_round_trip(espeak, faster_whisper):
     """espeak-ng's robotic voice is still understood. pyttsx3 renders are not byte-identical,
-    and tiny.en has been seen to mishear one word of them in CI, so the bar is a word error
-    rate of at most two words in six (silence or garbage would be six in six)."""
+    and at espeak's default rate tiny.en hears "tomorrow morning" as "to my room already" in
+    about one render in four (measured); a little slower, it got every word of 8 renders. The
+    bar is at most 3 wrong words in 14 (silence or garbage would be 14)."""
     from simulator.asr import word_errors
 
-    said = "Please call me back tomorrow morning."
-    audio = espeak.synthesize(said, VoiceProfile(engine="pyttsx3", voice="en-us"))
-    heard = faster_whisper.transcribe(resample(audio, espeak.sample_rate, 16000)).text
-    errors, words = word_errors(said, heard)
-    assert words == 6 and errors <= 2, heard
+    errors = words = 0
+    heard = []
+    for said in ("Please call me back tomorrow morning.", "I need to refill my blood pressure medicine."):
+        audio = espeak.synthesize(said, VoiceProfile(engine="pyttsx3", voice="en-us", rate=0.85))
+        heard.append(faster_whisper.transcribe(resample(audio, espeak.sample_rate, 16000)).text)
+        e, n = word_errors(said, heard[-1])
+        errors, words = errors + e, words + n
+    assert words == 14 and errors <= 3, heard
 
 
 def test_pyttsx3_retries_an_empty_render():

@@ -141,3 +141,22 @@ def test_sentence_split_and_pitch_shift_helpers():
     assert len(shift_pitch(tone, 1.25)) == pytest.approx(22050 / 1.25, rel=0.01)
     assert shift_pitch(tone, 1.0) is not None and len(shift_pitch(tone, 1.0)) == 22050
     assert len(resample(tone, 22050, 16000)) == 16000
+
+
+@pytest.mark.real
+def test_every_espeak_patient_can_say_every_line(espeak):
+    """A voice call synthesises every line its patient may say at session start (LineBank):
+    one line espeak-ng cannot voice (a bad voice name, a piece like "...") stops the call
+    before it begins. Every pyttsx3-voiced patient of the library, every line."""
+    from simulator import scenario as sc_mod
+    from simulator.patient import Patient
+
+    checked = 0
+    for sc in sc_mod.all_scenarios():
+        if sc.patient.voice.engine != "pyttsx3":
+            continue
+        for line in Patient(sc).all_lines():
+            audio = espeak.synthesize(line, sc.patient.voice)
+            assert len(audio) > 0.1 * espeak.sample_rate and np.abs(audio).max() > 0.05, (sc.id, line)
+            checked += 1
+    assert checked > 100

@@ -719,6 +719,13 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
     if has(mood, "moves", raw("patient", "mood")):
         for bid in mood.moves:
             behavior(("patient", "mood", "moves", bid), bid)
+    voice = patient.__dict__.get("voice") if has(patient, "voice", raw("patient")) else None
+    if voice is not None and isinstance(raw("patient", "voice"), dict) and "voice" in raw("patient", "voice"):
+        from simulator.tts import voice_problem  # the engines know their voices
+
+        why = voice_problem(voice)
+        if why:
+            problems.append(doc.problem(("patient", "voice", "voice"), why))
 
     if _lost(sc, data, "examples"):
         return problems

@@ -101,6 +101,61 @@ def shift_pitch(audio: np.ndarray, factor: float) -> np.ndarray:
     return np.clip(resample_poly(audio, ratio.numerator, ratio.denominator), -1, 1).astype(np.float32)
 
 
+def voice_problem(voice: VoiceProfile) -> str | None:
+    """Why ``voice`` cannot be spoken, or None: checked by ``vasim scenario validate`` so a
+    misspelt voice is a located line in the file, not a failure when the call starts."""
+    import difflib
+
+    if voice.engine == "piper":
+        from simulator import models
+
+        known = list(models.manifest()["tts"]["piper"])
+        if voice.voice in known or voice.voice in ("", "default"):
+            return None
+        close = difflib.get_close_matches(voice.voice, known, n=1)
+        return f"no piper voice '{voice.voice}'" + (f"; did you mean '{close[0]}'?" if close else f"; choose one of {', '.join(known)}")
+    languages, variants = espeak_voices()
+    if not languages:
+        return None  # espeak-ng is not installed here: nothing to check against
+    language, _, variant = voice.voice.partition("+")
+    if language.lower() not in languages:
+        close = difflib.get_close_matches(language.lower(), sorted(languages), n=1)
+        return (f"espeak-ng has no voice '{language}'" + (f"; did you mean '{close[0]}'?" if close else "")
+                + " (`espeak-ng --voices=en` lists them)")
+    if variant and variant.lower() not in variants:
+        close = difflib.get_close_matches(variant.lower(), sorted(variants), n=1)
+        return (f"espeak-ng has no variant '+{variant}'" + (f"; did you mean '+{close[0]}'?" if close else "")
+                + " (`espeak-ng --voices=variant` lists them, e.g. +f3, +m3)")
+    return None
+
+
+_ESPEAK_VOICES: tuple[frozenset[str], frozenset[str]] | None = None
+
+
+def espeak_voices() -> tuple[frozenset[str], frozenset[str]]:
+    """(languages, variants) espeak-ng knows, lowercase; empty sets without espeak-ng."""
+    global _ESPEAK_VOICES
+    if _ESPEAK_VOICES is None:
+        import shutil
+        import subprocess
+
+        def listing(arg: str) -> list[list[str]]:
+            try:
+                out = subprocess.run(["espeak-ng", arg], capture_output=True, text=True, timeout=20).stdout
+            except (OSError, subprocess.SubprocessError):
+                return []
+            return [line.split() for line in out.splitlines()[1:] if len(line.split()) >= 5]
+
+        if shutil.which("espeak-ng") is None:
+            _ESPEAK_VOICES = (frozenset(), frozenset())
+        else:
+            # language column and voice file name ("gmw/en-US" -> "en-us") both select a voice
+            langs = {f.lower() for row in listing("--voices") for f in (row[1], row[4].rsplit("/", 1)[-1])}
+            variants = {row[4].rsplit("/", 1)[-1].lower() for row in listing("--voices=variant")}
+            _ESPEAK_VOICES = (frozenset(langs), frozenset(variants))
+    return _ESPEAK_VOICES
+
+
 class PiperSynthesizer:
     """Piper neural TTS; ``VoiceProfile.voice`` names a voice in the model manifest."""
 

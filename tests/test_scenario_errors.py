@@ -161,6 +161,13 @@ CASES = {
     "id-mismatch-and-type-error": (lambda t: edit("id: NAME", "id: something-else")(edit("title: A test\n", "title: A test\ndifficulty: 7\n")(t)),
         ["F:1:1: id: id 'something-else' does not match the file name 'NAME.yaml'; rename one of them",
          "F:3:1: difficulty: '7' is not allowed; use one of 'easy', 'medium' or 'hard'"]),
+    # voices are checked against what the engines have, so a typo is not a failure at call start
+    "unknown-espeak-variant": (edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  voice: {engine: pyttsx3, voice: en-us+f9}\n"),
+        ["F:8:28: patient.voice.voice: espeak-ng has no variant '+f9' (`espeak-ng --voices=variant` lists them, e.g. +f3, +m3)"]),
+    "unknown-espeak-voice": (edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  voice: {engine: pyttsx3, voice: en-uss+f3}\n"),
+        ["F:8:28: patient.voice.voice: espeak-ng has no voice 'en-uss'; did you mean 'en-us'? (`espeak-ng --voices=en` lists them)"]),
+    "unknown-piper-voice": (edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  voice: {engine: piper, voice: jo}\n"),
+        ["F:8:26: patient.voice.voice: no piper voice 'jo'; did you mean 'joe'?"]),
 }
 
 

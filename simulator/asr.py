@@ -20,7 +20,7 @@ just decoded (``condition_on_previous_text`` off). Without both, tiny.en fell in
 the end of a turn ("I'm sorry, I'm sorry, ...", a run of dots, or the hotwords repeated:
 "Dr. Anita Patel, Dr. Anita Patel, ..."). Measured on the 30 rendered example calls
 (``tests/test_examples.py::test_round_trip``): the worst VA word error rate went from 122%
-to 14%, the worst caller's from 156% to 55%.
+to 16%, the worst caller's from 156% to 55%.
 """
 
 from __future__ import annotations

@@ -36,14 +36,7 @@ from simulator.catalog import DIMENSIONS, Catalog
 from simulator.scenario import ESCALATION_IS_BLOCKER, ESCALATION_RECOMMENDS, ESCALATION_REQUIRES, Scenario
 from simulator.transcript import Transcript
 
-try:  # detection is built alongside the scorer; the Context fields are fixed by the brief
-    from simulator.detect import Context
-except ImportError:  # pragma: no cover - until simulator/detect.py lands
-    @dataclass(frozen=True)
-    class Context:  # type: ignore[no-redef]
-        practice: str | None = None
-        patient: str | None = None
-        mode: Literal["call", "voicemail"] = "call"
+from simulator.detect import Context
 
 
 QUOTE_CHARS = 160  # quotes longer than this are cut at a word boundary

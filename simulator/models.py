@@ -269,61 +269,69 @@ def _layers(variables: dict, prefix: str) -> int:
     return len({k.split("/")[1] for k in variables if re.match(prefix + r"/layer_\d+/", k)})
 
 
+def _weight_map(n_audio_layer: int, n_text_layer: int) -> list[tuple[str, list[str], str]]:
+    """How openai-whisper names map to CTranslate2's, written once for both directions.
+
+    Each entry is (kind, openai names, CTranslate2 prefix): ``norm`` (weight/bias ->
+    gamma/beta), ``linear`` (weight/bias), or ``fused`` (several openai projections stacked
+    in one CTranslate2 linear: self-attention q/k/v, cross-attention k/v). Embeddings and
+    positional encodings are plain copies, handled by the callers.
+    """
+    out: list[tuple[str, list[str], str]] = []
+
+    def block(dst: str, src: str, cross: bool) -> None:
+        a = f"{src}/self_attention"
+        out.append(("fused", [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"], a + "/linear_0"))
+        out.append(("linear", [f"{dst}.attn.out"], a + "/linear_1"))
+        out.append(("norm", [f"{dst}.attn_ln"], a + "/layer_norm"))
+        if cross:
+            c = f"{src}/attention"
+            out.append(("linear", [f"{dst}.cross_attn.query"], c + "/linear_0"))
+            out.append(("fused", [f"{dst}.cross_attn.key", f"{dst}.cross_attn.value"], c + "/linear_1"))
+            out.append(("linear", [f"{dst}.cross_attn.out"], c + "/linear_2"))
+            out.append(("norm", [f"{dst}.cross_attn_ln"], c + "/layer_norm"))
+        out.append(("linear", [f"{dst}.mlp.0"], f"{src}/ffn/linear_0"))
+        out.append(("linear", [f"{dst}.mlp.2"], f"{src}/ffn/linear_1"))
+        out.append(("norm", [f"{dst}.mlp_ln"], f"{src}/ffn/layer_norm"))
+
+    out.append(("linear", ["encoder.conv1"], "encoder/conv1"))
+    out.append(("linear", ["encoder.conv2"], "encoder/conv2"))
+    for i in range(n_audio_layer):
+        block(f"encoder.blocks.{i}", f"encoder/layer_{i}", cross=False)
+    out.append(("norm", ["encoder.ln_post"], "encoder/layer_norm"))
+    for i in range(n_text_layer):
+        block(f"decoder.blocks.{i}", f"decoder/layer_{i}", cross=True)
+    out.append(("norm", ["decoder.ln"], "decoder/layer_norm"))
+    return out
+
+
+# plain copies: openai name -> CTranslate2 name
+_COPIES = {"encoder.positional_embedding": "encoder/position_encodings/encodings",
+           "decoder.token_embedding.weight": "decoder/embeddings/weight",
+           "decoder.positional_embedding": "decoder/position_encodings/encodings"}
+
+
 def ct2_to_openai(model: Ct2Model) -> tuple[dict, dict[str, np.ndarray]]:
     """Map CTranslate2 Whisper variables to (openai ``dims``, ``model_state_dict``)."""
     if model.spec != "WhisperSpec":
         raise RuntimeFailure(f"not a Whisper model: {model.spec}")
     v = model.variables
-    sd: dict[str, np.ndarray] = {}
-
-    def norm(dst: str, src: str) -> None:
-        sd[dst + ".weight"] = v[src + "/gamma"]
-        sd[dst + ".bias"] = v[src + "/beta"]
-
-    def linear(dst: str, src: str, bias: bool = True) -> None:
-        sd[dst + ".weight"] = v[src + "/weight"]
-        if bias:
-            sd[dst + ".bias"] = v[src + "/bias"]
-
-    def split(dst_names: list[str], src: str) -> None:
-        w = np.split(v[src + "/weight"], len(dst_names))
-        b = np.split(v[src + "/bias"], len(dst_names))
-        for name, wi, bi in zip(dst_names, w, b):
-            sd[name + ".weight"] = wi
-            if name.endswith(".key"):  # Whisper's key projection has no bias: CTranslate2 stores zeros
-                if np.any(bi):
-                    raise RuntimeFailure(f"{src}: non-zero key bias, cannot convert exactly")
-            else:
-                sd[name + ".bias"] = bi
-
-    def block(dst: str, src: str, cross: bool) -> None:
-        a = f"{src}/self_attention"
-        split([f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"], a + "/linear_0")
-        linear(f"{dst}.attn.out", a + "/linear_1")
-        norm(f"{dst}.attn_ln", a + "/layer_norm")
-        if cross:
-            c = f"{src}/attention"
-            linear(f"{dst}.cross_attn.query", c + "/linear_0")
-            split([f"{dst}.cross_attn.key", f"{dst}.cross_attn.value"], c + "/linear_1")
-            linear(f"{dst}.cross_attn.out", c + "/linear_2")
-            norm(f"{dst}.cross_attn_ln", c + "/layer_norm")
-        linear(f"{dst}.mlp.0", f"{src}/ffn/linear_0")
-        linear(f"{dst}.mlp.2", f"{src}/ffn/linear_1")
-        norm(f"{dst}.mlp_ln", f"{src}/ffn/layer_norm")
-
-    linear("encoder.conv1", "encoder/conv1")
-    linear("encoder.conv2", "encoder/conv2")
-    sd["encoder.positional_embedding"] = v["encoder/position_encodings/encodings"]
-    n_audio_layer = _layers(v, "encoder")
-    for i in range(n_audio_layer):
-        block(f"encoder.blocks.{i}", f"encoder/layer_{i}", cross=False)
-    norm("encoder.ln_post", "encoder/layer_norm")
-    sd["decoder.token_embedding.weight"] = v["decoder/embeddings/weight"]
-    sd["decoder.positional_embedding"] = v["decoder/position_encodings/encodings"]
-    n_text_layer = _layers(v, "decoder")
-    for i in range(n_text_layer):
-        block(f"decoder.blocks.{i}", f"decoder/layer_{i}", cross=True)
-    norm("decoder.ln", "decoder/layer_norm")
+    n_audio_layer, n_text_layer = _layers(v, "encoder"), _layers(v, "decoder")
+    sd: dict[str, np.ndarray] = {name: v[src] for name, src in _COPIES.items()}
+    for kind, names, src in _weight_map(n_audio_layer, n_text_layer):
+        if kind == "norm":
+            sd[names[0] + ".weight"], sd[names[0] + ".bias"] = v[src + "/gamma"], v[src + "/beta"]
+        elif kind == "linear":
+            sd[names[0] + ".weight"], sd[names[0] + ".bias"] = v[src + "/weight"], v[src + "/bias"]
+        else:
+            w, b = np.split(v[src + "/weight"], len(names)), np.split(v[src + "/bias"], len(names))
+            for name, wi, bi in zip(names, w, b):
+                sd[name + ".weight"] = wi
+                if name.endswith(".key"):  # Whisper's key projection has no bias: CTranslate2 stores zeros
+                    if np.any(bi):
+                        raise RuntimeFailure(f"{src}: non-zero key bias, cannot convert exactly")
+                else:
+                    sd[name + ".bias"] = bi
     if model.aliases.get("decoder/projection/weight") != "decoder/embeddings/weight":
         raise RuntimeFailure("decoder projection is not tied to the embedding: cannot convert exactly")
 
@@ -346,51 +354,21 @@ def ct2_to_openai(model: Ct2Model) -> tuple[dict, dict[str, np.ndarray]]:
 def openai_to_ct2(sd: dict[str, np.ndarray], like: Ct2Model) -> Ct2Model:
     """The inverse of :func:`ct2_to_openai`; scalar options are taken from ``like``."""
     v: dict[str, np.ndarray] = {k: a for k, a in like.variables.items() if a.ndim == 0}
+    v.update({dst: sd[name] for name, dst in _COPIES.items()})
 
-    def norm(dst: str, src: str) -> None:
-        v[dst + "/gamma"] = sd[src + ".weight"]
-        v[dst + "/beta"] = sd[src + ".bias"]
+    def layers(prefix: str) -> int:
+        return len({k.split(".")[2] for k in sd if k.startswith(prefix + ".blocks.")})
 
-    def linear(dst: str, src: str) -> None:
-        v[dst + "/weight"] = sd[src + ".weight"]
-        v[dst + "/bias"] = sd[src + ".bias"]
-
-    def fuse(dst: str, srcs: list[str]) -> None:
-        v[dst + "/weight"] = np.concatenate([sd[s + ".weight"] for s in srcs])
-        biases = []
-        for s in srcs:
-            w = sd[s + ".weight"]
-            biases.append(sd[s + ".bias"] if s + ".bias" in sd else np.zeros(w.shape[0], dtype=w.dtype))
-        v[dst + "/bias"] = np.concatenate(biases)
-
-    def block(dst: str, src: str, cross: bool) -> None:
-        a = f"{dst}/self_attention"
-        fuse(a + "/linear_0", [f"{src}.attn.query", f"{src}.attn.key", f"{src}.attn.value"])
-        linear(a + "/linear_1", f"{src}.attn.out")
-        norm(a + "/layer_norm", f"{src}.attn_ln")
-        if cross:
-            c = f"{dst}/attention"
-            linear(c + "/linear_0", f"{src}.cross_attn.query")
-            fuse(c + "/linear_1", [f"{src}.cross_attn.key", f"{src}.cross_attn.value"])
-            linear(c + "/linear_2", f"{src}.cross_attn.out")
-            norm(c + "/layer_norm", f"{src}.cross_attn_ln")
-        linear(f"{dst}/ffn/linear_0", f"{src}.mlp.0")
-        linear(f"{dst}/ffn/linear_1", f"{src}.mlp.2")
-        norm(f"{dst}/ffn/layer_norm", f"{src}.mlp_ln")
-
-    linear("encoder/conv1", "encoder.conv1")
-    linear("encoder/conv2", "encoder.conv2")
-    v["encoder/position_encodings/encodings"] = sd["encoder.positional_embedding"]
-    blocks = {k.split(".")[2] for k in sd if k.startswith("encoder.blocks.")}
-    for i in range(len(blocks)):
-        block(f"encoder/layer_{i}", f"encoder.blocks.{i}", cross=False)
-    norm("encoder/layer_norm", "encoder.ln_post")
-    v["decoder/embeddings/weight"] = sd["decoder.token_embedding.weight"]
-    v["decoder/position_encodings/encodings"] = sd["decoder.positional_embedding"]
-    blocks = {k.split(".")[2] for k in sd if k.startswith("decoder.blocks.")}
-    for i in range(len(blocks)):
-        block(f"decoder/layer_{i}", f"decoder.blocks.{i}", cross=True)
-    norm("decoder/layer_norm", "decoder.ln")
+    for kind, names, dst in _weight_map(layers("encoder"), layers("decoder")):
+        if kind == "norm":
+            v[dst + "/gamma"], v[dst + "/beta"] = sd[names[0] + ".weight"], sd[names[0] + ".bias"]
+        elif kind == "linear":
+            v[dst + "/weight"], v[dst + "/bias"] = sd[names[0] + ".weight"], sd[names[0] + ".bias"]
+        else:
+            v[dst + "/weight"] = np.concatenate([sd[n + ".weight"] for n in names])
+            v[dst + "/bias"] = np.concatenate([sd[n + ".bias"] if n + ".bias" in sd else
+                                               np.zeros(sd[n + ".weight"].shape[0], dtype=sd[n + ".weight"].dtype)
+                                               for n in names])
     return Ct2Model(like.binary_version, like.spec, like.revision, v, {"decoder/projection/weight": "decoder/embeddings/weight"})
 
 

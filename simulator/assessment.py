@@ -334,13 +334,14 @@ class TypedAnswers:
     final result. End of input after an answer hangs up, as ``/quit`` does.
     """
 
-    def __init__(self, prompt: Callable[[str], str] = input):
+    def __init__(self, prompt: Callable[[str], str] = input, *, label: str = "You: "):
         self.prompt = prompt
+        self.label = label  # "" when the input is not a terminal (the view prints the turn)
         self.answered = False
 
     def reply(self, patient_line: str | None) -> str | None:
         try:
-            text = self.prompt("You: ")
+            text = self.prompt(self.label)
         except EOFError:
             if not self.answered:
                 raise InputClosed() from None

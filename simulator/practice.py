@@ -254,16 +254,20 @@ class NullView:
 class PrintView:
     """One line per turn (not a terminal, or ``--text``)."""
 
-    def __init__(self, console=None, patient_name: str = "Patient"):
+    def __init__(self, console=None, patient_name: str = "Patient", *, echo_trainee: bool = True):
         from rich.console import Console
 
         self.console = console or Console(highlight=False)
         self.patient_name = patient_name
+        # False when the trainee types at a terminal: the line is already on screen after "You: "
+        self.echo_trainee = echo_trainee
 
     def status(self, text: str) -> None:
         pass
 
     def turn(self, speaker: str, text: str, note: str = "") -> None:
+        if speaker == "trainee" and text and not self.echo_trainee:
+            return
         who = "[bold cyan]You[/]" if speaker == "trainee" else f"[bold magenta]{self.patient_name}[/]"
         from rich.markup import escape
 
@@ -488,12 +492,13 @@ class ScriptedText:
 class TypedTrainee:
     """The trainee types each reply; an empty line is silence, ``/quit`` (or Ctrl-D) hangs up."""
 
-    def __init__(self, prompt: Callable[[str], str] = input):
+    def __init__(self, prompt: Callable[[str], str] = input, *, label: str = "You: "):
         self.prompt = prompt
+        self.label = label  # "" when the input is not a terminal: the view prints the turn instead
 
     def reply(self, patient_line: str | None) -> str | None:
         try:
-            text = self.prompt("You: ")
+            text = self.prompt(self.label)
         except EOFError:
             return None
         if text.strip().lower() in ("/quit", "/q", "/hangup", "/bye"):

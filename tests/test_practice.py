@@ -275,6 +275,23 @@ def test_cli_typed_replies_from_stdin(monkeypatch, capsys, fake_models):
     rc = cli.main(["practice", "billing-frustrated", "--text"])
     out = capsys.readouterr().out
     assert rc == 0 and "Denise" in out and "you hung up" in out
+    # piped input is not echoed by a terminal: each typed line is printed once, with no prompt
+    assert "You: You:" not in out and sum(line.startswith("You: ") for line in out.splitlines()) == 2
+
+
+def test_typed_at_a_terminal_is_not_printed_twice():
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    view = practice.PrintView(Console(file=buf, width=200), "Denise", echo_trainee=False)
+    view.turn("trainee", "Thank you for calling.")  # already on screen after the "You: " prompt
+    view.turn("trainee", "")  # silence is still noted
+    view.turn("patient", "Hi.")
+    assert buf.getvalue().splitlines() == ["You: (silence)", "Denise: Hi."]
+    prompts = []
+    assert practice.TypedTrainee(lambda p: prompts.append(p) or "hello").reply(None) == "hello" and prompts == ["You: "]
 
 
 # ------------------------------------------------------------------ helpers of the voice loop

@@ -110,16 +110,22 @@ def build_runner(args, a, console):
     scripts = _scripts(args.trainee_script, plan(a)) if args.trainee_script else None
     quiet = args.json
 
+    # typing at a terminal: the line stays on screen after "You: ", so the view does not repeat it
+    at_terminal = bool(args.text) and scripts is None and sys.stdin.isatty()
+
     def view_for(req):
         if quiet:
             return practice.NullView()
-        return practice.PrintView(console=console, patient_name=req.scenario.patient.name.split()[0])
+        return practice.PrintView(console=console, patient_name=req.scenario.patient.name.split()[0],
+                                  echo_trainee=not at_terminal)
 
     if args.text:
         detector, embedder = make_detector(), make_embedder()
 
         def trainee_for(req):
-            return practice.ScriptedText(scripts[req.scenario.id]) if scripts else assessment.TypedAnswers()
+            if scripts:
+                return practice.ScriptedText(scripts[req.scenario.id])
+            return assessment.TypedAnswers(label="You: " if at_terminal else "")
         return assessment.TextRunner(detector, trainee_for, view_for, embedder=embedder)
 
     virtual = args.virtual_audio or (scripts is not None)

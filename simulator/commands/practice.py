@@ -240,11 +240,14 @@ def _run_text(scenario, script, options, args, err):
     from simulator import practice
 
     detector = make_detector()
-    trainee = practice.ScriptedText(script) if script else practice.TypedTrainee()
+    at_terminal = not script and sys.stdin.isatty()
+    # at a terminal the typed line stays on screen after the "You: " prompt; piped input is
+    # not echoed, so the view prints it instead (never both: "You: You: ...")
+    trainee = practice.ScriptedText(script) if script else practice.TypedTrainee(label="You: " if at_terminal else "")
     if args.json:
         view = practice.NullView()
     else:
-        view = practice.PrintView(patient_name=scenario.patient.name.split()[0])
+        view = practice.PrintView(patient_name=scenario.patient.name.split()[0], echo_trainee=not at_terminal)
         view.console.print(f"[bold]{scenario.title}[/]  [dim]{scenario.summary.strip()}[/]")
         if scenario.va_speaks_first:
             view.console.print("[dim]The phone rings. Answer the call (type /quit to hang up).[/]")

@@ -44,9 +44,10 @@ def build(card: Scorecard, title: str = "", max_tips: int = MAX_TIPS) -> Panel:
 
     esc = card.escalation
     verdict_esc = ("right", "green") if esc.correct else ("wrong", "red")
-    observed = ", ".join(esc.observed) or "none"
+    observed = ", ".join(o.replace("_", " ") for o in esc.observed) or "none"
+    expected = "no escalation needed" if esc.expected == "none" else f"expected {esc.expected.replace('_', ' ')}"
     line = Text.assemble(("Escalation ", "bold"), (verdict_esc[0], verdict_esc[1]),
-                         f": expected {esc.expected.replace('_', ' ')}, you did {observed}")
+                         f": {expected}; you did {observed}")
     if esc.missing:
         line.append(f"; missing {', '.join(esc.missing)}", style="red")
     if esc.needless:

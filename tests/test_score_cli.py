@@ -80,6 +80,8 @@ def test_rich_scorecard(fake, tmp_path, capsys):
     for dim in DIMENSIONS:
         assert dim.capitalize() in out
     assert out.index("Blockers") < out.index("What to work on")
+    # billing-frustrated needs no escalation: said plainly, not "expected none"
+    assert "no escalation needed; you did" in out and "expected none" not in out
 
 
 @pytest.mark.parametrize("content, needle", [

@@ -671,22 +671,6 @@ class ScriptedVoice:
 
 
 TRAINEE_SENTENCE_GAP_S = 0.25  # a fluent speaker's pause between sentences
-_ABBREVIATION = re.compile(r"\b(Mr|Ms|Mrs|Dr|St|Jr|Sr|Prof|vs|etc|a\.m|p\.m)\.$", re.I)
-
-
-def spoken_sentences(text: str) -> list[str]:
-    """Sentences as a speaker pauses between them: "Ms. Carter" is not two sentences."""
-    from simulator.tts import split_sentences
-
-    out: list[str] = []
-    for piece in split_sentences(text):
-        if out and _ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {piece}"
-        else:
-            out.append(piece)
-    return out
-
-
 def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, keep_s: float = 0.03) -> np.ndarray:
     """Cut the leading and trailing near-silence of a synthesised sentence (keeping ``keep_s``)."""
     loud = np.nonzero(np.abs(audio) > threshold)[0]
@@ -726,7 +710,7 @@ def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: Vo
     Sentences are made one by one and joined with a short, even pause: TTS pads every sentence
     with silence, and half a second between sentences would read as the end of the turn.
     """
-    from simulator.tts import resample
+    from simulator.tts import resample, split_sentences
 
     rate = int(synthesizer.sample_rate)
     gap = np.zeros(int(TRAINEE_SENTENCE_GAP_S * ASR_RATE), dtype=np.float32)
@@ -735,7 +719,7 @@ def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: Vo
         if progress:
             progress(i, len(turns), t.text)
         parts: list[np.ndarray] = []
-        for sentence in ([] if t.silent else spoken_sentences(t.text)):
+        for sentence in ([] if t.silent else split_sentences(t.text)):
             audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
             audio = cap_pauses(audio, rate, TRAINEE_SENTENCE_GAP_S)
             if len(audio):

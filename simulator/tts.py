@@ -36,6 +36,8 @@ from simulator.scenario import VoiceProfile
 
 SENTENCE_GAP_S = 0.15  # silence between sentences when a line is synthesised whole
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+# a full stop that ends a title or abbreviation, not a sentence: "Dr. Webb", "10 a.m. today"
+_ABBREVIATION = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|St|Jr|Sr|Prof|vs|etc|a\.m|p\.m)\.$", re.I)
 
 
 class Synthesizer(Protocol):
@@ -61,7 +63,12 @@ def split_sentences(text: str, first_clause_chars: int | None = None) -> list[st
     """
     # a piece with nothing to say ("..." in "Hello? ... Okay") is dropped: espeak-ng makes no
     # audio for it, which would read as a failed synthesis
-    parts = [s.strip() for s in _SENTENCE.split(text.strip()) if any(c.isalnum() for c in s)]
+    parts: list[str] = []
+    for piece in _SENTENCE.split(text.strip()):
+        if parts and _ABBREVIATION.search(parts[-1]) and not (piece[:1].isupper() and parts[-1].endswith(".m.")):
+            parts[-1] = f"{parts[-1]} {piece.strip()}"  # "Dr. | Webb" is one sentence
+        elif any(c.isalnum() for c in piece):
+            parts.append(piece.strip())
     if first_clause_chars and parts and len(parts[0]) > first_clause_chars:
         cut = parts[0].find(", ", 10)
         if 0 < cut < len(parts[0]) - 10:

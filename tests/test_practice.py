@@ -309,11 +309,14 @@ def test_heard_text_drops_whispers_made_up_tail():
     assert heard_text(sure) == "Thank you."
 
 
-def test_spoken_sentences_keep_titles_with_names():
-    from simulator.practice import spoken_sentences
+def test_sentences_keep_titles_with_names():
+    """Both voices pause between sentences; "Ms. Carter" is not two of them (tts.split_sentences)."""
+    from simulator.tts import split_sentences
 
-    assert spoken_sentences("You're welcome, Ms. Carter. Dr. Webb will see you.") == [
+    assert split_sentences("You're welcome, Ms. Carter. Dr. Webb will see you.") == [
         "You're welcome, Ms. Carter.", "Dr. Webb will see you."]
+    assert split_sentences("Come at 8 a.m. tomorrow. We open at 8 a.m. Is that okay?") == [
+        "Come at 8 a.m. tomorrow.", "We open at 8 a.m.", "Is that okay?"]
 
 
 def test_cap_pauses_and_trim():

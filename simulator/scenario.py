@@ -791,9 +791,24 @@ def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | Non
         catalog = load_catalog(root if (root / "behaviors.yaml").exists() else None)
     if sc is not None:
         problems += _check_refs(sc, doc, catalog)
+    for path in doc.comma_splits:
+        # only what the caller says: lists of ids ([empathy, use_name]) are meant item by item
+        if path[:1] in (("states",), ("patient",)) and len(path) >= 2 and path[-2] in _LINE_KEYS:
+            problems.append(doc.problem(path, f"'{_raw_at(doc.data, path)}' looks like part of a line cut at a comma: "
+                                              "in [a, b] every comma starts a new line variant; put each line in quotes "
+                                              "([\"Sure, it's me.\"]) or write one '- ' item per line"))
     if problems or not valid:
         raise ProblemsError(list(dict.fromkeys(problems)))
     return sc
+
+
+_LINE_KEYS = ("say", "again", "calm", "upset", "angry", "any", "confused")
+
+
+def _raw_at(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def load_file(path: Path, display: str | None = None, root: Path | None = None) -> Scenario:

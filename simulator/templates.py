@@ -31,15 +31,15 @@ states:
     on:
       - after: verify_identity
         goto: answer
-    again: [Sorry, can you help me with my appointment?]
+    again: ["Sorry, can you help me with my appointment?"]
   answer:
-    say: [It's Alex Morgan, January thirty-first, nineteen eighty.]
+    say: ["It's Alex Morgan, January thirty-first, nineteen eighty."]
     exemplar: Thank you, Alex. Your next appointment is Tuesday, March third at 10 am. Is there anything else I can help you with?
     on:
       - when_any: [offer_more_help, warm_close]
         goto: closing
   closing:
-    say: [No, that's all, thanks!]
+    say: ["No, that's all, thanks!"]
     exemplar: You're welcome, Alex. Thank you for calling Riverside Family Practice, have a great day.
     end: true
 examples:

@@ -31,6 +31,9 @@ class Document:
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # path -> (line, col), 1-based
     # problems found while reading that did not stop it (duplicate keys with duplicates="report")
     problems: list[Problem] = field(default_factory=list)
+    # items of a flow list ("[a, b]") that look like one text cut at a comma: an unquoted item
+    # starting in lower case after an item with no closing punctuation ("[Sure, it's me]")
+    comma_splits: list[tuple] = field(default_factory=list)
 
     def where(self, path: tuple) -> tuple[int, int]:
         """Position of the longest prefix of ``path`` that exists in the document."""
@@ -104,6 +107,7 @@ def _yaml(allow_duplicates: bool = False):
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
+    y.preserve_quotes = True  # a quoted item of "[a, b]" is known to be meant whole (comma_splits)
     y.allow_duplicate_keys = allow_duplicates  # when allowed, the first of the keys wins
     # Keep dates as text: pydantic parses them and reports a bad date with its field path,
     # instead of the YAML layer failing with no path.
@@ -144,7 +148,7 @@ def loads(text: str, name: str, duplicates: str = "raise") -> Document:
     doc = Document(name, None)
     budget = [MAX_NODES]
     try:
-        doc.data = _plain(root, (), doc.positions, budget, set(), name)
+        doc.data = _plain(root, (), doc.positions, budget, set(), name, doc.comma_splits)
         if duplicates == "report":
             doc.problems = _duplicate_keys(text, name)
     except RecursionError:
@@ -186,7 +190,8 @@ def load(path: Path, display: str | None = None, duplicates: str = "raise") -> D
     return loads(read_text(path, display), display or str(path), duplicates)
 
 
-def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: set[int], name: str) -> Any:
+def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: set[int], name: str,
+           splits: list[tuple] | None = None) -> Any:
     """Convert ruamel's round-trip nodes to plain data, recording positions.
 
     Aliases are expanded with a budget on the total node count, so a YAML bomb is
@@ -212,7 +217,7 @@ def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: s
                     positions.setdefault(sub, (ln + 1, cl + 1))
                 except Exception:
                     pass
-            out[k] = _plain(node[key], sub, positions, budget, active, name)
+            out[k] = _plain(node[key], sub, positions, budget, active, name, splits)
         active.discard(id(node))
         return out
     if isinstance(node, (CommentedSeq, list)):
@@ -228,8 +233,14 @@ def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: s
                     positions.setdefault(sub, (ln + 1, cl + 1))
                 except Exception:
                     pass
-            items.append(_plain(item, sub, positions, budget, active, name))
+            items.append(_plain(item, sub, positions, budget, active, name, splits))
         active.discard(id(node))
+        if splits is not None and isinstance(node, CommentedSeq) and node.fa.flow_style():
+            for i in range(1, len(node)):
+                prev, item = node[i - 1], node[i]
+                if (type(item) is str and item[:1].islower() and isinstance(prev, str)
+                        and not prev.rstrip().endswith((".", "!", "?", '"', "'", ")"))):
+                    splits.append(path + (i,))
         return items
     if isinstance(node, bool) or node is None:
         return node

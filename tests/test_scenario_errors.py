@@ -161,6 +161,10 @@ CASES = {
     "id-mismatch-and-type-error": (lambda t: edit("id: NAME", "id: something-else")(edit("title: A test\n", "title: A test\ndifficulty: 7\n")(t)),
         ["F:1:1: id: id 'something-else' does not match the file name 'NAME.yaml'; rename one of them",
          "F:3:1: difficulty: '7' is not allowed; use one of 'easy', 'medium' or 'hard'"]),
+    # YAML cuts "[Sure, it's me, Alex Morgan.]" at its commas: three variants, two of them fragments
+    "line-cut-at-commas": (edit("    say: Hi, when are you open?", "    say: [Sure, it's me, Alex Morgan.]"),
+        ["F:10:17: states.opening.say[1]: 'it's me' looks like part of a line cut at a comma: in [a, b] every comma "
+         "starts a new line variant; put each line in quotes ([\"Sure, it's me.\"]) or write one '- ' item per line"]),
     # voices are checked against what the engines have, so a typo is not a failure at call start
     "unknown-espeak-variant": (edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  voice: {engine: pyttsx3, voice: en-us+f9}\n"),
         ["F:8:28: patient.voice.voice: espeak-ng has no variant '+f9' (`espeak-ng --voices=variant` lists them, e.g. +f3, +m3)"]),
@@ -294,3 +298,14 @@ def test_no_traceback_in_subprocess(tmp_path):
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1
     assert proc.stderr.startswith(f"{p}:")
+
+
+def test_whole_lines_in_a_flow_list_are_fine(tmp_path):
+    """Only an unquoted lower-case item after one with no closing punctuation looks cut."""
+    from simulator import scenario as sc_mod
+
+    p = tmp_path / "flow-lines.yaml"
+    p.write_text(BASE.replace("NAME", "flow-lines").replace(
+        "    say: Hi, when are you open?", '    say: [Hi., "hello, when are you open?", Hey there!]'))
+    sc = sc_mod.load(str(p))
+    assert sc.states["opening"].say.all() == ["Hi.", "hello, when are you open?", "Hey there!"]

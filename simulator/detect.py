@@ -132,6 +132,8 @@ RULES: dict[str, Rule] = {
                      r"\byou are calling (?:about|because|regarding|to|since)",
                      r"^(?:okay |ok |alright |right )?so (?:you|your) (?:got|received|are|were|have|had|need|want|"
                      r"would like|called|noticed|saw|still|came|went|ran|did|tried|missed|paid|haven|didnt|did not)",
+                     # mid-clause too: tiny.en runs "Ms. Carter. So you were expecting" into one clause
+                     r"\bso you (?:were|are) (?:expecting|hoping|told)\b|\bso you (?:expected|thought)\b",
                      r"\bso (?:the|your) (?:issue|problem|concern|question) is\b",
                      r"\bif i understand (?:you |this |that )?(?:correctly|right)",
                      r"\bwhat i am hearing is\b", r"\bto (?:summarize|recap|sum up)\b",

@@ -109,6 +109,12 @@ def normalize(text: str) -> str:
     t = " ".join(words)
     t = re.sub(r"\b9 11\b", "911", t)  # "nine eleven"
     t = re.sub(r"\bdate (a|of|o) birth\b|\bd o b\b|\bdob\b|\bbirth ?date\b|\bdate of berth\b", "date of birth", t)
+    # tiny.en's mishearings of the crisis line and a warm transfer ("call our text 90088, the
+    # suicide in crisis lifeline", "bringing our nurse onto the car"), measured on the example calls
+    t = re.sub(r"\bcall (our|er|a) text\b", "call or text", t)
+    t = re.sub(r"\b(call or text|text) 9\d{0,2}88\b", r"\1 988", t)
+    t = re.sub(r"\bsuicide (in|an|n) crisis\b", "suicide and crisis", t)
+    t = re.sub(r"\b(on|onto) the (car|cal|col)\b", r"\1 the call", t)
     t = re.sub(r"\b(ms|mrs|mr|miss|mister|missus|misses|dr)\b", lambda m: _TITLES[m.group(1)], t)
     t = re.sub(r"\b(\w+)( \1\b)+", r"\1", t)  # stutters: "i i will" -> "i will"
     return re.sub(r"\s+", " ", t).strip()

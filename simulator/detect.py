@@ -104,7 +104,8 @@ RULES: dict[str, Rule] = {
                      r"[a-z]+(?: (?:speaking|here|from|with|at|calling|and|how|on|i)\b|$)",
                      r"^(?:hi |hello |hey |good (?:morning|afternoon|evening) )?(?:i am|im) (?![a-z]+ing\b|calling\b|sorry\b|"
                      r"so\b|going\b|not\b|here\b|happy\b|glad\b|just\b|trying\b|looking\b|able\b|afraid\b|"
-                     r"really\b|very\b|the\b|a\b|an\b|checking\b|following\b|getting\b|pulling\b)[a-z]+ "
+                     r"really\b|very\b|the\b|a\b|an\b|checking\b|following\b|getting\b|pulling\b|right\b|still\b|"
+                     r"always\b|back\b)[a-z]+ "
                      r"(?:from|at|with|and i will|calling|your|one of|here)\b",
                      r"^(?:hi |hello )?[a-z]+ (?:speaking|here)(?: how| from| at| with|$)",
                      r"\b(?!who\b|am\b|i\b|is\b|are\b|you\b|was\b|been\b|not\b|now\b)[a-z]+ speaking$",
@@ -222,7 +223,8 @@ RULES: dict[str, Rule] = {
                      r"with you|on with you|on the call|on)(?! for (?:the|a|an) )",
                      r"\bnot going anywhere\b", r"\bright here with you\b", r"\bright here on the (?:line|phone)\b",
                      r"\b(?:while|as) (?:i|we) (?:stay|wait|remain) (?:right )?(?:here|on the (?:line|phone)|with you)\b",
-                     r"\b(?:i|we) (?:will not|am not going to|wont|will never) (?:hang up|leave you|disconnect)",
+                     r"\b(?:i|we) (?:will not|am not going to|wont|will never|am not|are not) (?:hang up|hanging up|"
+                     r"leave you|leaving you|disconnect)",
                      r"\bstay on the (?:line|phone) with me\b", r"\bwith you the (?:whole|entire) time\b",
                      r"\bkeep you on the line\b", r"\bi will be on the (?:line|phone)\b",
                      r"\bstay with you\b", r"\bwill not leave you\b", r"\bwont leave you\b"),
@@ -234,9 +236,8 @@ RULES: dict[str, Rule] = {
         patterns=_rx(rf"\b(?:transfer\w*|connect\w*|put\w* (?:you |your call )?through|patch\w*|conference\w*|"
                      rf"warm transfer\w*) (?:you |your call |this call |the call )?(?:over |through |directly |straight |"
                      rf"right )?(?:to|with|in|onto)? ?(?:\w+ ){{0,2}}{_CLINICAL}\b",
-                     # "onto the call" is often heard as "onto the car" by tiny.en
                      rf"\b(?:get|bring|grab|put|have)\w* (?:\w+ ){{0,2}}{_CLINICAL} (?:\w+ ){{0,2}}(?:on|onto|to) the "
-                     r"(?:line|phone|call|car|cal|col)\b",
+                     r"(?:line|phone|call)\b",
                      rf"\b(?:speak|talk) (?:with|to) (?:\w+ ){{0,2}}{_CLINICAL} (?:right now|now|right away|"
                      r"immediately)",
                      rf"\b{_CLINICAL} (?:is|will be) (?:coming )?on the line\b"),
@@ -244,10 +245,7 @@ RULES: dict[str, Rule] = {
                    r"send|email|portal)\b(?!.*\b(?:transfer|connect|on the line)\b)",
                    r"\bbilling\b(?!.*\bnurse)", r"\bscheduling\b", r"\brecords\b", r"\b988\b", r"\blifeline\b")),
     "crisis_line_988": Rule(
-        # tiny.en hears "or text 988, the Suicide and Crisis Lifeline" as "our text 90088. The
-        # suicide in crisis live flying": a number ending in 88 after "call or text" still counts
-        patterns=_rx(r"\b988\b", r"\bsuicide (?:and |an |in |n |&)?crisis\b", r"\bcrisis (?:life ?line|line|text line|hotline)\b",
-                     r"\b(?:call|text) (?:or|our|and|er|a) (?:call|text) (?:\w+ )?9\d{0,2}88\b",
+        patterns=_rx(r"\b988\b", r"\bsuicide (?:and |&)?crisis\b", r"\bcrisis (?:life ?line|line|text line|hotline)\b",
                      r"\bsuicide (?:prevention )?(?:life ?line|hotline)\b"),
         vetoes=_rx(r"\b\d*988\d+\b")),
     "flag_clinical": Rule(

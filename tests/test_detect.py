@@ -377,3 +377,13 @@ def test_cli_usage_errors(cli):
     assert code == 2 and "invalid choice" in err
     code, _, err = cli(["detect", "--json", "x" * 20_001])
     assert code == 2 and "longer than" in err
+
+
+def test_tiny_en_mishearings_are_canonicalised_once():
+    """Measured on the example calls: the canonical form undoes them, so every rule benefits."""
+    from simulator.asrtext import normalize
+
+    assert normalize("You can also call our text 90088. The suicide in crisis live flying.") == \
+        "you can also call or text 988 the suicide and crisis live flying"
+    assert normalize("I'm bringing our nurse onto the car right now.") == "i am bringing our nurse onto the call right now"
+    assert normalize("My account number is 19088.") == "my account number is 19088"  # not a crisis line

@@ -293,10 +293,14 @@ class VirtualSpeaker:
             self._current = (self.clock.now(), to_mono_float32(audio), sample_rate)
 
     def _finish(self, t: float) -> None:
+        """Record what was heard by clock time ``t``: the whole clip once ``t`` reaches its end.
+
+        The end is compared in samples, rounded: ``(start + n / rate - start) * rate`` is not
+        always ``n`` in floating point, and flooring it lost a reply's last sample."""
         if self._current is None:
             return
         start, audio, rate = self._current
-        heard = int(max(0.0, t - start) * rate)
+        heard = int(round(max(0.0, t - start) * rate))
         self.played.append((start, audio[: min(len(audio), heard)], rate))
         self._current = None
 

@@ -78,6 +78,23 @@ def test_virtual_speaker_records_what_was_heard_and_stops_on_barge_in():
     assert len(rec) == 4000 + 8000 and rec.all()  # the second clip starts where the first was cut
 
 
+@pytest.mark.parametrize("start", [0.0, 1.7, 12.34, 123.456])
+@pytest.mark.parametrize("n", [73950, 73962, 73963, 73969])
+def test_virtual_speaker_plays_every_sample_whatever_the_start_time(start, n):
+    """A reply played to its end is heard whole: at these start times ``(start + n/rate - start) * rate``
+    is just under ``n`` in floating point, and flooring it once lost the last sample."""
+    for finish in ("wait", "playing"):
+        clock = ManualClock(start)
+        spk = audio.VirtualSpeaker(clock)
+        spk.play(np.ones(n, np.float32), 22050)
+        if finish == "wait":
+            assert spk.wait()
+        else:
+            clock.advance(n / 22050)
+            assert not spk.playing
+        assert len(spk.played[0][1]) == n, finish
+
+
 def test_virtual_speaker_wait_times_out():
     clock = ManualClock()
     spk = audio.VirtualSpeaker(clock)

@@ -38,6 +38,18 @@ def make_synthesizer(engine: str = "piper", cache: bool = True):
     return tts.CachedSynthesizer(synth) if cache else synth
 
 
+def make_trainee_synthesizer(like=None, cache: bool = True):
+    """The scripted trainee's voice (demo, ``--trainee-script``, tests): piper with its noise
+    off, so a script line is the same audio on every run and the recognizer hears the same
+    thing. ``like``: a piper synthesizer already loaded (cached or not) to share voices with."""
+    from simulator import tts
+
+    inner = getattr(like, "inner", like)
+    base = inner if isinstance(inner, tts.PiperSynthesizer) else tts.PiperSynthesizer()
+    synth = base.steady()
+    return tts.CachedSynthesizer(synth) if cache else synth
+
+
 class MultiSynthesizer:
     """Routes each line to the engine its ``VoiceProfile`` names, building engines lazily."""
 

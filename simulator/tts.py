@@ -18,6 +18,7 @@ voice profile, text), so scripted patient lines are made once.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import json
@@ -169,19 +170,37 @@ class PiperSynthesizer:
     engine = "piper"
     FIRST_CLAUSE_CHARS = 40  # a longer first sentence is spoken clause by clause (faster first audio)
 
-    def __init__(self, voice: str = "joe", *, noise_w_scale: float | None = None):
+    def __init__(self, voice: str = "joe", *, noise_w_scale: float | None = None, noise_scale: float | None = None):
         from piper import PiperVoice
 
         from simulator import models
 
-        # None: the voice's own phoneme-duration noise; 0: fixed durations, so a line always
-        # has the same length (the rendered audio examples need reproducible timings)
+        # None: the voice's own noise. Piper's model draws it inside onnxruntime from an unseeded
+        # generator, so every render of a line differs a little. ``noise_w_scale=0`` fixes the
+        # phoneme durations (a line always has the same length: the rendered audio examples need
+        # reproducible timings); with ``noise_scale=0`` too the audio is the same on every render
+        # (the scripted trainee's voice: the same script must give the recognizer the same audio).
         self.noise_w_scale = noise_w_scale
+        self.noise_scale = noise_scale
         self._models = models
         self._voices = {voice: PiperVoice.load(models.piper_voice_path(voice))}
         self._default = voice
         self.sample_rate = int(self._voices[voice].config.sample_rate)
         self._lock = threading.Lock()
+
+    def steady(self) -> "PiperSynthesizer":
+        """This synthesizer with its noise off (the loaded voices are shared): every render of a
+        line is the same audio."""
+        twin = copy.copy(self)
+        twin.noise_scale, twin.noise_w_scale = 0.0, 0.0
+        return twin
+
+    @property
+    def cache_tag(self) -> str:
+        """Renders with other noise settings are other audio: the cache keeps them apart."""
+        if self.noise_scale is None and self.noise_w_scale is None:
+            return self.engine
+        return f"{self.engine}:noise={self.noise_scale}:w={self.noise_w_scale}"
 
     def _voice(self, name: str):
         if name not in self._voices:
@@ -201,7 +220,7 @@ class PiperSynthesizer:
         pv = self._voice(voice.voice)
         base = float(pv.config.length_scale or 1.0)
         cfg = SynthesisConfig(length_scale=base * voice.pitch / voice.rate, volume=0.8 * voice.volume,
-                              noise_w_scale=self.noise_w_scale)
+                              noise_w_scale=self.noise_w_scale, noise_scale=self.noise_scale)
         yield from with_gaps(self._sentences(pv, text, cfg, voice.pitch), self.sample_rate)
 
     def _sentences(self, pv, text: str, cfg, pitch: float) -> Iterator[np.ndarray]:
@@ -304,11 +323,13 @@ class CachedSynthesizer:
         self.engine = inner.engine
         self.sample_rate = inner.sample_rate
         self.directory = Path(directory or paths.cache_dir() / "tts")
+        # renders of one engine with other settings (piper's noise) are cached apart
+        self._tag = getattr(inner, "cache_tag", inner.engine)
         self.hits = 0
         self.misses = 0
 
     def path_for(self, text: str, voice: VoiceProfile) -> Path:
-        return self.directory / f"{cache_key(self.engine, voice, text, self.sample_rate)}.npy"
+        return self.directory / f"{cache_key(self._tag, voice, text, self.sample_rate)}.npy"
 
     def _load(self, path: Path) -> np.ndarray | None:
         try:

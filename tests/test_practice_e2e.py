@@ -42,7 +42,10 @@ def real(faster_whisper, silero, tmp_path_factory):
 
     def synth(engine: str):
         if engine not in synths:
-            synths[engine] = CachedSynthesizer(factory.make_synthesizer(engine, cache=False), cache)
+            if engine == "trainee":
+                synths[engine] = CachedSynthesizer(factory.make_trainee_synthesizer(synth("piper").inner, cache=False), cache)
+            else:
+                synths[engine] = CachedSynthesizer(factory.make_synthesizer(engine, cache=False), cache)
         return synths[engine]
 
     return {"asr": faster_whisper, "vad": silero, "detector": factory.make_detector(),
@@ -56,7 +59,7 @@ def real_call(real, scenario_id: str, kind: str, clock=None) -> practice.CallRes
     mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
     sink = VirtualSpeaker(clock)
     bank = practice.LineBank(real["synth"](sc.patient.voice.engine), sc.patient.voice)  # lines made as needed
-    clips = practice.synthesize_trainee_clips(turns, real["synth"]("piper"), practice.trainee_voice_for(sc.patient.voice))
+    clips = practice.synthesize_trainee_clips(turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice))
     trainee = practice.ScriptedVoice(mic, clips, turns)
     call = practice.VoiceCall(sc, source=mic, sink=sink, recognizer=real["asr"], vad=real["vad"],
                               detector=real["detector"], bank=bank, clock=clock,

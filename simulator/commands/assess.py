@@ -156,7 +156,8 @@ def build_runner(args, a, console):
         source.gap_s = 0.0  # ScriptedVoice times each turn itself
         sink = factory.make_audio_sink(virtual=True, clock=clock)
         turns = scripts[req.scenario.id]
-        clips = practice.synthesize_trainee_clips(turns, synth_for("piper"), practice.trainee_voice_for(req.scenario.patient.voice))
+        clips = practice.synthesize_trainee_clips(turns, factory.make_trainee_synthesizer(like=synth_for("piper")),
+                                                  practice.trainee_voice_for(req.scenario.patient.voice))
         trainee = practice.ScriptedVoice(source, clips, turns)
         return source, sink, clock, trainee
 

@@ -322,7 +322,7 @@ def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virt
             turns, clips = practice.load_trainee_audio(trainee_audio)
         else:
             turns = script
-            tsynth = synth if synth.engine == "piper" else factory.make_synthesizer("piper")
+            tsynth = factory.make_trainee_synthesizer(like=synth)
             cb, close = progress_callback(err, "Preparing the trainee's voice") if progress else (None, lambda: None)
             try:
                 clips = practice.synthesize_trainee_clips(turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb)

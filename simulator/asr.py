@@ -13,19 +13,29 @@ names) and hotwords from the scenario help recognition. Audio is always passed a
 array: no ffmpeg is needed.
 
 Decoding is greedy at temperature 0 first. Where that output loops (gzip compression
-ratio over 2.4) or is very unsure (mean log-probability under -1), Whisper's usual fallback
-decodes again at rising temperatures; the sampler is seeded before every call, so the same
-audio always gives the same text. Neither engine conditions a window on the text it has
-just decoded (``condition_on_previous_text`` off). Without both, tiny.en fell into loops at
-the end of a turn ("I'm sorry, I'm sorry, ...", a run of dots, or the hotwords repeated:
-"Dr. Anita Patel, Dr. Anita Patel, ..."). Measured on the 30 rendered example calls
-(``tests/test_examples.py::test_round_trip``): the worst VA word error rate went from 122%
-to 16%, the worst caller's from 156% to 55%.
+ratio over 2.4) or is very unsure (mean log-probability under -1), it is decoded again.
+openai-whisper uses Whisper's usual fallback at rising temperatures, its sampler seeded
+before every call. faster-whisper cannot do that reproducibly: CTranslate2's sampler is one
+generator per native worker thread, seeded once when the thread first samples, so
+``set_random_seed`` before a call changes nothing and the fallback's text depended on every
+sample drawn earlier in the process (test order, the calls before). Its fallback is
+deterministic instead: beam search (5) with no repeated 3-grams, kept when it scores better.
+So the same audio gives the same text, whatever ran before. Neither engine conditions a
+window on the text it has just decoded (``condition_on_previous_text`` off). Without the
+fallback and that, tiny.en fell into loops at the end of a turn ("I'm sorry, I'm sorry, ...",
+a run of dots, or the hotwords repeated: "Dr. Anita Patel, Dr. Anita Patel, ..."). Measured
+on the 30 rendered example calls (``tests/test_examples.py::test_round_trip``): the worst VA
+word error rate went from 122% to 16%, the worst caller's from 156% to 55%.
+
+Every :class:`Segment` keeps Whisper's own confidence (mean token log-probability and the
+no-speech probability) and every :class:`Word` its probability, so what is done with a
+transcription can tell a sure word from a guess (see ``simulator.hearing``).
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -37,7 +47,12 @@ from simulator.errors import UserError
 SAMPLE_RATE = 16000
 ENGINES = ("faster-whisper", "openai-whisper")
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # greedy first; the rest only as a fallback
-SEED = 1234  # the fallback sampler's seed, set before every call
+SEED = 1234  # openai-whisper's fallback sampler's seed, set before every call
+COMPRESSION_RATIO_MAX = 2.4  # above: the text loops
+LOG_PROB_MIN = -1.0  # below: very unsure
+NO_SPEECH_MIN = 0.6  # above, with a low log-probability: silence, not a failed decode
+FALLBACK_BEAM = 5  # faster-whisper's deterministic fallback
+FALLBACK_NO_REPEAT_NGRAM = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class Segment:
     start: float  # seconds from the start of the audio
     end: float
     text: str
+    avg_logprob: float = 0.0  # Whisper's mean token log-probability of the window (0: sure)
+    no_speech_prob: float = 0.0  # Whisper's probability that the window is not speech
 
 
 @dataclass(frozen=True)
@@ -123,26 +140,33 @@ class FasterWhisperRecognizer:
         self, audio: np.ndarray, *, prompt: str | None = None, hotwords: list[str] | None = None
     ) -> Transcription:
         audio = as_mono16k(audio)
-        import ctranslate2
+        first = self._decode(audio, prompt, hotwords, beam_size=self.beam_size)
+        if not needs_fallback(first):
+            return first
+        # deterministic fallback (see the module docstring): no sampling
+        second = self._decode(audio, prompt, hotwords, beam_size=max(self.beam_size, FALLBACK_BEAM),
+                              no_repeat_ngram_size=FALLBACK_NO_REPEAT_NGRAM)
+        return better(first, second)
 
-        ctranslate2.set_random_seed(SEED)  # decoding runs while ``segments`` is read, below
+    def _decode(self, audio: np.ndarray, prompt: str | None, hotwords: list[str] | None, **options) -> Transcription:
         segments, info = self._model.transcribe(
             audio,
             language="en",
             task="transcribe",
-            beam_size=self.beam_size,
-            temperature=TEMPERATURES,
+            temperature=0.0,
             word_timestamps=True,
             initial_prompt=prompt or None,
             hotwords=", ".join(hotwords) if hotwords else None,
             vad_filter=False,
             condition_on_previous_text=False,  # see the module docstring
-            compression_ratio_threshold=2.4,
-            log_prob_threshold=-1.0,
+            compression_ratio_threshold=None,  # judged here, over the whole transcription
+            log_prob_threshold=None,
+            **options,
         )
         segs, words = [], []
         for s in segments:  # a generator: decoding happens here
-            segs.append(Segment(float(s.start), float(s.end), s.text.strip()))
+            segs.append(Segment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob),
+                                float(s.no_speech_prob)))
             words.extend(Word(float(w.start), float(w.end), w.word.strip(), float(w.probability)) for w in s.words or [])
         return Transcription(_join(segs), tuple(segs), tuple(words), len(audio) / SAMPLE_RATE)
 
@@ -199,11 +223,42 @@ class OpenAIWhisperRecognizer:
         )
         segs, words = [], []
         for s in result["segments"]:
-            segs.append(Segment(float(s["start"]), float(s["end"]), s["text"].strip()))
+            segs.append(Segment(float(s["start"]), float(s["end"]), s["text"].strip(), float(s.get("avg_logprob", 0.0)),
+                                float(s.get("no_speech_prob", 0.0))))
             words.extend(
                 Word(float(w["start"]), float(w["end"]), w["word"].strip(), float(w["probability"])) for w in s.get("words", [])
             )
         return Transcription(_join(segs), tuple(segs), tuple(words), len(audio) / SAMPLE_RATE)
+
+
+def compression_ratio(text: str) -> float:
+    """Whisper's loop test: how well the text compresses (a loop compresses well)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def mean_logprob(tr: Transcription) -> float:
+    return sum(s.avg_logprob for s in tr.segments) / len(tr.segments) if tr.segments else 0.0
+
+
+def needs_fallback(tr: Transcription) -> bool:
+    """Whisper's test for a failed decode: a loop, or very unsure text that is not silence."""
+    if not tr.segments:
+        return False
+    if compression_ratio(tr.text) > COMPRESSION_RATIO_MAX:
+        return True
+    silence = all(s.no_speech_prob > NO_SPEECH_MIN for s in tr.segments)
+    return mean_logprob(tr) < LOG_PROB_MIN and not silence
+
+
+def better(first: Transcription, second: Transcription) -> Transcription:
+    """The better of two decodes of the same audio: one that passes Whisper's test, else one that
+    does not loop, else the surer one; ties keep ``first``."""
+
+    def rank(tr: Transcription) -> tuple[bool, bool, float]:
+        return (not needs_fallback(tr), compression_ratio(tr.text) <= COMPRESSION_RATIO_MAX, mean_logprob(tr))
+
+    return second if rank(second) > rank(first) else first
 
 
 def _join(segments: list[Segment]) -> str:

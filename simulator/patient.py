@@ -34,6 +34,7 @@ to back when there is another.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import re
@@ -45,7 +46,7 @@ import numpy as np
 from simulator.scenario import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
 
 ReplyKind = Literal["opening", "line", "reaction", "again", "identity", "answer", "confused",
-                    "reprompt", "goodbye", "hangup"]
+                    "reprompt", "goodbye", "hangup", "clarify"]
 EndReason = Literal["", "end_state", "goto_end", "trainee_close", "mood_hangup", "silence_hangup",
                     "trainee_hangup"]
 
@@ -60,6 +61,8 @@ GOODBYE = Lines(calm=["Okay, thank you. Bye.", "Great, thanks so much. Bye now."
 MOOD_HANGUP = Lines(upset=["I don't have time for this. Goodbye."],
                     angry=["You know what, forget it. I'm hanging up.",
                            "This is ridiculous. I'm done. Goodbye."])
+# A line half heard: recognition was unsure of the words a strong reaction would rest on
+CLARIFY = Lines(any=["Sorry, what was that?", "Sorry, I didn't catch that. What did you say?"])
 IDENTITY_TEMPLATES = Lines(calm=["Sure, it's {name}, date of birth {dob}."],
                            upset=["It's {name}. Date of birth {dob}."],
                            angry=["{name}. {dob}."])
@@ -302,11 +305,36 @@ class Patient:
         self.m.closing = st.end
         return self._reply(text, "opening", state_from=self.m.state, mood_from=self.m.mood)
 
-    def respond(self, text: str, behaviors: Iterable[str]) -> Reply:
-        """Decide what the patient says after the trainee said ``text`` showing ``behaviors``."""
+    def respond(self, text: str, behaviors: Iterable[str], *, unsure: Iterable[str] = ()) -> Reply:
+        """Decide what the patient says after the trainee said ``text`` showing ``behaviors``.
+
+        ``unsure``: behaviors among them whose words recognition was unsure of. One of those may
+        not end the call or move the mood by more than a step: when it would, the caller asks
+        what was said (a ``clarify`` reply) and nothing of the turn counts, as a person does
+        with a line they half heard."""
         if self.m.ended:
             raise RuntimeError("the call has ended")
         shown = frozenset(behaviors)
+        doubt = frozenset(unsure) & shown
+        if doubt and not self.m.closing and self._hinges_on(text, shown, doubt):
+            m = self.m
+            return self._reply(self._pick("clarify", CLARIFY.for_mood(m.mood)), "clarify", state_from=m.state,
+                               mood_from=m.mood, behaviors=tuple(sorted(shown)))
+        return self._respond(text, shown)
+
+    def _hinges_on(self, text: str, shown: frozenset[str], doubt: frozenset[str]) -> bool:
+        """Whether the behaviors in ``doubt`` would end the call or move the mood by more than one step."""
+        saved = self.m
+        try:
+            self.m = copy.deepcopy(saved)
+            heard_all = self._respond(text, shown)
+            self.m = copy.deepcopy(saved)
+            heard_rest = self._respond(text, shown - doubt)
+        finally:
+            self.m = saved
+        return (heard_all.ended and not heard_rest.ended) or abs(heard_all.mood - heard_rest.mood) > 1
+
+    def _respond(self, text: str, shown: frozenset[str]) -> Reply:
         m = self.m
         m.shown |= shown
         m.silences = 0
@@ -395,7 +423,7 @@ class Patient:
         for mood in (0, 5, 10):
             out.append(self.identity_line(mood))
         out += list(sc.patient.knows.values()) + list(sc.patient.confused)
-        for lines in (REPROMPT, SILENCE_HANGUP, GOODBYE, MOOD_HANGUP, SIGNOFF):
+        for lines in (REPROMPT, SILENCE_HANGUP, GOODBYE, MOOD_HANGUP, SIGNOFF, CLARIFY):
             out += lines.all()
         return [t for t in dict.fromkeys(out) if t.strip()]
 

@@ -48,7 +48,9 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
+from simulator import hearing
 from simulator.errors import RuntimeFailure, UserError
+from simulator.hearing import HeardWord
 from simulator.patient import Patient, PatientOptions, Reply
 from simulator.scenario import Scenario, VoiceProfile
 from simulator.session import SessionWriter, TurnRecord
@@ -389,6 +391,7 @@ def score_turns(scenario: Scenario, turns: Sequence[TurnRecord], detector, catal
     if not any(t.speaker == "trainee" for t in said):
         return None
     tr = transcript.from_turns(scenario, [{"speaker": t.speaker, "text": t.text,
+                                           **({"words": [list(w) for w in t.words]} if t.words else {}),
                                            **({"start": t.start} if t.start is not None else {}),
                                            **({"end": max(t.end, t.start or 0)} if t.end is not None else {})}
                                           for t in said])
@@ -414,14 +417,22 @@ class Call:
         self.interruptions = 0
 
     def detect(self, text: str) -> tuple[str, ...]:
+        return self.understand(text)[0]
+
+    def understand(self, text: str, words: Sequence[HeardWord] = ()) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The behaviors of a trainee turn, and those among them whose evidence recognition was
+        unsure of (``words``: the recognised words with their probabilities; none when typed)."""
         if not text.strip():
-            return ()
-        return tuple(sorted({d.id for d in self.detector.detect(text, self.ctx)}))
+            return (), frozenset()
+        found = self.detector.detect(text, self.ctx)
+        unsure = frozenset(d.id for d in found if not hearing.is_sure(hearing.evidence_p(d.quote, words)))
+        return tuple(sorted({d.id for d in found})), unsure
 
     def add_trainee(self, text: str, behaviors: Sequence[str], start: float | None, end: float | None,
-                    kind: str, audio: np.ndarray | None = None, sample_rate: int | None = None) -> TurnRecord:
+                    kind: str, audio: np.ndarray | None = None, sample_rate: int | None = None,
+                    words: Sequence[HeardWord] = ()) -> TurnRecord:
         rec = TurnRecord(index=len(self.turns), speaker="trainee", text=text, start=_r(start), end=_r(end), kind=kind,
-                         behaviors=tuple(behaviors))
+                         behaviors=tuple(behaviors), words=tuple(tuple(w) for w in words))
         rec = self.writer.add_turn(rec, audio, sample_rate)
         self.turns.append(rec)
         self.view.turn("trainee", text)
@@ -746,7 +757,12 @@ def load_trainee_audio(directory: str | Path) -> tuple[list[ScriptTurn], list[np
 
 
 def heard_text(tr) -> str:
-    """The transcription without Whisper's made-up tails.
+    """The transcription without Whisper's made-up tails (see :func:`heard`)."""
+    return heard(tr)[0]
+
+
+def heard(tr) -> tuple[str, tuple[HeardWord, ...]]:
+    """The transcription without Whisper's made-up tails, and the words kept, with their probabilities.
 
     On the silence after speech (and more so with a prompt or hotwords) Whisper adds short
     segments such as "Thank you." whose first word it is almost sure is not there (word
@@ -756,14 +772,17 @@ def heard_text(tr) -> str:
     segments = list(getattr(tr, "segments", ()) or ())
     words = list(getattr(tr, "words", ()) or ())
     if not segments or not words:
-        return tr.text
-    kept = []
+        return tr.text, hearing.heard_words(words)
+    kept, kept_words = [], []
+    left = words
     for seg in segments:
-        inside = [w for w in words if seg.start - 1e-3 <= w.start <= seg.end + 1e-3]
+        inside = [w for w in left if w.start <= seg.end + 1e-3]  # each word belongs to one segment
+        left = left[len(inside):]
         if seg.end - seg.start < 0.4 and inside and min(w.probability for w in inside) < 0.1:
             continue
         kept.append(seg.text.strip())
-    return re.sub(r"\s+", " ", " ".join(kept)).strip()
+        kept_words += inside
+    return re.sub(r"\s+", " ", " ".join(kept)).strip(), hearing.heard_words(kept_words)
 
 
 def _clean_asr(text: str) -> str:
@@ -777,7 +796,7 @@ class _Segment:
 
     start: int
     end: int
-    future: concurrent.futures.Future  # -> (text, asr_ms)
+    future: concurrent.futures.Future  # -> (text, words, asr_ms)
 
 
 class VoiceCall:
@@ -797,7 +816,6 @@ class VoiceCall:
         self.vad = vad
         self.bank = bank
         self.clock = clock or RealClock()
-        self._simulated = bool(getattr(self.clock, "simulated", False))
         self.options = options
         self.trainee = trainee
         self.call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder,
@@ -953,14 +971,19 @@ class VoiceCall:
         elif self.ep.silence_s >= self.options.early_asr_s and not self._paused:
             self._paused = True
             self._close_segment(len(self.buf), min_s=self.options.min_segment_s)
-        # on a simulated clock the partial pass counts as instantaneous (wait for it), so the
-        # endpointer's mid-number patience does not depend on how busy the machine is
-        if self.segments and (self._simulated or self.segments[-1].future.done()) and not self.ep.patient:
+        # Mid-number patience is decided on the text of every stretch closed so far, in the frame
+        # before the turn would end without it; the partial passes are waited for there (the end of
+        # the turn would wait for them anyway). So where a turn ends depends on the audio alone, not
+        # on how fast the recognizer ran on this machine today.
+        if self.segments and not self.ep.patient and self._ends_next_frame():
             try:
-                self.ep.set_partial(self._segments_text(wait=self._simulated))
+                self.ep.set_partial(self._segments_text())
             except Exception:  # noqa: BLE001 - surfaced when the turn ends
                 pass
         return False
+
+    def _ends_next_frame(self) -> bool:
+        return self.ep.silence_s + self.ep.frame_s >= self._listen_cfg.silence_s - 1e-9
 
     def _close_segment(self, end: int, min_s: float = 0.0) -> None:
         start = self.segments[-1].end if self.segments else max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
@@ -972,6 +995,9 @@ class VoiceCall:
         texts = [seg.future.result()[0] for seg in self.segments if wait or seg.future.done()]
         return " ".join(t for t in texts if t)
 
+    def _segments_words(self) -> tuple[HeardWord, ...]:
+        return tuple(w for seg in self.segments for w in seg.future.result()[1])
+
     def _frame_index(self, t_ep: float) -> int:
         """Index into ``buf`` of endpointer time ``t_ep`` (seconds since its reset)."""
         return int(round(t_ep / (VAD_FRAME / ASR_RATE))) - self.ep_offset_frames
@@ -980,10 +1006,11 @@ class VoiceCall:
         start = max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
         return np.concatenate(self.buf[start:upto]) if upto > start else np.zeros(0, np.float32)
 
-    def _recognize(self, audio: np.ndarray) -> tuple[str, float]:
+    def _recognize(self, audio: np.ndarray) -> tuple[str, tuple[HeardWord, ...], float]:
         t0 = time.perf_counter()
         tr = self.recognizer.transcribe(audio, hotwords=self.hotwords or None)
-        return _clean_asr(heard_text(tr)), (time.perf_counter() - t0) * 1000
+        text, words = heard(tr)
+        return _clean_asr(text), words, (time.perf_counter() - t0) * 1000
 
     def _end_of_turn(self, now: float) -> bool:
         endpoint_ms = max(0.0, (now - self.last_speech_clock) * 1000)
@@ -998,9 +1025,10 @@ class VoiceCall:
         except Exception as exc:  # noqa: BLE001 - a failing recognizer ends the call with a clear message
             raise RuntimeFailure(f"speech recognition failed: {exc}") from exc
         asr_wait_ms = (time.perf_counter() - t0) * 1000
-        asr_compute_ms = sum(seg.future.result()[1] for seg in self.segments)
+        asr_compute_ms = sum(seg.future.result()[2] for seg in self.segments)
+        words = self._segments_words()
         t1 = time.perf_counter()
-        behaviors = self.call.detect(text)
+        behaviors, unsure = self.call.understand(text, words)
         detect_ms = (time.perf_counter() - t1) * 1000
         audio = self._turn_audio(upto)
         start_t = self.buf_start_t + max(0, self._frame_index(self.ep.turn_start)) * VAD_FRAME / ASR_RATE
@@ -1010,11 +1038,11 @@ class VoiceCall:
             return False
         p = self.call.patient
         t2 = time.perf_counter()
-        reply = p.respond(text, behaviors)
+        reply = p.respond(text, behaviors, unsure=unsure)
         decide_ms = detect_ms + (time.perf_counter() - t2) * 1000
         self._say(reply, dict(endpoint=endpoint_ms, asr=asr_wait_ms, decide=decide_ms, early_asr=early,
                               asr_compute=asr_compute_ms, segments=len(self.segments)),
-                  trainee=(text, behaviors, start_t, end_t, audio))
+                  trainee=(text, behaviors, start_t, end_t, audio, words))
         return True
 
     # ------------------------------------------------------------------ speaking
@@ -1023,7 +1051,7 @@ class VoiceCall:
         view = self.call.view
         if not reply.text:  # hangs up without a word
             if trainee is not None:
-                self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE)
+                self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE, words=trainee[5])
             at = self._call_t()
             self.call.add_patient(reply, at, at, latency=self._latency(parts, 0.0))
             view.turn("patient", "", "hangs up")
@@ -1039,7 +1067,7 @@ class VoiceCall:
         self.play_start_clock = now
         self._latency_pending = self._latency(parts, tts_ms, now)
         if trainee is not None:  # durable before the next turn, but after the patient started speaking
-            self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE)
+            self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE, words=trainee[5])
         view.turn("patient", reply.text, "hangs up" if reply.ended else "")
         view.status(f"{self.scenario.patient.name} is speaking...")
         # barge-in listening starts with the line

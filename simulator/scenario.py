@@ -251,6 +251,9 @@ class Turn(Strict):
     text: str
     start: float | None = Field(None, ge=0)
     end: float | None = Field(None, ge=0)
+    # a spoken trainee turn: the recognised words with their probabilities ([["How", 0.98], ...]),
+    # so the scorer can tell evidence recognition was unsure of (see simulator.hearing)
+    words: list[tuple[str, Annotated[float, Field(ge=0, le=1)]]] | None = None
 
     @model_validator(mode="before")
     @classmethod

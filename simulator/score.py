@@ -32,6 +32,7 @@ from typing import Literal, Sequence
 
 from pydantic import BaseModel, Field
 
+from simulator import hearing
 from simulator.catalog import DIMENSIONS, Catalog
 from simulator.scenario import ESCALATION_IS_BLOCKER, ESCALATION_RECOMMENDS, ESCALATION_REQUIRES, Scenario
 from simulator.transcript import Transcript
@@ -99,6 +100,8 @@ class BehaviorHit(BaseModel):
     quote: str
     confidence: float
     time: float | None = None
+    heard: float | None = None  # spoken turns: the lowest word probability recognition gave the quote
+    uncertain: bool = False  # ``heard`` under hearing.SURE_P: a violation so heard is not counted, only listed
 
 
 class EscalationCheck(BaseModel):
@@ -158,6 +161,8 @@ class Scorecard(BaseModel):
     pass_mark: float = 3.0
     mode: str = "call"
     tips: list[Tip] = []
+    # evidence recognition was unsure of: for the trainer to check against the recording
+    review: list[str] = []
 
     def detected(self) -> set[str]:
         return {b.id for b in self.behaviors}
@@ -401,8 +406,34 @@ def detect_turns(transcript: Transcript, detector, catalog: Catalog) -> list[Beh
                 continue
             seen.add(d.id)
             hits.append(BehaviorHit(id=d.id, turn=i, quote=quote(d.quote or turn.text), confidence=round(float(d.confidence), 3),
-                                    time=turn.start))
+                                    time=turn.start, **_heard(d.quote or turn.text, turn)))
     return hits
+
+
+def _heard(evidence: str, turn) -> dict:
+    """How sure recognition was of a hit's evidence (nothing for typed or written turns)."""
+    p = hearing.evidence_p(evidence, turn.words or ())
+    return {} if p is None else {"heard": p, "uncertain": not hearing.is_sure(p)}
+
+
+def _said(found: Sequence[FactForm]) -> str:
+    """The words of the first fact found, as evidence to look up among the recognised words."""
+    return " ".join(found[0].tokens) if found else ""
+
+
+def _withheld(hit: BehaviorHit, catalog: Catalog) -> bool:
+    """A violation heard uncertainly: listed for review, not counted (one misheard word must not fail a call)."""
+    return hit.uncertain and catalog[hit.id].polarity == "negative"
+
+
+def review_notes(hits: list[BehaviorHit], catalog: Catalog) -> list[str]:
+    out = []
+    for h in hits:
+        if h.uncertain:
+            counted = "not counted" if _withheld(h, catalog) else "counted"
+            out.append(f"turn {h.turn}: {h.id} rests on words recognition was unsure of "
+                       f"(lowest word probability {h.heard:.2f}; {counted}): \"{h.quote}\". Listen to the recording.")
+    return out
 
 
 # Closing behaviors that say what happens next are information, wherever they fall; only the
@@ -426,7 +457,7 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
     hits += sequence_hits(scenario, transcript, hits)
     hits.sort(key=lambda h: (h.turn, h.id))
 
-    counted = [h for h in hits if _counts(h, trainee_idx, catalog)]
+    counted = [h for h in hits if _counts(h, trainee_idx, catalog) and not _withheld(h, catalog)]
     first: dict[str, BehaviorHit] = {}
     for h in counted:
         first.setdefault(h.id, h)
@@ -449,6 +480,7 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
     card = Scorecard(
         scenario=scenario.id, passed=passed, blockers=blockers, dimensions=dims, behaviors=hits, escalation=esc,
         timing=timing(transcript), average=avg, pass_mark=scenario.scoring.pass_mark, mode=transcript.mode,
+        review=review_notes(hits, catalog),
     )
     from simulator import feedback
 
@@ -468,7 +500,8 @@ def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[Behavio
             if t.speaker == "trainee" and i not in already:
                 found = find_phi(t.text, forms)
                 if found:
-                    out.append(BehaviorHit(id="voicemail_phi", turn=i, quote=quote(t.text), confidence=1.0, time=t.start))
+                    out.append(BehaviorHit(id="voicemail_phi", turn=i, quote=quote(t.text), confidence=1.0, time=t.start,
+                                           **_heard(_said(found), t)))
         return out
     verify_turns = {h.turn for h in hits if h.id == "verify_identity"}
     done = verified_at(transcript, scenario, verify_turns)
@@ -479,7 +512,8 @@ def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[Behavio
             continue
         found = find_phi(t.text, forms)
         if found:
-            out.append(BehaviorHit(id="disclose_before_verify", turn=i, quote=quote(t.text), confidence=1.0, time=t.start))
+            out.append(BehaviorHit(id="disclose_before_verify", turn=i, quote=quote(t.text), confidence=1.0, time=t.start,
+                                   **_heard(_said(found), t)))
     return out
 
 

@@ -42,6 +42,12 @@ def build(card: Scorecard, title: str = "", max_tips: int = MAX_TIPS) -> Panel:
             where = f"turn {b.turn}: \"{b.quote}\"" if b.turn is not None else "never done"
             parts.append(Text.assemble(("  ✗ ", "red"), (b.id, "bold red"), f" - {b.reason}. ", (where, "dim")))
 
+    if card.review:
+        parts.append(Text(""))
+        parts.append(Text("Check against the recording (heard uncertainly)", style="bold yellow"))
+        for note in card.review:
+            parts.append(Text.assemble(("  ? ", "yellow"), note))
+
     esc = card.escalation
     verdict_esc = ("right", "green") if esc.correct else ("wrong", "red")
     observed = ", ".join(o.replace("_", " ") for o in esc.observed) or "none"

@@ -59,10 +59,12 @@ class TurnRecord:
     interrupted: bool = False  # patient: cut off by the trainee (barge-in)
     latency_ms: dict[str, float] = field(default_factory=dict)  # patient: endpoint, asr, decide, tts_first_audio, voice_to_voice
     audio: str = ""  # the FLAC file of this turn, relative to the session directory
+    words: tuple[tuple[str, float], ...] = ()  # trainee, spoken: the recognised words and their probabilities
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["behaviors"] = list(self.behaviors)
+        d["words"] = [list(w) for w in self.words]
         return {k: v for k, v in d.items() if v not in (None, "", (), [], {}) or k in ("text", "index")}
 
     @classmethod
@@ -70,6 +72,7 @@ class TurnRecord:
         known = {f for f in cls.__dataclass_fields__}
         kw = {k: v for k, v in d.items() if k in known}
         kw["behaviors"] = tuple(kw.get("behaviors", ()))
+        kw["words"] = tuple((str(w), float(p)) for w, p in kw.get("words", ()))
         return cls(**kw)
 
 

@@ -13,13 +13,7 @@ import numpy as _np
 
 
 class ManualClock:
-    """A clock that only moves when slept on or advanced: real-time loops run instantly.
-
-    ``simulated``: background work (a partial ASR pass) counts as taking no call time, so a
-    call on this clock makes the same decisions however busy the machine is.
-    """
-
-    simulated = True
+    """A clock that only moves when slept on or advanced: real-time loops run instantly."""
 
     def __init__(self, start: float = 0.0):
         self.t = start
@@ -40,7 +34,8 @@ class ManualClock:
 class FakeRecognizer:
     """Returns scripted texts in order (then ``default``); records what it was given.
 
-    ``script`` may also be a callable ``audio -> str``.
+    ``script`` may also be a callable ``audio -> str``; an item may be a whole ``Transcription``
+    (words with their probabilities), returned as it is.
     """
 
     engine = "fake"
@@ -60,6 +55,8 @@ class FakeRecognizer:
             text = self._script(audio)
         else:
             text = self._script.pop(0) if self._script else self.default
+        if isinstance(text, Transcription):  # a scripted transcription, words and all
+            return text
         dur = len(audio) / 16000
         segs = (Segment(0.0, dur, text),) if text else ()
         return Transcription(text, segs, (), dur)

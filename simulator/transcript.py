@@ -179,6 +179,15 @@ def _json_turn(raw: Any, i: int, where: str) -> Turn:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
             raise UserError(f"{where}: turns[{i}].{key}: expected seconds (a number >= 0), got {v!r}")
         fields[key] = float(v)
+    words = raw.get("words")
+    if words is not None:
+        ok = isinstance(words, list) and all(
+            isinstance(w, list) and len(w) == 2 and isinstance(w[0], str) and not isinstance(w[1], bool)
+            and isinstance(w[1], (int, float)) and 0 <= w[1] <= 1 for w in words)
+        if not ok:
+            raise UserError(f"{where}: turns[{i}].words: expected [[word, probability 0..1], ...] as recognition "
+                            "writes them; remove the field for a written transcript")
+        fields["words"] = [(w, float(p)) for w, p in words]
     if "start" in fields and "end" in fields and fields["end"] < fields["start"]:
         raise UserError(f"{where}: turns[{i}].end: ends ({fields['end']}) before it starts ({fields['start']})")
     try:

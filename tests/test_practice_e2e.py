@@ -127,3 +127,45 @@ def test_a_call_in_real_time(real):
     assert {t.speaker for t in stored.turns if t.audio} == {"trainee", "patient"}
     assert len(r.speaker.played) == len([t for t in r.turns if t.speaker == "patient" and t.text])
     assert r.latency["voice_to_voice_ms"]["p50"] is not None
+
+
+class _SlowRecognizer:
+    """The real recognizer on a busy machine: each pass takes ``delay_s`` longer."""
+
+    def __init__(self, inner, delay_s: float):
+        self.inner, self.delay_s = inner, delay_s
+        self.engine, self.model = inner.engine, inner.model
+
+    def transcribe(self, audio, **kw):
+        import time
+
+        time.sleep(self.delay_s)
+        return self.inner.transcribe(audio, **kw)
+
+
+def test_the_greeting_is_heard_the_same_however_it_is_cut_or_timed(real):
+    """Issue 10: the billing-frustrated greeting, shifted against the VAD's frame grid (so every
+    pause is cut a little elsewhere) and recognised by a slow recognizer (the partial passes finish
+    after the pause), is the same turn text every time: cuts come from the audio, not the clock."""
+    import numpy as np
+
+    from simulator.asr import normalize_text
+
+    sc = sc_mod.load("billing-frustrated")
+    turns = practice.load_trainee_script(scenarios_dir() / "scripts" / "billing-frustrated-strong.txt")[:1]
+    clip = practice.synthesize_trainee_clips(turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice))[0]
+    heard = {}
+    for lead, delay_s in [(0, 0.0), (160, 0.0), (333, 0.0), (517, 0.0), (0, 0.4), (333, 0.4)]:
+        clock = ManualClock()
+        mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
+        bank = practice.LineBank(real["synth"](sc.patient.voice.engine), sc.patient.voice)
+        shifted = np.concatenate([np.zeros(lead, np.float32), clip])
+        trainee = practice.ScriptedVoice(mic, [shifted], turns)
+        call = practice.VoiceCall(sc, source=mic, sink=VirtualSpeaker(clock), recognizer=_SlowRecognizer(real["asr"], delay_s),
+                                  vad=real["vad"], detector=real["detector"], bank=bank, clock=clock,
+                                  options=practice.PracticeOptions(barge_in=True), trainee=trainee)
+        result = call.run()
+        heard[(lead, delay_s)] = next(t.text for t in result.turns if t.speaker == "trainee")
+    words = {k: " ".join(normalize_text(v)) for k, v in heard.items()}
+    assert len(set(words.values())) == 1, heard
+    assert "help you today" in next(iter(words.values())), heard

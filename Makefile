@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-deps
 
-.PHONY: demo test setup clean-venv
+.PHONY: demo test test-fast test-real test-load setup clean-venv
 
 setup: $(STAMP) $(SYSSTAMP)
 
@@ -32,6 +32,21 @@ test: setup
 	@eval "$$(bash scripts/headless-audio.sh start)"; status=0; \
 	$(PY) -m pytest -q || status=$$?; \
 	bash scripts/headless-audio.sh stop; exit $$status
+
+# While working: the tests with fakes only (no model, no sound server).
+test-fast: setup
+	@$(PY) -m pytest -q -m "not real"
+
+# The real-model and real-device tests alone (what a busy machine can break).
+test-real: setup
+	@eval "$$(bash scripts/headless-audio.sh start)"; status=0; \
+	$(PY) -m pytest -q -m real || status=$$?; \
+	bash scripts/headless-audio.sh stop; exit $$status
+
+# The real-model tests on a loaded machine: two CPU-busy processes run alongside, as on a
+# laptop doing other work (DESIGN.md: the suite passes with two busy processes).
+test-load: setup
+	@bash scripts/with-load.sh 2 $(MAKE) --no-print-directory test-real
 
 clean-venv:
 	rm -rf $(VENV)

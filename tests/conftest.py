@@ -23,6 +23,15 @@ def _private_dirs(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def fake_parts():
+    """The CLI and the call builder build a FakeDetector and no embedder (``testing.fake_parts``)."""
+    from simulator.testing import fake_parts as parts
+
+    with parts():
+        yield
+
+
+@pytest.fixture
 def repo() -> Path:
     return REPO
 
@@ -49,7 +58,7 @@ def clip_refs() -> dict:
 @pytest.fixture(scope="session")
 def load_clip():
     """``load_clip(name)`` -> float32 mono 16 kHz array of a committed clip."""
-    from simulator.audio import read_audio
+    from simulator.speech.audio import read_audio
 
     def load(name: str):
         return read_audio(CLIPS / (name if "." in name else name + ".flac"), 16000)[0]
@@ -59,35 +68,35 @@ def load_clip():
 
 @pytest.fixture(scope="session")
 def faster_whisper():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_recognizer("faster-whisper", "tiny.en")
 
 
 @pytest.fixture(scope="session")
 def openai_whisper():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_recognizer("openai-whisper", "tiny.en")
 
 
 @pytest.fixture(scope="session")
 def piper():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_synthesizer("piper", cache=False)
 
 
 @pytest.fixture(scope="session")
 def espeak():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_synthesizer("pyttsx3", cache=False)
 
 
 @pytest.fixture(scope="session")
 def silero():
-    from simulator.vad import SileroVad
+    from simulator.speech.vad import SileroVad
 
     return SileroVad()
 
@@ -111,7 +120,7 @@ def headless_audio():
         key, _, value = line.removeprefix("export ").partition("=")
         saved[key] = os.environ.get(key)
         os.environ[key] = value
-    from simulator.audio import refresh_devices
+    from simulator.speech.audio import refresh_devices
 
     refresh_devices()
     yield proc.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.asr import as_mono16k, build_prompt, normalize_text, wer, word_errors
+from simulator.speech.asr import as_mono16k, build_prompt, normalize_text, wer, word_errors
 from simulator.testing import FakeRecognizer
 
 

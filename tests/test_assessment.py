@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from simulator import assessment as asm
-from simulator import practice, session
-from simulator import scenario as sc_mod
-from simulator.audio import VirtualMicrophone, VirtualSpeaker
-from simulator.catalog import DIMENSIONS
+from simulator.call import assessment as asm
+from simulator.call import practice, session
+from simulator.authoring import scenario as sc_mod
+from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.errors import ProblemsError, UserError
-from simulator.store import open_store
+from simulator.records.store import open_store
 from simulator.testing import (EnergyVad, FakeDetector, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech,
                                fake_scorecard)
 
@@ -245,13 +245,9 @@ def test_typed_answers_eof_before_an_answer_is_an_interruption():
     assert asm.TypedAnswers(feed(["/quit"])).reply(None) is None
 
 
-def test_cli_assess_text_with_closed_stdin_stores_nothing_and_exits_2(db, capsys, monkeypatch):
+def test_cli_assess_text_with_closed_stdin_stores_nothing_and_exits_2(db, capsys, monkeypatch, fake_parts):
     import io
 
-    from simulator.commands import practice as cmd
-
-    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
-    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     argv = ["assess", LIBRARY, "--trainee", "zed", "--text", "--db", db]
     assert main(argv) == 2
@@ -325,11 +321,7 @@ def test_assessment_through_virtual_devices(db):
     assert flacs  # both sides recorded
 
 
-def test_cli_assess_text_scripts_json_and_resume(tmp_path, db, capsys, monkeypatch):
-    from simulator.commands import practice as cmd
-
-    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
-    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
+def test_cli_assess_text_scripts_json_and_resume(tmp_path, db, capsys, monkeypatch, fake_parts):
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     for sid in SIX:

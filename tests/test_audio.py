@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator import audio
+from simulator.speech import audio
 from simulator.errors import UserError
 from simulator.testing import ManualClock
 
@@ -139,9 +139,9 @@ def test_device_selection_by_index_and_name(monkeypatch):
 @pytest.mark.real
 def test_pulseaudio_loopback_play_record_transcribe(headless_audio, piper, faster_whisper):
     """Play a synthesized sentence to the null sink, record its monitor, transcribe it."""
-    from simulator import factory
-    from simulator.asr import normalize_text
-    from simulator.scenario import VoiceProfile
+    from simulator.speech import factory
+    from simulator.speech.asr import normalize_text
+    from simulator.authoring.scenario import VoiceProfile
 
     names = [d.name for d in audio.list_devices()]
     assert "pulse" in names or "default" in names

@@ -8,10 +8,10 @@ import types
 
 import pytest
 
-from simulator import practice
-from simulator import scenario as sc_mod
+from simulator.call import practice
+from simulator.authoring import scenario as sc_mod
 from simulator.cli import main
-from simulator.commands import demo
+from simulator.call import setup
 from simulator.testing import FakeDetector
 
 IDS = sorted(sc_mod.LIBRARY_IDS)
@@ -26,10 +26,10 @@ def strong_va_lines(sc) -> list[str]:
 @pytest.mark.parametrize("sid", IDS)
 def test_script_resolves_for_every_library_id(sid):
     sc = sc_mod.load(sid)
-    turns, source = demo.resolve_script(sc)
+    turns, source = setup.demo_script(sc)
     assert turns and all(t.text.strip() for t in turns)
     if sid in WITH_SCRIPT:
-        assert source == str(demo.default_script(sid))
+        assert source == str(setup.default_script(sid))
         assert [t.text for t in turns] == [t.text for t in practice.load_trainee_script(source)]
     else:
         assert "strong example call" in source
@@ -40,7 +40,7 @@ def test_script_resolves_for_every_library_id(sid):
 def test_resolved_script_drives_a_whole_call(sid):
     """The resolved lines are said in order by the trainee of a real (text, fake-detector) call."""
     sc = sc_mod.load(sid)
-    turns, _ = demo.resolve_script(sc)
+    turns, _ = setup.demo_script(sc)
     result = practice.run_text_call(sc, practice.ScriptedText(turns), FakeDetector())
     said = [t.text for t in result.turns if t.speaker == "trainee" and t.text.strip()]
     assert said == [t.text for t in turns][: len(said)] and said
@@ -54,12 +54,13 @@ def fake_voice_call(monkeypatch):
 
     def build(scenario, *, options, script=None, **kw):
         seen.update(scenario=scenario.id, script=[t.text for t in script], virtual=kw.get("virtual"))
-        return types.SimpleNamespace()
+        return types.SimpleNamespace(run=lambda: result)
 
-    result = types.SimpleNamespace(to_json=lambda: {"scenario": seen["scenario"], "turns": len(seen["script"])})
-    monkeypatch.setattr("simulator.commands.practice.build_voice_call", build)
-    monkeypatch.setattr("simulator.commands.practice.run_voice_setup", lambda setup: result)
-    monkeypatch.setattr("simulator.commands.practice.render_result", lambda result, scenario, console=None: None)
+    result = types.SimpleNamespace(to_json=lambda: {"scenario": seen["scenario"], "turns": len(seen["script"])},
+                                   scorecard_obj=None, scorecard=None, latency={"voice_to_voice_ms": {"p50": None}},
+                                   latencies=[], end_reason="trainee_hangup", turns=[], interruptions=0,
+                                   session_id="s1", recording="rec")
+    monkeypatch.setattr("simulator.call.setup.build_voice_call", build)  # the library's builder, not the CLI
     return seen
 
 

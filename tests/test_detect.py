@@ -3,14 +3,15 @@ embedding layer (with the fake embedder), the labeled dev set and the `vasim det
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 
 import pytest
 
-from simulator.asrtext import clauses, normalize
-from simulator.catalog import Behavior, Catalog, load_catalog
-from simulator.detect import Context, Detection, Detector, rules_only_detector
+from simulator.text.normalize import clauses, normalize
+from simulator.authoring.catalog import Behavior, Catalog, load_catalog
+from simulator.understanding.detect import Context, Detection, Detector, rules_only_detector
 from simulator.testing import FakeEmbedder
 
 RIVERSIDE = "Riverside Family Practice"
@@ -291,7 +292,8 @@ def test_a_veto_silences_the_embedding_layer_too(catalog):
 
 
 def test_example_vectors_are_cached_on_disk_by_catalog_and_model(catalog, tmp_path, monkeypatch):
-    from simulator import detect, paths
+    from simulator.understanding import detect
+    from simulator import paths
 
     monkeypatch.setattr(detect, "_BANKS", {})
     Detector(catalog, embedder=FakeEmbedder())
@@ -312,10 +314,13 @@ def test_detection_is_a_frozen_value():
 # ---------------------------------------------------------------- CLI
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    from simulator import cli as cli_mod, factory
+def cli(monkeypatch, capsys, request):
+    from simulator import cli as cli_mod
+    from simulator.speech import factory
 
-    monkeypatch.setattr(factory, "make_detector", lambda embeddings=True: rules_only_detector())
+    stack = contextlib.ExitStack()
+    stack.enter_context(factory.override(detector=lambda embeddings=True, catalog=None: rules_only_detector(catalog)))
+    request.addfinalizer(stack.close)
 
     def run(argv, stdin=None):
         if stdin is not None:
@@ -381,7 +386,7 @@ def test_cli_usage_errors(cli):
 
 def test_tiny_en_mishearings_are_canonicalised_once():
     """Measured on the example calls: the canonical form undoes them, so every rule benefits."""
-    from simulator.asrtext import normalize
+    from simulator.text.normalize import normalize
 
     assert normalize("You can also call our text 90088. The suicide in crisis live flying.") == \
         "you can also call or text 988 the suicide and crisis live flying"

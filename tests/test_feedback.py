@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from simulator import feedback
-from simulator import scenario as sc_mod
-from simulator import score
-from simulator import transcript as tr
-from simulator.catalog import load_catalog
-from simulator.scenario import Turn
+from simulator.scoring import feedback
+from simulator.authoring import scenario as sc_mod
+from simulator.scoring import score
+from simulator.scoring import transcript as tr
+from simulator.authoring.catalog import load_catalog
+from simulator.authoring.scenario import Turn
 from simulator.testing import FakeDetector
 
 
@@ -117,7 +117,7 @@ def test_sentences_keep_titles_whole():
 
 
 def _weak_cards(detector):
-    from simulator.scenario import all_scenarios
+    from simulator.authoring.scenario import all_scenarios
 
     catalog = load_catalog()
     for scen in all_scenarios():
@@ -128,7 +128,7 @@ def _weak_cards(detector):
 
 @pytest.fixture(scope="module")
 def real_detector():
-    from simulator import factory
+    from simulator.speech import factory
 
     return factory.make_detector()  # rules + MiniLM, loaded once for this module
 
@@ -138,7 +138,7 @@ def test_every_better_line_shows_what_the_tip_asks_for_and_none_repeats(detector
     """Across every scenario's weak example calls: the detector finds the tip's target behavior
     (the missed one, or the good counterpart of a violation) in its Better line, the line shows no
     violation, and no two tips in one scorecard quote the same or overlapping line."""
-    from simulator.detect import Context, Detector, rules_only_detector
+    from simulator.understanding.detect import Context, Detector, rules_only_detector
     from simulator.testing import FakeEmbedder
 
     det = {"rules": lambda: rules_only_detector(catalog),
@@ -178,7 +178,7 @@ def test_the_billing_weak_call_no_longer_quotes_one_opening_line_three_times(wea
 
 
 def test_templates_show_their_behavior(billing, catalog):
-    from simulator.detect import Context, rules_only_detector
+    from simulator.understanding.detect import Context, rules_only_detector
 
     det = rules_only_detector(catalog)
     for scen_id in ("billing-frustrated", "voicemail-reminder", "emergency-chest-pain"):

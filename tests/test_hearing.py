@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from simulator import hearing
-from simulator import scenario as sc_mod
-from simulator.asr import Segment, Transcription, Word
-from simulator.catalog import load_catalog
-from simulator.detect import rules_only_detector
-from simulator.patient import CLARIFY, Patient
-from simulator.score import score_call
-from simulator.transcript import from_turns, parse
+from simulator.understanding import hearing
+from simulator.authoring import scenario as sc_mod
+from simulator.speech.asr import Segment, Transcription, Word
+from simulator.authoring.catalog import load_catalog
+from simulator.understanding.detect import rules_only_detector
+from simulator.call.patient import CLARIFY, Patient
+from simulator.scoring.score import score_call
+from simulator.scoring.transcript import from_turns, parse
 
 # tiny.en's mishearing of the billing greeting (issue 10), with the word it was unsure of
 MISHEARD = "Thank you for calling Riverside Family Practice. This is Sam. I can't help you today."
@@ -125,9 +125,9 @@ def test_transcript_files_carry_word_probabilities_and_bad_ones_are_one_line():
 def test_a_voice_call_asks_again_when_recognition_was_unsure(billing):
     """Recognition hands its word probabilities to the call: the unsure 'can't' does not make the
     frustrated caller hang up; she asks what was said, and the stored turn keeps the words."""
-    from simulator import session
-    from simulator.audio import VirtualMicrophone, VirtualSpeaker
-    from simulator.practice import LineBank, PracticeOptions, ScriptedVoice, VoiceCall, parse_trainee_script
+    from simulator.call import session
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+    from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, VoiceCall, parse_trainee_script
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
     lines = [MISHEARD, "May I have your full name and date of birth?"]
@@ -169,8 +169,8 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
 
     import numpy as np
 
-    from simulator.audio import VirtualMicrophone, VirtualSpeaker
-    from simulator.practice import LineBank, PracticeOptions, ScriptedVoice, ScriptTurn, VoiceCall
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+    from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, ScriptTurn, VoiceCall
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
     parts = ["My callback number is five five five", "oh one four two, thanks"]

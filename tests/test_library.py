@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from simulator import scenario as sc_mod
-from simulator.catalog import FIXED_IDS, load_catalog
+from simulator.authoring import scenario as sc_mod
+from simulator.authoring.catalog import FIXED_IDS, load_catalog
 from simulator.cli import main
 
 LIBRARY_IDS = {

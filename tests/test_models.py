@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from simulator import models
+from simulator.speech import models
 from simulator.errors import RuntimeFailure, UserError
 
 

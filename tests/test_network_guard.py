@@ -46,10 +46,10 @@ def test_the_guard_blocks_tcp(no_network):
 def test_speech_pipeline_offline(no_network, load_clip, tmp_path, monkeypatch):
     """Models load fresh from their packages (no hub), and one turn runs end to end:
     virtual mic -> VAD endpoint -> ASR (both engines) -> TTS -> virtual speaker."""
-    from simulator import factory
-    from simulator.asr import normalize_text
-    from simulator.audio import VirtualMicrophone, VirtualSpeaker
-    from simulator.scenario import VoiceProfile
+    from simulator.speech import factory
+    from simulator.speech.asr import normalize_text
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+    from simulator.authoring.scenario import VoiceProfile
     from simulator.testing import ManualClock
 
     monkeypatch.setenv("VASIM_CACHE", str(tmp_path))
@@ -82,7 +82,7 @@ def test_speech_pipeline_offline(no_network, load_clip, tmp_path, monkeypatch):
 
 @pytest.mark.real
 def test_pulseaudio_is_allowed_through_its_unix_socket(headless_audio, no_network):
-    from simulator.audio import DeviceSink
+    from simulator.speech.audio import DeviceSink
 
     sink = DeviceSink()
     sink.play(np.zeros(4800, np.float32), 48000)

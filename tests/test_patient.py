@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from simulator import scenario as sc_mod
-from simulator.patient import (
+from simulator.authoring import scenario as sc_mod
+from simulator.call.patient import (
     GOODBYE,
     REPROMPT,
     SILENCE_HANGUP,
@@ -17,7 +17,7 @@ from simulator.patient import (
     questions_in,
     spoken_date,
 )
-from simulator.scenario import Scenario, mood_band
+from simulator.authoring.scenario import Scenario, mood_band
 from simulator.testing import FakeEmbedder
 
 

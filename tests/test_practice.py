@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from simulator import cli, practice, session
-from simulator import scenario as sc_mod
-from simulator.audio import VirtualMicrophone, VirtualSpeaker
+from simulator import cli
+from simulator.call import practice, session
+from simulator.authoring import scenario as sc_mod
+from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
 from simulator.errors import UserError
-from simulator.patient import REPROMPT, SILENCE_HANGUP, Patient
-from simulator.practice import (
+from simulator.call.patient import REPROMPT, SILENCE_HANGUP, Patient
+from simulator.call.practice import (
     LineBank,
     PracticeOptions,
     ScriptedText,
@@ -225,11 +226,8 @@ def test_committed_scripts_parse(repo: Path):
 
 
 @pytest.fixture
-def fake_models(monkeypatch):
-    from simulator.commands import practice as cmd
-
-    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
-    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
+def fake_models(fake_parts):
+    """The command builds its parts through the library's factory; these are the fakes."""
 
 
 def test_cli_text_json_shape(tmp_path, capsys, fake_models):
@@ -249,10 +247,10 @@ def test_cli_text_json_shape(tmp_path, capsys, fake_models):
 
 
 def test_cli_without_devices_points_to_text(capsys, monkeypatch, fake_models):
-    from simulator.commands import practice as cmd
+    from simulator.speech import factory
 
-    monkeypatch.setattr(cmd, "has_sound_devices", lambda: False)
-    rc = cli.main(["practice", "billing-frustrated"])
+    with factory.override(sound_devices=lambda: False):
+        rc = cli.main(["practice", "billing-frustrated"])
     err = capsys.readouterr().err
     assert rc == 2 and "--text" in err and len(err.strip().splitlines()) == 1
 
@@ -298,8 +296,8 @@ def test_typed_at_a_terminal_is_not_printed_twice():
 
 
 def test_heard_text_drops_whispers_made_up_tail():
-    from simulator.asr import Segment, Transcription, Word
-    from simulator.practice import heard_text
+    from simulator.speech.asr import Segment, Transcription, Word
+    from simulator.call.practice import heard_text
 
     tr = Transcription("How can I help you today? Thank you.",
                        (Segment(0.0, 5.1, "How can I help you today?"), Segment(5.12, 5.16, "Thank you.")),
@@ -311,7 +309,7 @@ def test_heard_text_drops_whispers_made_up_tail():
 
 def test_sentences_keep_titles_with_names():
     """Both voices pause between sentences; "Ms. Carter" is not two of them (tts.split_sentences)."""
-    from simulator.tts import split_sentences
+    from simulator.speech.tts import split_sentences
 
     assert split_sentences("You're welcome, Ms. Carter. Dr. Webb will see you.") == [
         "You're welcome, Ms. Carter.", "Dr. Webb will see you."]
@@ -320,7 +318,7 @@ def test_sentences_keep_titles_with_names():
 
 
 def test_cap_pauses_and_trim():
-    from simulator.practice import cap_pauses, trim_silence
+    from simulator.call.practice import cap_pauses, trim_silence
 
     tone = np.full(1600, 0.5, np.float32)
     clip = np.concatenate([np.zeros(8000, np.float32), tone, np.zeros(16000, np.float32), tone])
@@ -335,7 +333,7 @@ def test_live_view_on_a_terminal(billing):
 
     from rich.console import Console
 
-    from simulator.practice import LiveView
+    from simulator.call.practice import LiveView
 
     out = io.StringIO()
     view = LiveView("Billing", "Denise", console=Console(file=out, force_terminal=True, width=80))
@@ -352,7 +350,7 @@ def test_call_through_pulseaudio_devices(headless_audio):
     """Real devices (the headless PulseAudio null sink and its monitor), fake models: the patient
     plays on one output stream, the scripted trainee on another, the microphone hears both and
     the half-duplex loop only listens when the patient is quiet."""
-    from simulator.audio import DeviceSink, DeviceSource, RealClock
+    from simulator.speech.audio import DeviceSink, DeviceSource, RealClock
     from test_patient import mini
 
     sc = mini(states={
@@ -381,7 +379,7 @@ def test_call_through_pulseaudio_devices(headless_audio):
 
 
 def test_trainee_audio_dir_in_name_order(tmp_path, billing):
-    from simulator.practice import load_trainee_audio
+    from simulator.call.practice import load_trainee_audio
 
     speech = ToneSpeech(STRONG[:2])
     for i, text in enumerate(STRONG[:2]):
@@ -404,7 +402,7 @@ def _empty(tmp_path):
 
 
 def test_typed_call_has_no_made_up_timings(billing):
-    from simulator import feedback  # noqa: F401 - the tips come from the scorer's feedback
+    from simulator.scoring import feedback  # noqa: F401 - the tips come from the scorer's feedback
 
     result = run_text_call(billing, ScriptedText(STRONG), FakeDetector())
     assert result.input == "typed" and result.to_json()["input"] == "typed"
@@ -419,7 +417,7 @@ def test_typed_call_has_no_made_up_timings(billing):
     from rich.console import Console
 
     con = Console(file=StringIO(), width=100)
-    from simulator.commands.practice import render_result
+    from simulator.cli.commands.practice import render_result
 
     render_result(result, billing, console=con)
     shown = con.file.getvalue()
@@ -441,7 +439,7 @@ def _script(tmp_path, lines):
 
 
 def test_cli_practice_with_trainee_is_stored_as_practice(tmp_path, capsys, fake_models):
-    from simulator.store import open_store
+    from simulator.records.store import open_store
 
     db = str(tmp_path / "r.db")
     rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG),
@@ -477,7 +475,7 @@ def test_cli_practice_without_trainee_stores_nothing(tmp_path, capsys, fake_mode
 def test_cli_practice_silent_call_is_not_stored(tmp_path, capsys, monkeypatch, fake_models):
     import io
 
-    from simulator.store import open_store
+    from simulator.records.store import open_store
 
     db = str(tmp_path / "r.db")
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
@@ -507,17 +505,20 @@ def test_cli_practice_bad_flags_one_line_exit_2(argv, needle, capsys, fake_model
 
 
 def test_cli_practice_voice_flags_reach_the_options(monkeypatch, capsys, billing, fake_models):
-    from simulator.commands import practice as cmd
+    import types
+
+    from simulator.speech import factory
 
     seen = {}
 
-    def fake_call(scenario, script, scripted, options, args, err):
+    def build(scenario, *, options, **kw):  # the library's call builder, with nothing loaded
         seen["options"] = options
-        return run_text_call(billing, ScriptedText(STRONG[:1]), FakeDetector())
-    monkeypatch.setattr(cmd, "_run_call", fake_call)
-    assert cli.main(["practice", "billing-frustrated", "--asr-hotwords", "--endpoint-silence", "1.2", "--json"]) == 0
-    assert seen["options"].asr_hotwords is True and seen["options"].endpoint_silence_s == 1.2
-    assert cli.main(["practice", "billing-frustrated", "--json"]) == 0
+        return types.SimpleNamespace(run=lambda: run_text_call(billing, ScriptedText(STRONG[:1]), FakeDetector()))
+    monkeypatch.setattr("simulator.call.setup.build_voice_call", build)
+    with factory.override(sound_devices=lambda: True):
+        assert cli.main(["practice", "billing-frustrated", "--asr-hotwords", "--endpoint-silence", "1.2", "--json"]) == 0
+        assert seen["options"].asr_hotwords is True and seen["options"].endpoint_silence_s == 1.2
+        assert cli.main(["practice", "billing-frustrated", "--json"]) == 0
     assert seen["options"].asr_hotwords is False and seen["options"].endpoint_silence_s == PracticeOptions().endpoint_silence_s
     capsys.readouterr()
 

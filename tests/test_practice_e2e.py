@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from simulator import practice, session
-from simulator import scenario as sc_mod
-from simulator.audio import RealClock, VirtualMicrophone, VirtualSpeaker
+from simulator.call import practice, session
+from simulator.authoring import scenario as sc_mod
+from simulator.speech.audio import RealClock, VirtualMicrophone, VirtualSpeaker
 from simulator.paths import scenarios_dir
 from simulator.testing import ManualClock
 
@@ -34,8 +34,8 @@ def real(faster_whisper, silero, tmp_path_factory):
     import os
     from pathlib import Path
 
-    from simulator import factory
-    from simulator.tts import CachedSynthesizer
+    from simulator.speech import factory
+    from simulator.speech.tts import CachedSynthesizer
 
     cache = Path(os.environ.get("VASIM_TEST_CACHE") or tmp_path_factory.mktemp("tts")) / "tts"
     synths: dict = {}
@@ -149,7 +149,7 @@ def test_the_greeting_is_heard_the_same_however_it_is_cut_or_timed(real):
     after the pause), is the same turn text every time: cuts come from the audio, not the clock."""
     import numpy as np
 
-    from simulator.asr import normalize_text
+    from simulator.speech.asr import normalize_text
 
     sc = sc_mod.load("billing-frustrated")
     turns = practice.load_trainee_script(scenarios_dir() / "scripts" / "billing-frustrated-strong.txt")[:1]

@@ -13,8 +13,8 @@ import pytest
 
 from simulator import paths
 from simulator.cli import main
-from simulator.records import expire, session_dir
-from simulator.store import SessionRecord, open_store
+from simulator.records.retention import expire, session_dir
+from simulator.records.store import SessionRecord, open_store
 from simulator.testing import fake_scorecard as card
 
 
@@ -170,13 +170,8 @@ def test_practice_session_directory_with_a_missing_turn_file(tmp_path, capsys):
     assert not d.exists()
 
 
-def test_practice_calls_are_exported_and_purged_with_their_journal(tmp_path, capsys, monkeypatch):
+def test_practice_calls_are_exported_and_purged_with_their_journal(tmp_path, capsys, monkeypatch, fake_parts):
     """`vasim practice --trainee` stores the call; export carries its journal; purge removes it and its directory."""
-    from simulator.commands import practice as cmd
-    from simulator.testing import FakeDetector
-
-    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
-    monkeypatch.setattr(cmd, "make_embedder", lambda: None)
     db = str(tmp_path / "r.db")
     script = tmp_path / "s.txt"
     script.write_text("Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?\n"

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import report as rp
-from simulator.catalog import DIMENSIONS
+from simulator.reports import report as rp
+from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
-from simulator.store import SessionRecord, open_store
+from simulator.records.store import SessionRecord, open_store
 from simulator.testing import fake_scorecard as card
 
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from simulator.catalog import DIMENSIONS
+from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.errors import UserError
-from simulator.review import (Agreement, agreement, agreement_from_pairs, draw_sample, parse_score,
+from simulator.records.review import (Agreement, agreement, agreement_from_pairs, draw_sample, parse_score,
                               quadratic_weighted_kappa)
-from simulator.store import SessionRecord, open_store
+from simulator.records.store import SessionRecord, open_store
 from simulator.testing import fake_scorecard as card
 
 

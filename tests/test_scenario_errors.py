@@ -302,7 +302,7 @@ def test_no_traceback_in_subprocess(tmp_path):
 
 def test_whole_lines_in_a_flow_list_are_fine(tmp_path):
     """Only an unquoted lower-case item after one with no closing punctuation looks cut."""
-    from simulator import scenario as sc_mod
+    from simulator.authoring import scenario as sc_mod
 
     p = tmp_path / "flow-lines.yaml"
     p.write_text(BASE.replace("NAME", "flow-lines").replace(

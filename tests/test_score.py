@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from simulator import scenario as sc_mod
-from simulator import score
-from simulator import transcript as tr
-from simulator.catalog import DIMENSIONS, load_catalog
-from simulator.scenario import Turn
+from simulator.authoring import scenario as sc_mod
+from simulator.scoring import score
+from simulator.scoring import transcript as tr
+from simulator.authoring.catalog import DIMENSIONS, load_catalog
+from simulator.authoring.scenario import Turn
 from simulator.testing import FakeDetector
 
 GOOD_OPEN = "VA: Thank you for calling Riverside Family Practice, this is Sam. May I have your full name and date of birth?"

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from simulator import cli
-from simulator.catalog import DIMENSIONS
-from simulator.commands import score as score_cmd
+from simulator.authoring.catalog import DIMENSIONS
+from simulator.cli.commands import score as score_cmd
 from simulator.testing import FakeDetector
 
 STRONG = """VA: Thank you for calling Riverside Family Practice, this is Sam. May I have your full name and date of birth?
@@ -22,10 +22,12 @@ VA: Is there anything else? Thank you for calling, have a good day.
 
 
 @pytest.fixture
-def fake(monkeypatch):
+def fake():
+    from simulator.speech import factory
+
     det = FakeDetector()
-    monkeypatch.setattr(score_cmd, "make_detector", lambda rules_only=False, catalog=None: det)
-    return det
+    with factory.override(detector=lambda embeddings=True, catalog=None: det):
+        yield det
 
 
 def vasim(*args, stdin: str | None = None):

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from simulator import scenario as sc_mod
-from simulator import selftest
+from simulator.authoring import scenario as sc_mod
+from simulator.authoring import selftest
 from simulator.testing import FakeDetector
 
 
@@ -38,9 +38,9 @@ def test_reference_scenario_passes_with_fake(billing):
     ({"worse": ["escalation"]}, "escalation scored 5, must be below the strong example's 5"),
 ])
 def test_each_expectation_can_fail(billing, changes, needle):
-    from simulator.catalog import load_catalog
-    from simulator.score import score_call
-    from simulator.transcript import from_example
+    from simulator.authoring.catalog import load_catalog
+    from simulator.scoring.score import score_call
+    from simulator.scoring.transcript import from_example
 
     det, cat = FakeDetector(), load_catalog()
     strong, weak = billing.examples
@@ -60,15 +60,15 @@ def test_render_and_json(billing, capsys):
 
 # --- the whole library, with the real detector (part of `make test`) ---------------------------
 
-needs_detect = pytest.mark.skipif(importlib.util.find_spec("simulator.detect") is None,
-                                  reason="simulator/detect.py (behavior detection) not built yet")
+needs_detect = pytest.mark.skipif(importlib.util.find_spec("simulator.understanding.detect") is None,
+                                  reason="simulator/understanding/detect.py (behavior detection) not built yet")
 
 
 @pytest.fixture(scope="module")
 def real_detector():
-    from simulator.commands.score import make_detector
+    from simulator.speech import factory
 
-    return make_detector()
+    return factory.make_detector()
 
 
 @pytest.mark.real

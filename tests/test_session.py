@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from simulator import cli, session
+from simulator import cli
+from simulator.call import session
 from simulator.errors import UserError
-from simulator.session import SessionWriter, TurnRecord
+from simulator.call.session import SessionWriter, TurnRecord
 
 
 def _turn(i: int, speaker: str = "trainee", text: str = "hello") -> TurnRecord:
@@ -74,11 +75,7 @@ def test_list_and_find_by_prefix_or_last():
         session.load("nope")
 
 
-def test_sessions_commands_work_on_incomplete_sessions(capsys, monkeypatch):
-    from simulator.commands import sessions as cmd
-    from simulator.testing import FakeDetector
-
-    monkeypatch.setattr(cmd, "make_detector", lambda: FakeDetector())
+def test_sessions_commands_work_on_incomplete_sessions(capsys, monkeypatch, fake_parts):
     w = SessionWriter.create("billing-frustrated", seed=0, mode="text")
     w.add_turn(TurnRecord(0, "trainee", "Thank you for calling Riverside Family Practice, this is Sam.", 0.0, 3.0))
     w.add_turn(TurnRecord(1, "patient", "I got a bill.", 3.5, 5.0, kind="line", state="opening", mood=7))
@@ -113,10 +110,10 @@ def test_replay_writes_the_call(tmp_path, capsys):
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from simulator import practice, session
-    from simulator import scenario as sc_mod
-    from simulator.audio import VirtualMicrophone, VirtualSpeaker
-    from simulator.patient import Patient
+    from simulator.call import practice, session
+    from simulator.authoring import scenario as sc_mod
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+    from simulator.call.patient import Patient
     from simulator.testing import EnergyVad, FakeDetector, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
     class Announcing(session.SessionWriter):
@@ -182,8 +179,8 @@ def test_kill_9_mid_call_loses_at_most_the_current_turn(repo):
             assert len(audio) > 0
     assert not list(s.dir.glob("*.part")) or all(p.name not in {t.audio for t in s.turns} for p in s.dir.glob("*.part"))
     # the incomplete session still scores
-    from simulator.practice import score_turns
-    from simulator.scenario import load
+    from simulator.call.practice import score_turns
+    from simulator.authoring.scenario import load
     from simulator.testing import FakeDetector
 
     assert score_turns(load("billing-frustrated"), s.turns, FakeDetector()) is not None

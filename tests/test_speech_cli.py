@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from simulator import audio, cli, factory
+from simulator.speech import audio, factory
+from simulator import cli
 from simulator.testing import FakeRecognizer, FakeSynthesizer
 
 CLIP = "tests/data/clips/verify.flac"

@@ -12,11 +12,11 @@ import sys
 
 import pytest
 
-from simulator import store as st
-from simulator.catalog import DIMENSIONS
+from simulator.records import store as st
+from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.errors import UserError
-from simulator.store import SessionRecord, SqliteStore, open_store
+from simulator.records.store import SessionRecord, SqliteStore, open_store
 from simulator.testing import fake_scorecard
 
 
@@ -334,7 +334,7 @@ def test_practice_and_typed_calls_are_marked(tmp_path):
 
 
 def test_review_sample_draws_assessment_calls_only(tmp_path):
-    from simulator.review import draw_sample
+    from simulator.records.review import draw_sample
 
     with open_store(tmp_path / "r.db") as s:
         for i in range(3):

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from simulator import scenario as sc_mod
+from simulator.authoring import scenario as sc_mod
 from simulator.cli import main
 
 

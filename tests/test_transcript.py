@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from simulator import scenario as sc_mod
-from simulator import transcript as tr
+from simulator.authoring import scenario as sc_mod
+from simulator.scoring import transcript as tr
 from simulator.errors import UserError
 
 

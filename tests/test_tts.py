@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulator.errors import RuntimeFailure
-from simulator.scenario import VoiceProfile
-from simulator.tts import CachedSynthesizer, Pyttsx3Synthesizer, cache_key, resample, shift_pitch, split_sentences
+from simulator.authoring.scenario import VoiceProfile
+from simulator.speech.tts import CachedSynthesizer, Pyttsx3Synthesizer, cache_key, resample, shift_pitch, split_sentences
 from simulator.testing import FakePyttsx3Engine, FakeSynthesizer
 
 LINE = "Hi, this is Maria Lopez. I got a bill for two hundred dollars and I don't understand it."
@@ -48,7 +48,7 @@ def test_piper_voice_profiles_sound_different(piper):
 
 @pytest.mark.real
 def test_piper_to_whisper_round_trip(piper, faster_whisper):
-    from simulator.asr import normalize_text
+    from simulator.speech.asr import normalize_text
 
     audio = resample(piper.synthesize("I would like to refill my blood pressure medication.", VoiceProfile()), piper.sample_rate, 16000)
     words = set(normalize_text(faster_whisper.transcribe(audio).text))
@@ -61,7 +61,7 @@ def test_the_trainee_voice_is_the_same_audio_every_render(piper, tmp_path):
     (a scripted trainee line once reached the recognizer as a render it misheard, 1 in ~100);
     the trainee's voice has that noise off and renders identically. Its cache files are apart
     from the noisy voice's."""
-    from simulator import factory
+    from simulator.speech import factory
 
     line, voice = "How can I help you today?", VoiceProfile(pitch=0.9)
     noisy = [piper.synthesize(line, voice) for _ in range(2)]
@@ -94,7 +94,7 @@ def test_pyttsx3_to_whisper_round_trip(espeak, faster_whisper):
     and at espeak's default rate tiny.en hears "tomorrow morning" as "to my room already" in
     about one render in four (measured); a little slower, it got every word of 8 renders. The
     bar is at most 3 wrong words in 14 (silence or garbage would be 14)."""
-    from simulator.asr import word_errors
+    from simulator.speech.asr import word_errors
 
     errors = words = 0
     heard = []
@@ -167,8 +167,8 @@ def test_every_espeak_patient_can_say_every_line(espeak):
     """A voice call synthesises every line its patient may say at session start (LineBank):
     one line espeak-ng cannot voice (a bad voice name, a piece like "...") stops the call
     before it begins. Every pyttsx3-voiced patient of the library, every line."""
-    from simulator import scenario as sc_mod
-    from simulator.patient import Patient
+    from simulator.authoring import scenario as sc_mod
+    from simulator.call.patient import Patient
 
     checked = 0
     for sc in sc_mod.all_scenarios():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.vad import FRAME_S, EndpointConfig, Endpointer, TurnDetector, looks_mid_number, speech_segments
+from simulator.speech.vad import FRAME_S, EndpointConfig, Endpointer, TurnDetector, looks_mid_number, speech_segments
 
 
 def _run(endpointer: Endpointer, probs) -> list:
@@ -30,7 +30,7 @@ def test_silero_finds_the_three_spoken_parts(silero, load_clip):
 def test_streaming_matches_faster_whisper_batch_vad(silero, load_clip):
     from faster_whisper.vad import SileroVADModel
 
-    from simulator import models
+    from simulator.speech import models
 
     audio = load_clip("verify")
     audio = audio[: len(audio) // 512 * 512]

@@ -43,14 +43,14 @@ def worker(engine: str, model: str, clips_dir: str, runs: int) -> dict:
         import faster_whisper  # noqa: F401 - imports timed apart from the model load
     else:
         import whisper  # noqa: F401
-    from simulator import factory
+    from simulator.speech import factory
 
     t1 = time.perf_counter()
     recognizer = factory.make_recognizer(engine, model)
     load_s = time.perf_counter() - t1
     import_s = t1 - t0
-    from simulator.asr import word_errors
-    from simulator.audio import read_audio
+    from simulator.speech.asr import word_errors
+    from simulator.speech.audio import read_audio
 
     refs = json.loads((Path(clips_dir) / "clips.json").read_text())
     clips = {name: read_audio(Path(clips_dir) / name)[0] for name in refs}
@@ -78,9 +78,9 @@ def worker(engine: str, model: str, clips_dir: str, runs: int) -> dict:
 
 def combined_worker(clips_dir: str) -> dict:
     """ASR + TTS + VAD loaded together, one turn each: the peak RSS of the speech stack."""
-    from simulator import factory
-    from simulator.audio import read_audio
-    from simulator.scenario import VoiceProfile
+    from simulator.speech import factory
+    from simulator.speech.audio import read_audio
+    from simulator.authoring.scenario import VoiceProfile
 
     recognizer = factory.make_recognizer("faster-whisper", "tiny.en")
     tts = factory.make_synthesizer("piper", cache=False)
@@ -106,7 +106,7 @@ def run(args) -> dict:
     models = args.models or ["tiny.en"]
     engines = args.engines or ["faster-whisper", "openai-whisper"]
     if "openai-whisper" in engines:
-        from simulator import models as model_files
+        from simulator.speech import models as model_files
 
         for m in models:
             model_files.convert(m)  # outside the timing: a one-off

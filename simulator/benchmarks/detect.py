@@ -40,7 +40,7 @@ class Example:
 
 
 def load_dev_set(path: Path) -> list[Example]:
-    from simulator.detect import Context
+    from simulator.understanding.detect import Context
 
     if not path.is_file():
         raise UserError(f"{path}: no such file; give --data PATH to a labeled JSONL file")
@@ -92,7 +92,7 @@ def tune(detector, prepared, gold, ids) -> dict[str, float]:
 
 
 def run(args) -> dict:
-    from simulator import factory
+    from simulator.speech import factory
 
     examples = load_dev_set(args.data)
     t0 = time.perf_counter()

@@ -29,8 +29,8 @@ def add_arguments(p) -> None:
 
 def twenty_turn_call(scenario):
     """The scenario's strong example padded to 20 turns with more of the same conversation."""
-    from simulator.scenario import Turn
-    from simulator.transcript import from_turns
+    from simulator.authoring.scenario import Turn
+    from simulator.scoring.transcript import from_turns
 
     strong = next(e for e in scenario.examples if e.kind == "strong")
     body, last = list(strong.turns[:-1]), strong.turns[-1]
@@ -65,15 +65,15 @@ class _Replay:
 
 
 def run(args) -> dict:
-    from simulator import scenario as sc_mod
-    from simulator.catalog import load_catalog
-    from simulator.commands.score import make_detector
-    from simulator.score import score_call
+    from simulator.authoring import scenario as sc_mod
+    from simulator.authoring.catalog import load_catalog
+    from simulator.speech import factory
+    from simulator.scoring.score import score_call
 
     scenario = sc_mod.load(args.scenario)
     catalog = load_catalog()
     t0 = time.perf_counter()
-    detector = make_detector(args.rules_only, catalog)
+    detector = factory.make_detector(embeddings=not args.rules_only, catalog=catalog)
     load_s = time.perf_counter() - t0
     call = twenty_turn_call(scenario)
     score_call(scenario, call, detector, catalog)  # warm-up (first-use caches)

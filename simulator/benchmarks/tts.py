@@ -31,10 +31,10 @@ def add_arguments(parser) -> None:
 def worker(engine: str, runs: int) -> dict:
     import resource
 
-    from simulator.scenario import VoiceProfile
+    from simulator.authoring.scenario import VoiceProfile
 
     t0 = time.perf_counter()
-    from simulator import factory
+    from simulator.speech import factory
 
     synth = factory.make_synthesizer(engine, cache=False)
     load_s = time.perf_counter() - t0

@@ -26,7 +26,7 @@ def add_arguments(p) -> None:
 
 
 def _stats(values):
-    from simulator.practice import percentile
+    from simulator.call.practice import percentile
 
     vals = [v for v in values if v is not None]
     return {"p50": percentile(vals, 50), "p95": percentile(vals, 95), "max": round(max(vals), 1) if vals else None,
@@ -36,14 +36,13 @@ def _stats(values):
 def cold_start(scenario_id: str, script_path: str, model: str) -> dict:
     """Session start with an empty synthesis cache (run in a child process, so its memory
     does not count against the measured call). The cache is the caller's ``$VASIM_CACHE``."""
-    from simulator import practice
-    from simulator import scenario as sc_mod
-    from simulator.commands.practice import _stderr_console, build_voice_call
+    from simulator.call import practice
+    from simulator.authoring import scenario as sc_mod
+    from simulator.call.setup import build_voice_call
 
     scenario = sc_mod.load(scenario_id)
     script = practice.load_trainee_script(script_path)
-    s = build_voice_call(scenario, options=practice.PracticeOptions(), script=script, asr_model=model,
-                         err=_stderr_console(), progress=False)
+    s = build_voice_call(scenario, options=practice.PracticeOptions(), script=script, asr_model=model)
     return {"load_s": s.load_s, "prepare_s": s.prepare_s, "lines": s.lines,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -53,15 +52,16 @@ def run(args) -> dict:
     import subprocess
     import sys
 
-    from simulator import practice
-    from simulator import scenario as sc_mod
-    from simulator.commands.demo import default_script
-    from simulator.commands.practice import _stderr_console, build_voice_call, run_voice_setup
+    from simulator.call import practice
+    from simulator.authoring import scenario as sc_mod
+    from rich.console import Console
+
+    from simulator.call.setup import build_voice_call, default_script
 
     scenario = sc_mod.load(args.scenario)
     script_path = str(args.script or default_script(scenario.id))
     script = practice.load_trainee_script(script_path)
-    err = _stderr_console()
+    err = Console(stderr=True, highlight=False)
     old_cache = os.environ.get("VASIM_CACHE")
     with tempfile.TemporaryDirectory(prefix="vasim-bench-turn-") as cache:
         os.environ["VASIM_CACHE"] = cache  # a cold synthesis cache, then the same one warm
@@ -76,11 +76,10 @@ def run(args) -> dict:
 
                 raise RuntimeFailure(f"cold start failed: {proc.stderr.strip().splitlines()[-1:]}")
             cold = json.loads(proc.stdout.strip().splitlines()[-1])
-            warm = build_voice_call(scenario, options=practice.PracticeOptions(), script=script, asr_model=args.model,
-                                    err=err, progress=False)
+            warm = build_voice_call(scenario, options=practice.PracticeOptions(), script=script, asr_model=args.model)
             err.print(f"[dim]running a {len(script)}-turn call in real time...[/]")
             t0 = time.perf_counter()
-            result = run_voice_setup(warm)
+            result = warm.run()
             call_s = time.perf_counter() - t0
         finally:
             if old_cache is None:

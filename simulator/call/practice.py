@@ -1,0 +1,1142 @@
+"""The practice call: the simulated patient and the trainee talking, turn by turn.
+
+One turn (DESIGN.md, "Data flow of one practice turn"): the patient's line, synthesised at
+session start, plays through the sink; microphone frames go through the VAD endpointer; the
+trainee's utterance goes to ASR (no hotwords by default, see below); behaviors are detected; the
+:class:`~simulator.call.patient.Patient` decides; its next line plays. Every turn is appended to
+the session journal (:mod:`simulator.call.session`) before the call goes on.
+
+Two loops share the bookkeeping in :class:`Call`:
+
+* :func:`run_text_call` — typed turns (``--text``) or a script, no audio at all;
+* :class:`VoiceCall` — audio in real time: a microphone (a device, or the virtual one fed by a
+  trainee script or recorded files) and a speaker (a device or the virtual one).
+
+Latency is measured per patient turn in named parts — ``endpoint`` (silence waited before the
+turn is declared over), ``asr`` (recognition still to do after that), ``decide`` (detection + the
+patient's choice), ``tts_first_audio`` (line lookup/synthesis until the sink has it) — and the total
+``voice_to_voice`` from the trainee's last speech frame to the patient's first audio. Recognition
+runs while the trainee speaks: at every short pause (``early_asr_s``) the stretch since the last
+pause is recognised in the background, so at the end of the turn at most the last stretch is left,
+and none when the pause that closed it turns out to be the end of the turn.
+
+Whisper gets no prompt or hotwords here by default: measured on the scripted calls, any prompt
+made tiny.en decode 2-6x slower on some turns (up to ~5 s) and mis-heard words as hotwords
+("So Mateo" -> "Tylenol Mateo") without improving detection (``asr_hotwords=True`` turns them on).
+
+Barge-in: with ``barge_in`` on (headphones, or virtual audio where the microphone cannot hear
+the speaker) the trainee talking over the patient for ``barge_in_min_s`` stops playback and the
+patient's turn is marked interrupted; short back-channels ("mm-hm") do not count. Off (the
+default with real devices) the call is half-duplex: what the microphone hears while the patient
+speaks is ignored, so the patient's own voice from loudspeakers is never transcribed.
+
+Trainee scripts (``--trainee-script``): one turn per line, blank lines and ``#`` comments ignored,
+or a transcript file (JSON or ``VA:``/``PATIENT:`` lines) whose trainee turns are used in order.
+Two markers help tests and demos: a line ``[silence]`` says nothing for that turn (the patient
+re-prompts), and ``[interrupt]`` / ``[interrupt 1.5]`` before a line starts it that many seconds
+(default 1.0) into the patient's previous line.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+
+import numpy as np
+
+from simulator.understanding import hearing
+from simulator.errors import RuntimeFailure, UserError
+from simulator.understanding.hearing import HeardWord
+from simulator.call.patient import Patient, PatientOptions, Reply
+from simulator.authoring.scenario import Scenario, VoiceProfile
+from simulator.call.session import SessionWriter, TurnRecord
+
+ASR_RATE = 16000
+VAD_FRAME = 512  # Silero's window at 16 kHz
+WORDS_PER_S = 2.6  # speaking rate used to time typed turns
+LATENCY_PARTS = ("endpoint", "asr", "decide", "tts_first_audio")
+
+
+@dataclass(frozen=True)
+class PracticeOptions:
+    """How a practice call runs (the scenario says *what* happens; this says how)."""
+
+    seed: int = 0  # the patient's line choices (assessments fix it)
+    barge_in: bool = False  # listen while the patient speaks (headphones or virtual audio)
+    barge_in_min_s: float = 0.6  # talking over the patient shorter than this does not interrupt
+    endpoint_silence_s: float = 0.5  # silence that ends a trainee turn
+    number_patience_s: float = 0.8  # extra silence allowed while a number is being said
+    min_speech_s: float = 0.25  # shorter sounds are not a turn
+    early_asr_s: float = 0.1  # recognise the turn so far at every pause this long...
+    min_segment_s: float = 1.5  # ...once it has this much new audio (Whisper mishears short snippets)
+    asr_hotwords: bool = False  # pass the scenario's names to Whisper (slower; see the module doc)
+    reprompt_after_s: float = 8.0  # "Hello? Are you still there?" after this much silence
+    signoff_wait_s: float = 3.0  # after the patient's last line, how long it waits for a goodbye
+    think_s: float = 0.5  # a scripted trainee's pause before answering
+    ring_s: float = 0.8  # inbound: the phone rings this long before the scripted VA answers
+    max_call_s: float = 900.0  # a safety net: the call ends after this long
+    preroll_s: float = 0.25  # audio kept before the detected start of speech
+    echo_guard_s: float = 0.3  # half-duplex: the microphone stays deaf this long after the patient stops
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# --------------------------------------------------------------------------- trainee scripts
+
+
+@dataclass(frozen=True)
+class ScriptTurn:
+    """One scripted trainee turn."""
+
+    text: str  # "" for a silent turn
+    interrupt_after_s: float | None = None  # start this long into the patient's line (barge-in)
+
+    @property
+    def silent(self) -> bool:
+        return not self.text.strip()
+
+
+_MARK = re.compile(r"^\s*\[(silence|interrupt)(?:\s+([0-9.]+))?\]\s*(.*)$", re.I)
+_SPEAKER_LINE = re.compile(r"^\s*(va|trainee|patient|caller)\s*:", re.I)
+
+
+def parse_trainee_script(text: str, display: str = "<script>") -> list[ScriptTurn]:
+    """Trainee turns from a script: plain lines, or a transcript whose trainee turns are used."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise UserError(f"{display}: no trainee turns; write one line per turn (blank lines and # comments are ignored)")
+    if text.lstrip().startswith("{") or any(_SPEAKER_LINE.match(ln) for ln in lines):
+        from simulator.scoring import transcript
+
+        tr = transcript.parse(text, display)
+        turns = [ScriptTurn(t.text) for t in tr.turns if t.speaker == "trainee"]
+        if not turns:
+            raise UserError(f"{display}: the transcript has no trainee (VA:) turns to say")
+        return turns
+    out = []
+    for n, ln in enumerate(text.splitlines(), 1):
+        if not ln.strip() or ln.lstrip().startswith("#"):
+            continue
+        m = _MARK.match(ln)
+        if not m:
+            out.append(ScriptTurn(ln.strip()))
+            continue
+        kind, num, rest = m.group(1).lower(), m.group(2), m.group(3).strip()
+        if kind == "silence":
+            if rest:
+                raise UserError(f"{display}:{n}: '[silence]' stands alone on its line (the trainee says nothing)")
+            out.append(ScriptTurn(""))
+        else:
+            if not rest:
+                raise UserError(f"{display}:{n}: '[interrupt]' needs the words to say after it")
+            try:
+                after = float(num) if num else 1.0
+            except ValueError:
+                raise UserError(f"{display}:{n}: '[interrupt {num}]': give the seconds as a number, e.g. [interrupt 1.5]") from None
+            out.append(ScriptTurn(rest, interrupt_after_s=after))
+    return out
+
+
+def load_trainee_script(path: str | Path) -> list[ScriptTurn]:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{path}: no such trainee script (one turn per line, or a transcript file)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text; a trainee script is plain text, one turn per line") from None
+    return parse_trainee_script(text, str(path))
+
+
+def trainee_voice_for(patient_voice: VoiceProfile) -> VoiceProfile:
+    """A voice clearly unlike the patient's, for scripted trainee turns (the same engine, other pitch)."""
+    pitch = 0.86 if patient_voice.pitch >= 1.0 else 1.14
+    return VoiceProfile(engine="piper", voice="joe", rate=1.05, pitch=pitch)
+
+
+# --------------------------------------------------------------------------- latency
+
+
+@dataclass(frozen=True)
+class TurnLatency:
+    """Where the time went between the trainee stopping and the patient starting (ms)."""
+
+    endpoint: float | None  # silence waited until the turn was declared over (None: typed turns)
+    asr: float | None  # recognition still to do after that (0 when it finished during the pause)
+    decide: float  # detection + the patient's choice
+    tts_first_audio: float | None  # until the sink has the line
+    voice_to_voice: float | None  # the trainee's last speech frame -> the patient's first audio
+    early_asr: bool = False  # everything was recognised during the pause
+    asr_compute: float | None = None  # recognition work for the whole turn, most of it while speaking
+    segments: int = 0  # stretches of the turn (between pauses) recognised separately
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: round(float(v), 1) for k, v in self.__dict__.items()
+                               if k not in ("early_asr", "segments") and v is not None}
+        return out | ({"early_asr": True} if self.early_asr else {}) | ({"segments": self.segments} if self.segments else {})
+
+
+def percentile(values: Sequence[float | None], q: float) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(float(np.percentile(np.asarray(vals, dtype=float), q)), 1) if vals else None
+
+
+def latency_summary(latencies: Sequence[TurnLatency]) -> dict[str, Any]:
+    """DESIGN.md's ``latency`` object: voice-to-voice p50/p95/max and the median of each part."""
+    v2v = [lt.voice_to_voice for lt in latencies if lt.voice_to_voice is not None]
+    return {
+        "voice_to_voice_ms": {"p50": percentile(v2v, 50), "p95": percentile(v2v, 95),
+                              "max": round(max(v2v), 1) if v2v else None},
+        "parts_ms": {p: percentile([getattr(lt, p) for lt in latencies], 50) for p in LATENCY_PARTS},
+        "turns": len(latencies),
+    }
+
+
+# --------------------------------------------------------------------------- the patient's voice
+
+
+class LineBank:
+    """The patient's voice: every line it may say, synthesised once at session start.
+
+    Lines come from the (cached) synthesizer, so a warm cache makes session start quick; a
+    line that was somehow not prepared is synthesised on demand.
+    """
+
+    def __init__(self, synthesizer, voice: VoiceProfile):
+        self.synth = synthesizer
+        self.voice = voice
+        self.sample_rate = int(synthesizer.sample_rate)
+        self._audio: dict[str, np.ndarray] = {}
+
+    def prepare(self, lines: Iterable[str], progress: Callable[[int, int, str], None] | None = None) -> None:
+        todo = [t for t in dict.fromkeys(lines) if t not in self._audio]
+        for i, text in enumerate(todo):
+            if progress:
+                progress(i, len(todo), text)
+            self._audio[text] = np.asarray(self.synth.synthesize(text, self.voice), dtype=np.float32)
+        if progress:
+            progress(len(todo), len(todo), "")
+
+    def get(self, text: str) -> np.ndarray:
+        if text not in self._audio:
+            self._audio[text] = np.asarray(self.synth.synthesize(text, self.voice), dtype=np.float32)
+        return self._audio[text]
+
+    def __len__(self) -> int:
+        return len(self._audio)
+
+
+# --------------------------------------------------------------------------- what the trainee sees
+
+
+class CallView(Protocol):
+    """What the trainee sees while the call runs."""
+
+    def status(self, text: str) -> None: ...
+    def turn(self, speaker: str, text: str, note: str = "") -> None: ...
+    def close(self) -> None: ...
+
+
+class NullView:
+    def status(self, text: str) -> None:
+        pass
+
+    def turn(self, speaker: str, text: str, note: str = "") -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PrintView:
+    """One line per turn (not a terminal, or ``--text``)."""
+
+    def __init__(self, console=None, patient_name: str = "Patient", *, echo_trainee: bool = True):
+        from rich.console import Console
+
+        self.console = console or Console(highlight=False)
+        self.patient_name = patient_name
+        # False when the trainee types at a terminal: the line is already on screen after "You: "
+        self.echo_trainee = echo_trainee
+
+    def status(self, text: str) -> None:
+        pass
+
+    def turn(self, speaker: str, text: str, note: str = "") -> None:
+        if speaker == "trainee" and text and not self.echo_trainee:
+            return
+        who = "[bold cyan]You[/]" if speaker == "trainee" else f"[bold magenta]{self.patient_name}[/]"
+        from rich.markup import escape
+
+        self.console.print(f"{who}: {escape(text) if text else '[dim](silence)[/]'}" + (f" [dim]({note})[/]" if note else ""))
+
+    def close(self) -> None:
+        pass
+
+
+class LiveView:
+    """A live panel on a terminal: who is speaking, the transcript so far, elapsed time."""
+
+    def __init__(self, title: str, patient_name: str, console=None, clock: Callable[[], float] = time.monotonic):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = console or Console()
+        self.title = title
+        self.patient_name = patient_name
+        self.clock = clock
+        self.t0 = clock()
+        self.lines: list[tuple[str, str, str]] = []
+        self._status = "Connecting..."
+        self._live = None  # started with the call, so model loading and progress bars come first
+        self._Live = Live
+
+    def _render(self):
+        from rich.markup import escape
+        from rich.panel import Panel
+        from rich.text import Text
+
+        body = Text()
+        for speaker, text, note in self.lines[-12:]:
+            who = "You" if speaker == "trainee" else self.patient_name
+            body.append(f"{who}: ", style="bold cyan" if speaker == "trainee" else "bold magenta")
+            body.append(text or "(silence)")
+            if note:
+                body.append(f"  ({note})", style="dim")
+            body.append("\n")
+        elapsed = int(self.clock() - self.t0)
+        body.append(f"\n{escape(self._status)}", style="yellow")
+        return Panel(body, title=self.title, subtitle=f"{elapsed // 60}:{elapsed % 60:02d}  Ctrl-C ends the call")
+
+    def _update(self) -> None:
+        if self._live is None:
+            self.t0 = self.clock()
+            self._live = self._Live(self._render(), console=self.console, refresh_per_second=4,
+                                    get_renderable=self._render)
+            self._live.__enter__()
+        self._live.update(self._render())
+
+    def status(self, text: str) -> None:
+        self._status = text
+        self._update()
+
+    def turn(self, speaker: str, text: str, note: str = "") -> None:
+        self.lines.append((speaker, text, note))
+        self._update()
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+
+# --------------------------------------------------------------------------- the call record
+
+
+@dataclass
+class CallResult:
+    """A finished (or ended-early) call: what ``vasim practice --json`` prints."""
+
+    session_id: str
+    scenario: str
+    turns: list[TurnRecord]
+    scorecard: dict | None
+    latencies: list[TurnLatency]
+    recording: str
+    end_reason: str
+    patient_path: list[str]
+    interruptions: int = 0
+    scorecard_obj: Any = None  # the scorer's own object, for rendering
+    input: str = "voice"  # "typed": --text or a script read as text; such turns carry no times
+
+    @property
+    def latency(self) -> dict[str, Any]:
+        return latency_summary(self.latencies)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "scenario": self.scenario,
+            "turns": [{"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end}
+                      for t in self.turns if t.text.strip()],
+            "scorecard": self.scorecard,
+            "latency": self.latency,
+            "recording": self.recording,
+            "end_reason": self.end_reason,
+            "patient_path": self.patient_path,
+            "interruptions": self.interruptions,
+            "input": self.input,
+        }
+
+
+def detection_context(scenario: Scenario):
+    try:
+        from simulator.understanding.detect import Context
+    except ImportError:  # until detection lands
+        from simulator.scoring.score import Context
+    return Context(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
+
+
+def score_turns(scenario: Scenario, turns: Sequence[TurnRecord], detector, catalog=None):
+    """The scorecard of a call's turns, or None when the trainee said nothing."""
+    from simulator.scoring import score, transcript
+    from simulator.authoring.catalog import load_catalog
+
+    said = [t for t in turns if t.text.strip()]
+    if not any(t.speaker == "trainee" for t in said):
+        return None
+    tr = transcript.from_turns(scenario, [{"speaker": t.speaker, "text": t.text,
+                                           **({"words": [list(w) for w in t.words]} if t.words else {}),
+                                           **({"start": t.start} if t.start is not None else {}),
+                                           **({"end": max(t.end, t.start or 0)} if t.end is not None else {})}
+                                          for t in said])
+    return score.score_call(scenario, tr, detector, catalog or load_catalog())
+
+
+class Call:
+    """The bookkeeping every call shares: patient, detector, journal, view, latencies."""
+
+    def __init__(self, scenario: Scenario, detector, *, options: PracticeOptions = PracticeOptions(),
+                 writer: SessionWriter | None = None, view: CallView | None = None, embedder=None,
+                 patient: Patient | None = None, mode: str = "text"):
+        self.scenario = scenario
+        self.detector = detector
+        self.options = options
+        self.patient = patient or Patient(scenario, PatientOptions(seed=options.seed), embedder=embedder)
+        self.ctx = detection_context(scenario)
+        self.writer = writer or SessionWriter.create(scenario.id, seed=options.seed, mode=mode,
+                                                     options=options.to_json())
+        self.view = view or NullView()
+        self.turns: list[TurnRecord] = []
+        self.latencies: list[TurnLatency] = []
+        self.interruptions = 0
+
+    def detect(self, text: str) -> tuple[str, ...]:
+        return self.understand(text)[0]
+
+    def understand(self, text: str, words: Sequence[HeardWord] = ()) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The behaviors of a trainee turn, and those among them whose evidence recognition was
+        unsure of (``words``: the recognised words with their probabilities; none when typed)."""
+        if not text.strip():
+            return (), frozenset()
+        found = self.detector.detect(text, self.ctx)
+        unsure = frozenset(d.id for d in found if not hearing.is_sure(hearing.evidence_p(d.quote, words)))
+        return tuple(sorted({d.id for d in found})), unsure
+
+    def add_trainee(self, text: str, behaviors: Sequence[str], start: float | None, end: float | None,
+                    kind: str, audio: np.ndarray | None = None, sample_rate: int | None = None,
+                    words: Sequence[HeardWord] = ()) -> TurnRecord:
+        rec = TurnRecord(index=len(self.turns), speaker="trainee", text=text, start=_r(start), end=_r(end), kind=kind,
+                         behaviors=tuple(behaviors), words=tuple(tuple(w) for w in words))
+        rec = self.writer.add_turn(rec, audio, sample_rate)
+        self.turns.append(rec)
+        self.view.turn("trainee", text)
+        return rec
+
+    def add_patient(self, reply: Reply, start: float | None, end: float | None, *, interrupted: bool = False,
+                    latency: TurnLatency | None = None, audio: np.ndarray | None = None,
+                    sample_rate: int | None = None) -> TurnRecord:
+        if latency is not None:
+            self.latencies.append(latency)
+        rec = TurnRecord(index=len(self.turns), speaker="patient", text=reply.text, start=_r(start), end=_r(end),
+                         kind=reply.kind, state=reply.state, mood=reply.mood, interrupted=interrupted,
+                         latency_ms=latency.to_json() if latency else {})
+        rec = self.writer.add_turn(rec, audio, sample_rate)
+        self.turns.append(rec)
+        if interrupted:
+            self.interruptions += 1
+        return rec
+
+    def finish(self, catalog=None) -> CallResult:
+        reason = self.patient.end_reason or "trainee_hangup"
+        card_obj = None
+        card = None
+        try:
+            card_obj = score_turns(self.scenario, self.turns, self.detector, catalog)
+            card = card_obj.model_dump(mode="json") if card_obj is not None else None
+        finally:
+            self.writer.finish(reason, scorecard=card, latency=latency_summary(self.latencies),
+                               patient_path=self.patient.path)
+            self.writer.close()
+        return CallResult(session_id=self.writer.id, scenario=self.scenario.id, turns=list(self.turns), scorecard=card,
+                          latencies=list(self.latencies), recording=str(self.writer.dir), end_reason=reason,
+                          patient_path=self.patient.path, interruptions=self.interruptions, scorecard_obj=card_obj)
+
+
+def _r(t: float | None) -> float | None:
+    return None if t is None else round(float(t), 3)
+
+
+def _speech_s(text: str) -> float:
+    return max(0.6, len(text.split()) / WORDS_PER_S)
+
+
+# --------------------------------------------------------------------------- text mode
+
+
+class TextTrainee(Protocol):
+    def reply(self, patient_line: str | None) -> str | None:
+        """The trainee's next turn ("" = silence), or None to hang up."""
+        ...
+
+
+class ScriptedText:
+    """A trainee script read as typed turns (no audio)."""
+
+    def __init__(self, turns: Sequence[ScriptTurn | str]):
+        self.turns = [t if isinstance(t, ScriptTurn) else ScriptTurn(t) for t in turns]
+        self.i = 0
+
+    def reply(self, patient_line: str | None) -> str | None:
+        if self.i >= len(self.turns):
+            return None
+        t = self.turns[self.i]
+        self.i += 1
+        return t.text
+
+
+class TypedTrainee:
+    """The trainee types each reply; an empty line is silence, ``/quit`` (or Ctrl-D) hangs up."""
+
+    def __init__(self, prompt: Callable[[str], str] = input, *, label: str = "You: "):
+        self.prompt = prompt
+        self.label = label  # "" when the input is not a terminal: the view prints the turn instead
+
+    def reply(self, patient_line: str | None) -> str | None:
+        try:
+            text = self.prompt(self.label)
+        except EOFError:
+            return None
+        if text.strip().lower() in ("/quit", "/q", "/hangup", "/bye"):
+            return None
+        return text.strip()
+
+
+def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options: PracticeOptions = PracticeOptions(),
+                  view: CallView | None = None, embedder=None, writer: SessionWriter | None = None,
+                  catalog=None) -> CallResult:
+    """A call with typed (or scripted) turns: the same patient and journal, no audio.
+
+    Typed turns carry no times (``start``/``end`` are None): how fast someone types says nothing
+    about how fast they would answer or speak on a call, so the scorecard has no response latency,
+    talk ratio or speaking rate for them and gives no pace coaching. The result says
+    ``input: "typed"`` so reports leave such calls out of latency figures.
+    """
+    call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder, mode="text")
+    p = call.patient
+    t = 0.0
+    last_line: str | None = None
+    try:
+        first = p.start()
+        if first is not None:
+            t = _say_text(call, first, t)
+            last_line = first.text
+        while not p.ended:
+            text = trainee.reply(last_line)
+            if text is None:
+                p.trainee_hung_up()
+                break
+            if not text:
+                reply = p.silence()
+                call.add_trainee("", (), None, None, "silence")
+                t += options.reprompt_after_s
+            else:
+                t0 = time.perf_counter()
+                behaviors = call.detect(text)
+                call.add_trainee(text, behaviors, None, None, "typed")
+                reply = p.respond(text, behaviors)
+                decide = (time.perf_counter() - t0) * 1000
+                call.latencies.append(TurnLatency(None, None, decide, None, None))
+            t = _say_text(call, reply, t)
+            last_line = reply.text
+    except KeyboardInterrupt:
+        p.trainee_hung_up()
+    finally:
+        result = call.finish(catalog)
+        result.input = "typed"
+        call.view.close()
+    return result
+
+
+def _say_text(call: Call, reply: Reply, t: float) -> float:
+    if not reply.text:
+        return t
+    call.add_patient(reply, None, None)  # typed calls carry no times (see run_text_call)
+    end = t
+    call.view.turn("patient", reply.text, "hangs up" if reply.ended else "")
+    return end
+
+
+# --------------------------------------------------------------------------- voice mode
+
+
+class SpeakerMouth:
+    """Says scripted trainee clips through an output device, one after another (the interface of
+    ``VirtualMicrophone.say``), for calls through real audio devices: with the headless PulseAudio
+    set-up the microphone (the sink's monitor) hears them, VAD and all."""
+
+    gap_s = 0.0
+
+    def __init__(self, sink, sample_rate: int = ASR_RATE):
+        import queue
+        import threading
+
+        self.sink = sink
+        self.sample_rate = sample_rate
+        self.spoken: list[tuple[float, float]] = []
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="vasim-trainee-voice", daemon=True)
+        self._thread.start()
+
+    def say(self, audio: np.ndarray) -> None:
+        self._queue.put(np.asarray(audio, dtype=np.float32))
+
+    @property
+    def idle(self) -> bool:
+        return self._queue.empty()
+
+    def _run(self) -> None:
+        while True:
+            audio = self._queue.get()
+            if audio is None:
+                return
+            start = time.monotonic()
+            self.sink.play(audio, self.sample_rate)
+            self.sink.wait()
+            self.spoken.append((start, time.monotonic()))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self.sink.stop()
+        self._thread.join(timeout=5)
+        self.sink.close()
+
+
+class ScriptedVoice:
+    """The trainee's side from a script (synthesised) or recorded files, spoken into a virtual mic.
+
+    It answers ``think_s`` after the patient stops, or ``[interrupt]``s into the patient's line;
+    when the script runs out it hangs up.
+    """
+
+    def __init__(self, mic, clips: Sequence[np.ndarray], turns: Sequence[ScriptTurn], *, think_s: float = 0.5,
+                 ring_s: float = 0.8):
+        if len(clips) != len(turns):
+            raise ValueError("one clip per turn")
+        self.mic = mic
+        self.clips = list(clips)
+        self.turns = list(turns)
+        self.think_s = think_s
+        self.ring_s = ring_s
+        self.i = 0
+        self.hung_up = False
+        self.queued = 0  # clips handed to the microphone
+        self._spoken0 = len(getattr(mic, "spoken", []))
+
+    @property
+    def busy(self) -> bool:
+        """Still saying a queued clip (the microphone lists each clip once it has been said)."""
+        spoken = getattr(self.mic, "spoken", None)
+        if spoken is None:
+            return not getattr(self.mic, "idle", True)
+        return len(spoken) - self._spoken0 < self.queued
+
+    @property
+    def next_turn(self) -> ScriptTurn | None:
+        return self.turns[self.i] if self.i < len(self.turns) else None
+
+    def _speak(self, lead_s: float) -> None:
+        clip = self.clips[self.i]
+        self.i += 1
+        if clip is None or not len(clip):
+            return  # a silent turn
+        gap = float(getattr(self.mic, "gap_s", 0.0))
+        pad = np.zeros(int(max(0.0, lead_s - gap) * ASR_RATE), dtype=np.float32)
+        self.mic.say(np.concatenate([pad, np.asarray(clip, dtype=np.float32)]))
+        self.queued += 1
+
+    def call_answered(self) -> None:
+        """Inbound: the phone rings; the VA picks up and greets."""
+        if self.next_turn is None:
+            self.hung_up = True
+        else:
+            self._speak(self.ring_s)
+
+    def patient_started(self) -> None:
+        nxt = self.next_turn
+        if nxt is not None and nxt.interrupt_after_s is not None:
+            self._speak(nxt.interrupt_after_s)
+
+    def patient_finished(self, interrupted: bool) -> None:
+        if interrupted or self.busy:
+            return  # already talking
+        if self.next_turn is None:
+            self.hung_up = True
+        else:
+            self._speak(self.think_s)
+
+
+TRAINEE_SENTENCE_GAP_S = 0.25  # a fluent speaker's pause between sentences
+def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, keep_s: float = 0.03) -> np.ndarray:
+    """Cut the leading and trailing near-silence of a synthesised sentence (keeping ``keep_s``)."""
+    loud = np.nonzero(np.abs(audio) > threshold)[0]
+    if not len(loud):
+        return audio[:0]
+    keep = int(keep_s * sample_rate)
+    return audio[max(0, loud[0] - keep): loud[-1] + keep]
+
+
+def cap_pauses(audio: np.ndarray, sample_rate: int, max_pause_s: float = 0.3, threshold: float = 0.01) -> np.ndarray:
+    """Shorten every silence inside a clip to ``max_pause_s`` (TTS pauses long at commas)."""
+    win = max(1, int(0.01 * sample_rate))
+    n = len(audio) // win
+    if n == 0:
+        return audio
+    quiet = np.abs(audio[: n * win]).reshape(n, win).max(axis=1) < threshold
+    keep = np.ones(len(audio), dtype=bool)
+    limit = int(max_pause_s / 0.01)
+    i = 0
+    while i < n:
+        if not quiet[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and quiet[j]:
+            j += 1
+        if j - i > limit:
+            keep[(i + limit) * win: j * win] = False
+        i = j
+    return audio[keep]
+
+
+def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: VoiceProfile,
+                             progress: Callable[[int, int, str], None] | None = None) -> list[np.ndarray]:
+    """Each script turn in the trainee's voice, at 16 kHz for the microphone.
+
+    Sentences are made one by one and joined with a short, even pause: TTS pads every sentence
+    with silence, and half a second between sentences would read as the end of the turn.
+    """
+    from simulator.speech.tts import resample, split_sentences
+
+    rate = int(synthesizer.sample_rate)
+    gap = np.zeros(int(TRAINEE_SENTENCE_GAP_S * ASR_RATE), dtype=np.float32)
+    out = []
+    for i, t in enumerate(turns):
+        if progress:
+            progress(i, len(turns), t.text)
+        parts: list[np.ndarray] = []
+        for sentence in ([] if t.silent else split_sentences(t.text)):
+            audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
+            audio = cap_pauses(audio, rate, TRAINEE_SENTENCE_GAP_S)
+            if len(audio):
+                parts += [gap] if parts else []
+                parts.append(resample(audio, rate, ASR_RATE))
+        out.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32))
+    if progress:
+        progress(len(turns), len(turns), "")
+    return out
+
+
+def load_trainee_audio(directory: str | Path) -> tuple[list[ScriptTurn], list[np.ndarray]]:
+    """One audio file per trainee turn (sorted by name), at 16 kHz."""
+    from simulator.speech.audio import read_audio
+
+    d = Path(directory)
+    if not d.is_dir():
+        raise UserError(f"{directory}: not a directory; --trainee-audio takes a folder with one audio file per turn")
+    files = sorted(p for p in d.iterdir() if p.suffix.lower() in (".wav", ".flac", ".ogg"))
+    if not files:
+        raise UserError(f"{directory}: no .wav, .flac or .ogg files (one per trainee turn, in name order)")
+    clips = [read_audio(f, ASR_RATE)[0] for f in files]
+    return [ScriptTurn(f.name) for f in files], clips
+
+
+def heard_text(tr) -> str:
+    """The transcription without Whisper's made-up tails (see :func:`heard`)."""
+    return heard(tr)[0]
+
+
+def heard(tr) -> tuple[str, tuple[HeardWord, ...]]:
+    """The transcription without Whisper's made-up tails, and the words kept, with their probabilities.
+
+    On the silence after speech (and more so with a prompt or hotwords) Whisper adds short
+    segments such as "Thank you." whose first word it is almost sure is not there (word
+    probability ~0.01); a false "thank you" would read as a warm close. Such segments (under
+    0.4 s, a word below ``0.1`` probability) are dropped.
+    """
+    segments = list(getattr(tr, "segments", ()) or ())
+    words = list(getattr(tr, "words", ()) or ())
+    if not segments or not words:
+        return tr.text, hearing.heard_words(words)
+    kept, kept_words = [], []
+    left = words
+    for seg in segments:
+        inside = [w for w in left if w.start <= seg.end + 1e-3]  # each word belongs to one segment
+        left = left[len(inside):]
+        if seg.end - seg.start < 0.4 and inside and min(w.probability for w in inside) < 0.1:
+            continue
+        kept.append(seg.text.strip())
+        kept_words += inside
+    return re.sub(r"\s+", " ", " ".join(kept)).strip(), hearing.heard_words(kept_words)
+
+
+def _clean_asr(text: str) -> str:
+    """Whisper sometimes trails off into ". . . ." on a silent tail; that is not speech."""
+    return re.sub(r"(?:\s*\.){4,}", ".", text).strip()
+
+
+@dataclass
+class _Segment:
+    """A stretch of the turn between pauses (``buf[start:end]``), recognised in the background."""
+
+    start: int
+    end: int
+    future: concurrent.futures.Future  # -> (text, words, asr_ms)
+
+
+class VoiceCall:
+    """A call in real time: frames from ``source`` through the VAD into ASR, lines to ``sink``."""
+
+    def __init__(self, scenario: Scenario, *, source, sink, recognizer, vad, detector, bank: LineBank,
+                 clock=None, options: PracticeOptions = PracticeOptions(), trainee: ScriptedVoice | None = None,
+                 view: CallView | None = None, embedder=None, writer: SessionWriter | None = None,
+                 patient: Patient | None = None, mode: str = "voice"):
+        from simulator.speech import vad as vadmod
+        from simulator.speech.audio import RealClock
+
+        self.scenario = scenario
+        self.source = source
+        self.sink = sink
+        self.recognizer = recognizer
+        self.vad = vad
+        self.bank = bank
+        self.clock = clock or RealClock()
+        self.options = options
+        self.trainee = trainee
+        self.call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder,
+                         patient=patient, mode=mode)
+        o = options
+        self._listen_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, number_patience_s=o.number_patience_s,
+                                                 min_speech_s=o.min_speech_s)
+        self._barge_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, min_speech_s=o.barge_in_min_s)
+        self.ep = vadmod.Endpointer(self._listen_cfg)
+        self.barge = vadmod.Endpointer(self._barge_cfg)
+        self.hotwords = scenario.asr_hotwords() if options.asr_hotwords else []
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vasim-asr")
+        # stream state
+        self.stream_t = 0.0  # seconds of microphone audio consumed: the call's timeline for trainee speech
+        self.t0 = 0.0  # clock time the call started
+        self.speaking: Reply | None = None
+        self.play_audio: np.ndarray | None = None
+        self.play_start_t = 0.0
+        self.play_start_clock = 0.0
+        self.buf: list[np.ndarray] = []  # VAD frames since listening (or playback) began
+        self.probs: list[float] = []
+        self.buf_start_t = 0.0
+        self.listen_since = 0.0  # clock time the trainee's turn began (for silence re-prompts)
+        self.last_speech_clock = 0.0
+        self._last_speech_t = -1.0
+        self.segments: list[_Segment] = []  # the turn so far, recognised pause by pause
+        self._paused = False  # this pause already closed a segment
+        self.ep_offset_frames = 0  # frames dropped from the front of ``buf`` since the endpointer's reset
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._latency_pending: TurnLatency | None = None
+        self.deaf_until = 0.0
+
+    # ------------------------------------------------------------------ frames
+    def _frames(self) -> Iterator[np.ndarray]:
+        """The source re-cut into 512-sample VAD frames."""
+        for chunk in self.source:
+            buf = np.concatenate([self._pending, np.asarray(chunk, dtype=np.float32).reshape(-1)])
+            n = len(buf) // VAD_FRAME
+            for i in range(n):
+                yield buf[i * VAD_FRAME:(i + 1) * VAD_FRAME]
+            self._pending = buf[n * VAD_FRAME:]
+
+    def _prob(self, frame: np.ndarray) -> float:
+        return float(self.vad.process(frame))
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> CallResult:
+        p = self.call.patient
+        view = self.call.view
+        o = self.options
+        t_start = self.t0 = self.clock.now()
+        self._listen(self.clock.now())
+        try:
+            first = p.start()
+            if first is not None:
+                self._say(first, None)
+            elif self.trainee is not None:
+                self.trainee.call_answered()
+            view.status("Ringing... answer the call" if first is None else f"{self.scenario.patient.name} is speaking")
+            for frame in self._frames():
+                self.stream_t += len(frame) / ASR_RATE
+                now = self.clock.now()
+                if self.speaking is not None:
+                    if not self.sink.playing:
+                        self._patient_done(interrupted=False)
+                        if p.ended:
+                            break
+                        continue
+                    if o.barge_in:
+                        self._barge_frame(frame, now)
+                    continue
+                if now < self.deaf_until:
+                    continue
+                if self._listen_frame(frame, now):
+                    if p.ended and self.speaking is None:
+                        break
+                    continue
+                if not self.ep.in_turn:
+                    if self.trainee is not None and self.trainee.hung_up:
+                        p.trainee_hung_up()
+                        break
+                    wait = o.signoff_wait_s if p.closing else o.reprompt_after_s
+                    if now - self.listen_since >= wait and (self.trainee is None or not self.trainee.busy):
+                        if not p.closing:
+                            self.call.add_trainee("", (), self.stream_t - (now - self.listen_since), self.stream_t,
+                                                  "silence")
+                        self._say(p.silence(), None)
+                if now - t_start > o.max_call_s:
+                    p.trainee_hung_up()
+                    break
+            else:
+                p.trainee_hung_up()  # the microphone stopped
+            if self.speaking is not None:  # the patient's last words (a goodbye) play out
+                self.sink.wait(timeout=30)
+                self._patient_done(interrupted=False)
+        except KeyboardInterrupt:
+            p.trainee_hung_up()
+            if self.speaking is not None:
+                self.sink.stop()
+                self._patient_done(interrupted=True)
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            try:
+                self.source.close()
+            except Exception:  # noqa: BLE001 - closing a broken device must not hide the call
+                pass
+        view.status("Call ended, scoring...")
+        result = self.call.finish()
+        view.close()
+        return result
+
+    # ------------------------------------------------------------------ listening
+    def _listen(self, now: float) -> None:
+        self.ep.reset()
+        self.vad.reset()
+        self.buf, self.probs = [], []
+        self.buf_start_t = self.stream_t
+        self.ep_offset_frames = 0
+        self.listen_since = now
+        self.segments, self._paused = [], False
+        self._last_speech_t = -1.0
+
+    def _listen_frame(self, frame: np.ndarray, now: float) -> bool:
+        """Feed one frame; True when a turn was completed (and answered)."""
+        prob = self._prob(frame)
+        self.buf.append(frame)
+        self.probs.append(prob)
+        ev = self.ep.update(prob)
+        return self._after_update(ev, now)
+
+    def _after_update(self, ev, now: float) -> bool:
+        if self.ep.in_turn and self.ep.last_speech_t != self._last_speech_t:
+            self._last_speech_t = self.ep.last_speech_t
+            self.last_speech_clock = now
+        if ev is not None and ev.kind == "speech_start":
+            self.call.view.status("You are speaking...")
+            self.listen_since = now
+            return False
+        if ev is not None and ev.kind == "end_of_turn":
+            return self._end_of_turn(now)
+        if not self.ep.in_turn:
+            if len(self.buf) > int(30 / (VAD_FRAME / ASR_RATE)):  # keep a bounded pre-roll while nobody speaks
+                keep = int(2 / (VAD_FRAME / ASR_RATE))
+                drop = len(self.buf) - keep
+                self.buf, self.probs = self.buf[drop:], self.probs[drop:]
+                self.buf_start_t += drop * VAD_FRAME / ASR_RATE
+                self.ep_offset_frames += drop
+            return False
+        # a pause inside the turn: recognise what was said up to here, in the background, so at the
+        # end of the turn only the last stretch is left to do
+        if self.ep.silence_s == 0.0:
+            self._paused = False
+        elif self.ep.silence_s >= self.options.early_asr_s and not self._paused:
+            self._paused = True
+            self._close_segment(len(self.buf), min_s=self.options.min_segment_s)
+        # Mid-number patience is decided on the text of every stretch closed so far, in the frame
+        # before the turn would end without it; the partial passes are waited for there (the end of
+        # the turn would wait for them anyway). So where a turn ends depends on the audio alone, not
+        # on how fast the recognizer ran on this machine today.
+        if self.segments and not self.ep.patient and self._ends_next_frame():
+            try:
+                self.ep.set_partial(self._segments_text())
+            except Exception:  # noqa: BLE001 - surfaced when the turn ends
+                pass
+        return False
+
+    def _ends_next_frame(self) -> bool:
+        return self.ep.silence_s + self.ep.frame_s >= self._listen_cfg.silence_s - 1e-9
+
+    def _close_segment(self, end: int, min_s: float = 0.0) -> None:
+        start = self.segments[-1].end if self.segments else max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
+        if end > start and (end - start) * VAD_FRAME / ASR_RATE >= min_s:
+            audio = np.concatenate(self.buf[start:end])
+            self.segments.append(_Segment(start, end, self._pool.submit(self._recognize, audio)))
+
+    def _segments_text(self, wait: bool = True) -> str:
+        texts = [seg.future.result()[0] for seg in self.segments if wait or seg.future.done()]
+        return " ".join(t for t in texts if t)
+
+    def _segments_words(self) -> tuple[HeardWord, ...]:
+        return tuple(w for seg in self.segments for w in seg.future.result()[1])
+
+    def _frame_index(self, t_ep: float) -> int:
+        """Index into ``buf`` of endpointer time ``t_ep`` (seconds since its reset)."""
+        return int(round(t_ep / (VAD_FRAME / ASR_RATE))) - self.ep_offset_frames
+
+    def _turn_audio(self, upto: int) -> np.ndarray:
+        start = max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
+        return np.concatenate(self.buf[start:upto]) if upto > start else np.zeros(0, np.float32)
+
+    def _recognize(self, audio: np.ndarray) -> tuple[str, tuple[HeardWord, ...], float]:
+        t0 = time.perf_counter()
+        tr = self.recognizer.transcribe(audio, hotwords=self.hotwords or None)
+        text, words = heard(tr)
+        return _clean_asr(text), words, (time.perf_counter() - t0) * 1000
+
+    def _end_of_turn(self, now: float) -> bool:
+        endpoint_ms = max(0.0, (now - self.last_speech_clock) * 1000)
+        speech_end_idx = self._frame_index(self.ep.last_speech_t) + 2  # keep ~64 ms of the tail
+        upto = min(len(self.buf), max(speech_end_idx, 1))
+        early = bool(self.segments) and self.segments[-1].end >= upto  # nothing new since the last pause
+        if not early:
+            self._close_segment(upto)
+        t0 = time.perf_counter()
+        try:
+            text = _clean_asr(self._segments_text())
+        except Exception as exc:  # noqa: BLE001 - a failing recognizer ends the call with a clear message
+            raise RuntimeFailure(f"speech recognition failed: {exc}") from exc
+        asr_wait_ms = (time.perf_counter() - t0) * 1000
+        asr_compute_ms = sum(seg.future.result()[2] for seg in self.segments)
+        words = self._segments_words()
+        t1 = time.perf_counter()
+        behaviors, unsure = self.call.understand(text, words)
+        detect_ms = (time.perf_counter() - t1) * 1000
+        audio = self._turn_audio(upto)
+        start_t = self.buf_start_t + max(0, self._frame_index(self.ep.turn_start)) * VAD_FRAME / ASR_RATE
+        end_t = self.buf_start_t + upto * VAD_FRAME / ASR_RATE
+        if not text:  # a cough, a noise: not a turn
+            self._listen(now)
+            return False
+        p = self.call.patient
+        t2 = time.perf_counter()
+        reply = p.respond(text, behaviors, unsure=unsure)
+        decide_ms = detect_ms + (time.perf_counter() - t2) * 1000
+        self._say(reply, dict(endpoint=endpoint_ms, asr=asr_wait_ms, decide=decide_ms, early_asr=early,
+                              asr_compute=asr_compute_ms, segments=len(self.segments)),
+                  trainee=(text, behaviors, start_t, end_t, audio, words))
+        return True
+
+    # ------------------------------------------------------------------ speaking
+    def _say(self, reply: Reply, parts: dict | None, trainee: tuple | None = None) -> None:
+        """Start the patient's line; the trainee's turn is journaled right after the first audio is out."""
+        view = self.call.view
+        if not reply.text:  # hangs up without a word
+            if trainee is not None:
+                self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE, words=trainee[5])
+            at = self._call_t()
+            self.call.add_patient(reply, at, at, latency=self._latency(parts, 0.0))
+            view.turn("patient", "", "hangs up")
+            return
+        t0 = time.perf_counter()
+        audio = self.bank.get(reply.text)
+        self.sink.play(audio, self.bank.sample_rate)
+        tts_ms = (time.perf_counter() - t0) * 1000
+        now = self.clock.now()
+        self.speaking = reply
+        self.play_audio = audio
+        self.play_start_t = self._call_t(now)
+        self.play_start_clock = now
+        self._latency_pending = self._latency(parts, tts_ms, now)
+        if trainee is not None:  # durable before the next turn, but after the patient started speaking
+            self.call.add_trainee(*trainee[:4], "speech", trainee[4], ASR_RATE, words=trainee[5])
+        view.turn("patient", reply.text, "hangs up" if reply.ended else "")
+        view.status(f"{self.scenario.patient.name} is speaking...")
+        # barge-in listening starts with the line
+        self.barge.reset()
+        self.vad.reset()
+        self.buf, self.probs = [], []
+        self.buf_start_t = self.stream_t
+        self.ep_offset_frames = 0
+        self.segments, self._paused = [], False
+        if self.trainee is not None:
+            self.trainee.patient_started()
+
+    def _call_t(self, now: float | None = None) -> float:
+        """Seconds since the call started. The microphone's position lags the clock while a turn is
+        being recognised (its frames queue up), so events that happen *now* use the clock."""
+        now = self.clock.now() if now is None else now
+        return max(self.stream_t, now - self.t0)
+
+    def _latency(self, parts: dict | None, tts_ms: float, now: float | None = None) -> TurnLatency | None:
+        if parts is None:
+            return None
+        now = self.clock.now() if now is None else now
+        v2v = max(0.0, (now - self.last_speech_clock) * 1000)
+        return TurnLatency(parts["endpoint"], parts["asr"], parts["decide"], tts_ms, v2v, parts.get("early_asr", False),
+                           parts.get("asr_compute"), parts.get("segments", 0))
+
+    def _barge_frame(self, frame: np.ndarray, now: float) -> None:
+        prob = self._prob(frame)
+        self.buf.append(frame)
+        self.probs.append(prob)
+        ev = self.barge.update(prob)
+        if ev is None or ev.kind != "speech_start":
+            return
+        self.sink.stop()
+        self.call.writer.event("barge_in", at=round(self.stream_t, 3))
+        self._patient_done(interrupted=True)
+        # the talk-over becomes the trainee's turn: replay its frames into the listening endpointer
+        # (``buf`` was started with the line, so endpointer time and buffer index stay aligned)
+        self.ep.reset()
+        self.ep_offset_frames = 0
+        self.segments, self._paused = [], False
+        for pr in self.probs:
+            self.ep.update(pr)
+        self._last_speech_t = self.ep.last_speech_t
+        self.last_speech_clock = now
+        self.listen_since = now
+        self.call.view.status("You are speaking...")
+
+    def _patient_done(self, interrupted: bool) -> None:
+        reply = self.speaking
+        if reply is None:
+            return
+        now = self.clock.now()
+        audio = self.play_audio if self.play_audio is not None else np.zeros(0, np.float32)
+        rate = self.bank.sample_rate
+        played = audio if not interrupted else audio[: int(max(0.0, now - self.play_start_clock) * rate)]
+        end_t = self.play_start_t + len(played) / rate
+        self.call.add_patient(reply, self.play_start_t, end_t, interrupted=interrupted, latency=self._latency_pending,
+                              audio=played, sample_rate=rate)
+        self.speaking = None
+        self.play_audio = None
+        if interrupted:
+            return  # the barge-in carries on listening from the frames it has
+        if self.call.patient.ended:
+            return
+        self._listen(now)
+        if not self.options.barge_in:  # what is still in the speaker's buffer must not become a turn
+            self.deaf_until = now + self.options.echo_guard_s
+        if self.trainee is not None:
+            self.trainee.patient_finished(interrupted)
+        if not interrupted:
+            self.call.view.status("Your turn: speak now")

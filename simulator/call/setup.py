@@ -1,0 +1,221 @@
+"""Building a call: the one place that wires the real parts into a voice call.
+
+``build_voice_call`` loads the models (side by side), pre-synthesises every line the patient
+can say and connects microphone, speaker, VAD, recognizer, detector and patient into a
+:class:`~simulator.call.practice.VoiceCall`. ``vasim practice``, ``vasim demo``, ``vasim
+bench turn``, assessments, the tests and the browser app all use it; front-ends only choose
+the options and render what happens. ``voice_runner`` does the same for the calls of an
+assessment (models load once for all of them).
+
+Progress is reported through a :class:`Reporter` (the CLI draws spinners and bars with it);
+the default says nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Protocol, Sequence
+
+from simulator.errors import UserError
+from simulator.paths import scenarios_dir
+
+Counter = Callable[[int, int, str], None]  # (done, total, what) while a batch is made
+
+
+class Reporter(Protocol):
+    def status(self, label: str) -> ContextManager[Any]:
+        """A step without a count (model loading)."""
+        ...
+
+    def counter(self, label: str) -> tuple[Counter, Callable[[], None]]:
+        """A counted step: the callback and the function that ends it."""
+        ...
+
+
+class QuietReporter:
+    def status(self, label: str) -> ContextManager[Any]:
+        return contextlib.nullcontext()
+
+    def counter(self, label: str) -> tuple[Counter, Callable[[], None]]:
+        return (lambda done, total, what: None), (lambda: None)
+
+
+@dataclass
+class VoiceSetup:
+    """A voice call ready to run, with what it took to get there (for `vasim bench turn`)."""
+
+    call: Any  # practice.VoiceCall
+    sink: Any
+    load_s: float  # models loaded
+    prepare_s: float  # every patient line synthesised (the session start after loading)
+    lines: int  # patient lines prepared
+    trainee_s: float = 0.0  # scripted trainee turns synthesised (not part of a real session start)
+    extra_close: list = field(default_factory=list)  # other devices to close after the call
+
+    def run(self):
+        """Run the call to its end and close the devices; returns the ``CallResult``."""
+        try:
+            return self.call.run()
+        finally:
+            for dev in (self.sink, *self.extra_close):
+                try:
+                    dev.close()
+                except Exception:  # noqa: BLE001 - a device that is gone must not hide the call's result
+                    pass
+
+
+def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virtual: bool = True,
+                     asr_model: str = "tiny.en", input_device=None, output_device=None, view=None,
+                     reporter: Reporter | None = None) -> VoiceSetup:
+    """Load the models, pre-synthesise every patient line and wire a :class:`VoiceCall`.
+
+    ``script`` (trainee turns, spoken by a second voice) or ``trainee_audio`` (a folder with one
+    recording per turn) make the trainee's side scripted; ``virtual`` runs the call through the
+    in-process virtual microphone and speaker in real time (no sound card needed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simulator.call import practice
+    from simulator.speech import factory
+
+    rep = reporter or QuietReporter()
+    clock = None
+    if virtual:
+        from simulator.speech.audio import RealClock
+
+        clock = RealClock()
+        options = replace(options, barge_in=True)  # the virtual mic cannot hear the speaker
+    t0 = time.perf_counter()
+    with rep.status("Loading speech models..."):
+        # independent loads, side by side: most of the time is spent in native code
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="vasim-load") as pool:
+            f_asr = pool.submit(factory.make_recognizer, "faster-whisper", asr_model)
+            f_tts = pool.submit(factory.make_synthesizer, scenario.patient.voice.engine)
+            f_det = pool.submit(factory.make_detector)
+            turn_detector = factory.make_vad()
+            recognizer, synth, detector = f_asr.result(), f_tts.result(), f_det.result()
+        # the detector's sentence embedder also matches off-script questions
+        embedder = getattr(detector, "embedder", None) or factory.make_embedder_or_none()
+    load_s = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    patient = practice.Patient(scenario, practice.PatientOptions(seed=options.seed), embedder=embedder)
+    bank = practice.LineBank(synth, scenario.patient.voice)
+    cb, close = rep.counter("Preparing the patient's voice")
+    try:
+        bank.prepare(patient.all_lines(), cb)
+    finally:
+        close()
+    prepare_s = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    if virtual:
+        source = factory.make_audio_source(virtual=True, clock=clock)
+        source.gap_s = 0.0  # ScriptedVoice times each turn itself
+        sink = factory.make_audio_sink(virtual=True, clock=clock)
+    else:
+        source = factory.make_audio_source(input_device)
+        sink = factory.make_audio_sink(output_device)
+    trainee = None
+    if script is not None or trainee_audio:
+        if trainee_audio:
+            turns, clips = practice.load_trainee_audio(trainee_audio)
+        else:
+            turns = script
+            tsynth = factory.make_trainee_synthesizer(like=synth)
+            cb, close = rep.counter("Preparing the trainee's voice")
+            try:
+                clips = practice.synthesize_trainee_clips(turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb)
+            finally:
+                close()
+        # virtual: the clips go straight into the virtual microphone; devices: a second output
+        # stream says them, and the microphone hears them like a person in the room
+        mouth = source if virtual else practice.SpeakerMouth(factory.make_audio_sink(output_device))
+        trainee = practice.ScriptedVoice(mouth, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
+    trainee_s = time.perf_counter() - t2
+
+    call = practice.VoiceCall(scenario, source=source, sink=sink, recognizer=recognizer, vad=turn_detector.vad,
+                              detector=detector, bank=bank, clock=clock, options=options, trainee=trainee,
+                              view=view or practice.NullView(), patient=patient, mode="virtual" if virtual else "voice")
+    setup = VoiceSetup(call, sink, load_s, prepare_s, len(bank), trainee_s)
+    if trainee is not None and trainee.mic is not source:
+        setup.extra_close.append(trainee.mic)
+    return setup
+
+
+# --------------------------------------------------------------------------- scripted trainees
+
+
+def default_script(scenario_id: str, kind: str = "strong") -> Path:
+    """The committed trainee script of a scenario (``scenarios/scripts/ID-KIND.txt``)."""
+    return scenarios_dir() / "scripts" / f"{scenario_id}-{kind}.txt"
+
+
+def demo_script(scenario, script: str | Path | None = None):
+    """The trainee's turns for a demo of ``scenario`` and where they came from.
+
+    ``script`` if given; else the committed ``scenarios/scripts/ID-strong.txt``; else the VA
+    turns of the scenario's strong example call, which every valid scenario has, so a demo works
+    for the whole library and a trainer's own scenarios."""
+    from simulator.call import practice
+
+    if script:
+        return practice.load_trainee_script(script), str(script)
+    path = default_script(scenario.id)
+    if path.is_file():
+        return practice.load_trainee_script(path), str(path)
+    for ex in scenario.examples:
+        turns = [practice.ScriptTurn(t.text) for t in ex.turns if t.speaker == "trainee"] if ex.kind == "strong" else []
+        if turns:
+            return turns, f"the VA turns of its strong example call '{ex.name}' ({scenario.source or scenario.id})"
+    raise UserError(f"{scenario.id}: no demo script ({path}) and no strong example call to take the VA's lines from; pass --script FILE")
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def voice_runner(*, asr_model: str = "tiny.en", virtual: bool = False, scripts: dict[str, Sequence] | None = None,
+                 view_for=None, reporter: Reporter | None = None):
+    """An ``assessment.VoiceRunner`` with the real models, loaded once for every call.
+
+    ``virtual``: the virtual microphone and speaker, the trainee's turns from ``scripts``
+    (scenario id -> turns); otherwise the sound devices."""
+    from simulator.call import assessment, practice
+    from simulator.speech import factory
+
+    if virtual and scripts is None:
+        raise UserError("--virtual-audio needs --trainee-script DIR (or use --text to type your replies)")
+    if not virtual and not factory.has_sound_devices():
+        raise UserError("no microphone or speaker found; use --text to type your replies")
+    rep = reporter or QuietReporter()
+    with rep.status("Loading speech models..."):
+        recognizer = factory.make_recognizer("faster-whisper", asr_model)
+        detector, embedder = factory.make_detector(), factory.make_embedder_or_none()
+        synths: dict = {}
+
+        def synth_for(engine: str):
+            if engine not in synths:
+                synths[engine] = factory.make_synthesizer(engine)
+            return synths[engine]
+        synth_for("piper")
+
+    def devices(req):
+        if not virtual:
+            return factory.make_audio_source(), factory.make_audio_sink(), None, None
+        from simulator.speech.audio import RealClock
+
+        clock = RealClock()
+        source = factory.make_audio_source(virtual=True, clock=clock)
+        source.gap_s = 0.0  # ScriptedVoice times each turn itself
+        sink = factory.make_audio_sink(virtual=True, clock=clock)
+        turns = scripts[req.scenario.id]
+        clips = practice.synthesize_trainee_clips(turns, factory.make_trainee_synthesizer(like=synth_for("piper")),
+                                                  practice.trainee_voice_for(req.scenario.patient.voice))
+        trainee = practice.ScriptedVoice(source, clips, turns)
+        return source, sink, clock, trainee
+
+    return assessment.VoiceRunner(recognizer=recognizer, vad_factory=lambda: factory.make_vad().vad, detector=detector,
+                                  synthesizer_for=synth_for, devices=devices, view_for=view_for, embedder=embedder,
+                                  barge_in=virtual)

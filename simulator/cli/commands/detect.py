@@ -1,0 +1,101 @@
+"""``vasim detect``: which catalog behaviors a trainee's words show.
+
+``--json TEXT`` prints one result; ``--jsonl`` reads ``{"text", "practice"?, "patient"?,
+"mode"?}`` lines from stdin and writes one result line per input line, loading the
+models once (the way other tools batch through it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from simulator.errors import UserError
+
+MODES = ("call", "voicemail")
+MAX_TEXT = 20_000  # characters in one turn; more is not a spoken turn
+
+
+def register(sub) -> None:
+    p = sub.add_parser("detect", help="detect catalog behaviors in a trainee's words",
+                       description="Detect catalog behaviors (scenarios/behaviors.yaml) in what a trainee said.")
+    p.add_argument("text", nargs="?", metavar="TEXT", help="what the trainee said")
+    p.add_argument("--json", action="store_true", help='print {"text", "behaviors": [{"id", "confidence"}]}')
+    p.add_argument("--jsonl", action="store_true",
+                   help='read {"text", "practice"?, "patient"?, "mode"?} lines from stdin, write one result per line')
+    p.add_argument("--practice", help="the practice's name (for greet_practice)")
+    p.add_argument("--patient", help="the caller's full name (for use_name)")
+    p.add_argument("--mode", choices=MODES, default="call", help="voicemail_phi is only detected in voicemail mode")
+    p.add_argument("--rules-only", action="store_true", help="skip sentence embeddings (no model to load)")
+    p.add_argument("--quote", action="store_true", help="also print the quote that shows each behavior")
+    p.set_defaults(func=run)
+
+
+def _context(practice, patient, mode, where: str):
+    from simulator.understanding.detect import Context
+
+    if mode not in MODES:
+        raise UserError(f"{where}mode must be 'call' or 'voicemail', not {mode!r}")
+    for name, value in (("practice", practice), ("patient", patient)):
+        if value is not None and not isinstance(value, str):
+            raise UserError(f"{where}{name} must be a string")
+    return Context(practice=practice or None, patient=patient or None, mode=mode)
+
+
+def _parse_line(line: str, number: int):
+    where = f"stdin:{number}: "
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{where}not valid JSON ({exc.msg} at column {exc.colno}); "
+                        'each line must be an object like {"text": "..."}') from None
+    if not isinstance(obj, dict):
+        raise UserError(f'{where}expected a JSON object like {{"text": "..."}}')
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise UserError(f'{where}text: missing or not a string; each line needs {{"text": "..."}}')
+    if len(text) > MAX_TEXT:
+        raise UserError(f"{where}text: longer than {MAX_TEXT} characters; send one turn per line")
+    return text, _context(obj.get("practice"), obj.get("patient"), obj.get("mode", "call"), where)
+
+
+def _result(text, detections, quote: bool) -> dict:
+    from simulator.understanding.detect import result_json
+
+    out = result_json(text, detections)
+    if quote:
+        for item, d in zip(out["behaviors"], detections):
+            item["quote"] = d.quote
+    return out
+
+
+def run(args) -> int:
+    from simulator.speech import factory
+
+    if args.jsonl:
+        if args.text is not None:
+            raise UserError("--jsonl reads stdin; don't also give TEXT")
+        detector = factory.make_detector(embeddings=not args.rules_only)
+        # One line in, one line out, flushed: a caller may be waiting on each answer.
+        for i, line in enumerate(sys.stdin, 1):
+            if not line.strip():  # blank lines separate nothing; skip them
+                continue
+            text, ctx = _parse_line(line, i)
+            sys.stdout.write(json.dumps(_result(text, detector.detect(text, ctx), args.quote)) + "\n")
+            sys.stdout.flush()
+        return 0
+    if args.text is None:
+        raise UserError("give the TEXT to analyse, or --jsonl to read lines from stdin")
+    if len(args.text) > MAX_TEXT:
+        raise UserError(f"TEXT is longer than {MAX_TEXT} characters; give one turn")
+    ctx = _context(args.practice, args.patient, args.mode, "")
+    detector = factory.make_detector(embeddings=not args.rules_only)
+    dets = detector.detect(args.text, ctx)
+    if args.json:
+        print(json.dumps(_result(args.text, dets, args.quote)))
+        return 0
+    if not dets:
+        print("no behaviors detected")
+    for d in dets:
+        print(f"{d.id:20s} {d.confidence:.2f}  \"{d.quote}\"")
+    return 0

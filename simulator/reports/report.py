@@ -1,0 +1,765 @@
+"""Reports on stored results: one trainee, a cohort, or one scenario.
+
+:func:`build` reads the store once and computes every figure into a :class:`Report`
+(plain data: it is also the JSON export). The renderers only lay it out:
+:func:`render_terminal` (rich tables), :func:`render_html` (one self-contained file:
+inline CSS and inline SVG charts drawn here, no scripts, no fonts or images from the
+network — a Content-Security-Policy forbids any fetch) and :func:`write_csv` (one row per
+session).
+
+Targets come from the seed guide's metrics: escalation accuracy 95%+ and first-call
+resolution 80%+; the per-dimension target is a QA-scale average (4 of 5 by default).
+Scores are the *effective* ones (a trainer's override replaces the automatic score).
+
+Every stored call counts: assessment calls and practice calls saved with ``vasim practice
+--trainee`` (each labelled by ``source``; ``only=`` narrows a report to one kind). Typed calls
+(``--text``) carry no timings, so they are left out of every response-latency figure.
+
+First-call resolution of a simulated call: the call passed with the right escalation
+(a correct transfer or routing counts as resolved), unless the practice loop says
+otherwise for the session (see ``store.derive_resolved``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+import math
+import os
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from simulator.authoring.catalog import DIMENSIONS
+from simulator.errors import UserError
+from simulator.records.store import Store, StoredSession, short_id
+
+Kind = Literal["trainee", "cohort", "scenario"]
+DIM_LABEL = {"greeting": "Greeting", "empathy": "Empathy", "accuracy": "Accuracy",
+             "escalation": "Escalation handling", "closing": "Closing"}
+
+
+@dataclass(frozen=True)
+class Targets:
+    escalation_accuracy: float = 0.95  # seed guide: 95%+ appropriate escalations
+    first_call_resolution: float = 0.80  # seed guide: 80%+
+    dimension_mean: float = 4.0  # QA-scale average each dimension should reach
+    low_score: int = 2  # a dimension at or below this is named as a reason a call failed
+
+
+@dataclass
+class Rate:
+    """A share with its counts, so every percentage in a report can be checked."""
+
+    hits: int
+    n: int
+
+    @property
+    def value(self) -> float | None:
+        return self.hits / self.n if self.n else None
+
+    def as_dict(self) -> dict:
+        return {"hits": self.hits, "n": self.n, "value": self.value}
+
+
+@dataclass
+class TraineeRow:
+    trainee: str
+    sessions: int
+    means: dict[str, float | None]
+    passed: Rate
+    escalation: Rate
+    fcr: Rate
+    latency_median_s: float | None
+    meets: dict[str, bool | None]  # dimension / "escalation" / "fcr" -> meets its target
+    practice: int = 0  # of the sessions, how many were practice calls (the rest: assessments)
+    typed: int = 0  # of the sessions, how many were typed (no latency)
+
+
+@dataclass
+class ScenarioRow:
+    scenario: str
+    attempts: int
+    failures: int
+    fail_rate: float
+    reasons: list[tuple[str, int]]  # most common first
+
+
+@dataclass
+class Report:
+    kind: str
+    name: str
+    generated_at: str
+    targets: Targets
+    sessions: list[StoredSession]
+    trainees: list[TraineeRow]
+    distributions: dict[str, dict[int, int]]  # dimension -> score -> count
+    means: dict[str, float | None]
+    passed: Rate
+    escalation: Rate
+    fcr: Rate
+    latency_median_s: float | None
+    latency_p90_s: float | None
+    latencies: list[float]
+    progress: dict[str, list[dict]]  # trainee -> attempts in order
+    scenarios: list[ScenarioRow]
+    agreement: list[dict]
+    runs: list[dict] = field(default_factory=list)
+    only: str | None = None  # "assessment" or "practice" when the report is narrowed to one kind
+
+    @property
+    def practice_sessions(self) -> int:
+        return sum(1 for s in self.sessions if s.source == "practice")
+
+    @property
+    def typed_sessions(self) -> int:
+        return sum(1 for s in self.sessions if s.typed)
+
+    def as_dict(self) -> dict:
+        """The JSON export: every figure with its counts."""
+        return {
+            "kind": self.kind, "name": self.name, "generated_at": self.generated_at,
+            "targets": asdict(self.targets),
+            "only": self.only,
+            "summary": {"sessions": len(self.sessions), "trainees": len(self.trainees),
+                        "practice_sessions": self.practice_sessions,
+                        "assessment_sessions": len(self.sessions) - self.practice_sessions,
+                        "typed_sessions": self.typed_sessions,
+                        "passed": self.passed.as_dict(), "escalation_accuracy": self.escalation.as_dict(),
+                        "first_call_resolution": self.fcr.as_dict(), "means": self.means,
+                        "response_latency_s": {"median": self.latency_median_s, "p90": self.latency_p90_s}},
+            "distributions": {d: {str(k): v for k, v in dist.items()} for d, dist in self.distributions.items()},
+            "trainees": [{"trainee": t.trainee, "sessions": t.sessions, "means": t.means, "passed": t.passed.as_dict(),
+                          "escalation_accuracy": t.escalation.as_dict(), "first_call_resolution": t.fcr.as_dict(),
+                          "response_latency_median_s": t.latency_median_s, "meets": t.meets,
+                          "practice_sessions": t.practice, "typed_sessions": t.typed} for t in self.trainees],
+            "progress": self.progress,
+            "scenarios": [{"scenario": s.scenario, "attempts": s.attempts, "failures": s.failures,
+                           "fail_rate": s.fail_rate, "reasons": [{"reason": r, "count": c} for r, c in s.reasons]}
+                          for s in self.scenarios],
+            "agreement": self.agreement,
+            "assessments": self.runs,
+            "sessions": [session_row(s) for s in self.sessions],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _percentile(xs: list[float], q: float) -> float | None:
+    if not xs:
+        return None
+    s = sorted(xs)
+    pos = (len(s) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def escalation_rate(sessions: list[StoredSession]) -> Rate:
+    judged = [s for s in sessions if s.escalation_correct is not None]
+    return Rate(sum(1 for s in judged if s.escalation_correct), len(judged))
+
+
+def failure_reasons(s: StoredSession, targets: Targets = Targets()) -> list[str]:
+    """Why a call failed, in words a trainer can act on."""
+    out = [f"blocker: {b}" for b in s.blockers]
+    esc = s.scorecard.get("escalation") or {}
+    if esc.get("correct") is False:
+        expected = esc.get("expected") or "?"
+        observed = ", ".join(esc.get("observed") or []) or "none"
+        out.append(f"escalation: expected {expected}, did {observed}" if expected != "none"
+                   else f"escalation: unneeded ({observed})")
+    for d in DIMENSIONS:
+        if d in s.scores and s.scores[d] <= targets.low_score:
+            out.append(f"low {d} ({s.scores[d]})")
+    dims = s.scorecard.get("dimensions") or {}
+    for d in DIMENSIONS:
+        for m in (dims.get(d) or {}).get("missed") or []:
+            label = m.get("id") if isinstance(m, dict) else m
+            if label:
+                out.append(f"missed: {label}")
+    return out or ["below the pass mark"]
+
+
+def session_row(s: StoredSession) -> dict:
+    row = {"session_id": s.session_id, "trainee": s.trainee, "cohort": s.cohort or "", "scenario": s.scenario,
+           "started_at": s.started_at, "source": s.source, "passed": s.passed}
+    for d in DIMENSIONS:
+        row[d] = s.scores.get(d)
+    for d in DIMENSIONS:
+        row[f"auto_{d}"] = s.auto_scores.get(d)
+    row.update({"overridden": ",".join(sorted({o.dimension for o in s.overrides})),
+                "escalation_expected": s.escalation_expected, "escalation_correct": s.escalation_correct,
+                "first_call_resolution": s.resolved, "response_latency_median_s": s.response_latency_s,
+                "typed": s.typed,
+                "voice_to_voice_p50_ms": s.voice_to_voice_p50_ms, "blockers": ",".join(s.blockers),
+                "run_id": s.run_id or "", "position": s.position})
+    return row
+
+
+SOURCES = ("assessment", "practice")
+
+
+def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), cohort: str | None = None,
+          only: str | None = None) -> Report:
+    """Read the store and compute every figure of a report (``only``: "assessment" or "practice" calls)."""
+    if only is not None and only not in SOURCES:
+        raise UserError(f"unknown kind of call '{only}'; use one of {', '.join(SOURCES)}")
+    from simulator.records.review import agreement
+
+    if kind == "trainee":
+        store.require_trainee(name)
+        sessions = store.sessions(trainee=name)
+        agree = agreement(store, trainee=name)
+    elif kind == "cohort":
+        store.require_cohort(name)
+        sessions = store.sessions(cohort=name)
+        agree = agreement(store, cohort=name)
+    elif kind == "scenario":
+        if cohort is not None:
+            store.require_cohort(cohort)
+        sessions = store.sessions(scenario=name, cohort=cohort)
+        if not sessions:
+            raise UserError(f"no stored sessions of scenario '{name}'" + (f" in cohort '{cohort}'" if cohort else "")
+                            + " (check the id with `vasim scenario list`)")
+        agree = agreement(store, scenario=name, cohort=cohort)
+    else:  # pragma: no cover - argparse restricts it
+        raise UserError(f"unknown report kind '{kind}'")
+    if only is not None:
+        # an assessment call is anything that is not practice (imports count as assessed work)
+        sessions = [s for s in sessions if (s.source == "practice") == (only == "practice")]
+
+    distributions = {d: {k: 0 for k in range(1, 6)} for d in DIMENSIONS}
+    for s in sessions:
+        for d in DIMENSIONS:
+            if d in s.scores:
+                distributions[d][s.scores[d]] += 1
+    means = {d: _mean([s.scores[d] for s in sessions if d in s.scores]) for d in DIMENSIONS}
+    latencies = [s.response_latency_s for s in sessions if s.response_latency_s is not None]  # typed calls: none
+
+    by_trainee: dict[str, list[StoredSession]] = defaultdict(list)
+    for s in sessions:
+        by_trainee[s.trainee].append(s)
+    if kind == "cohort":
+        for t in store.trainees(cohort=name):
+            by_trainee.setdefault(t, [])
+    if kind == "trainee":
+        by_trainee.setdefault(name, [])
+    rows = []
+    for t in sorted(by_trainee):
+        ss = by_trainee[t]
+        tm = {d: _mean([s.scores[d] for s in ss if d in s.scores]) for d in DIMENSIONS}
+        esc, fcr = escalation_rate(ss), Rate(sum(s.resolved for s in ss), len(ss))
+        meets: dict[str, bool | None] = {d: (None if tm[d] is None else tm[d] >= targets.dimension_mean) for d in DIMENSIONS}
+        meets["escalation"] = None if esc.value is None else esc.value >= targets.escalation_accuracy
+        meets["fcr"] = None if fcr.value is None else fcr.value >= targets.first_call_resolution
+        lat = [s.response_latency_s for s in ss if s.response_latency_s is not None]
+        rows.append(TraineeRow(t, len(ss), tm, Rate(sum(s.passed for s in ss), len(ss)), esc, fcr,
+                               statistics.median(lat) if lat else None, meets,
+                               practice=sum(1 for s in ss if s.source == "practice"), typed=sum(1 for s in ss if s.typed)))
+
+    progress = {t: [{"attempt": i + 1, "session_id": s.session_id, "scenario": s.scenario, "started_at": s.started_at,
+                     "mean": round(s.mean_score(), 3), "passed": s.passed, "source": s.source, "typed": s.typed}
+                    for i, s in enumerate(ss)]
+                for t, ss in sorted(by_trainee.items()) if ss}
+
+    by_scenario: dict[str, list[StoredSession]] = defaultdict(list)
+    for s in sessions:
+        by_scenario[s.scenario].append(s)
+    scen_rows = []
+    for sc, ss in by_scenario.items():
+        failed = [s for s in ss if not s.passed]
+        reasons = Counter(r for s in failed for r in dict.fromkeys(failure_reasons(s, targets)))
+        scen_rows.append(ScenarioRow(sc, len(ss), len(failed), len(failed) / len(ss),
+                                     sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:6]))
+    scen_rows.sort(key=lambda r: (-r.fail_rate, -r.failures, r.scenario))
+
+    runs = []
+    if kind in ("trainee", "cohort"):
+        wanted = set(by_trainee)
+        for r in store.runs(trainee=name if kind == "trainee" else None):
+            if r.trainee in wanted and (kind == "trainee" or r.cohort in (None, name)):
+                runs.append({"run_id": r.id, "assessment": r.assessment, "trainee": r.trainee, "status": r.status,
+                             "started_at": r.started_at, "finished_at": r.finished_at,
+                             "passed": (r.result or {}).get("passed")})
+
+    return Report(
+        kind=kind, name=name, generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        targets=targets, sessions=sessions, trainees=rows, distributions=distributions, means=means,
+        passed=Rate(sum(s.passed for s in sessions), len(sessions)), escalation=escalation_rate(sessions),
+        fcr=Rate(sum(s.resolved for s in sessions), len(sessions)),
+        latency_median_s=statistics.median(latencies) if latencies else None,
+        latency_p90_s=_percentile(latencies, 0.9), latencies=latencies, progress=progress, scenarios=scen_rows,
+        agreement=[a.as_dict() for a in agree], runs=runs, only=only)
+
+
+# ---------------------------------------------------------------------------------------------
+# formatting shared by the renderers
+
+
+def pct(v: float | None) -> str:
+    return "–" if v is None else f"{v * 100:.1f}%"
+
+
+def num(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def title(report: Report) -> str:
+    return {"trainee": "Trainee", "cohort": "Cohort", "scenario": "Scenario"}[report.kind] + f" report: {report.name}"
+
+
+# ---------------------------------------------------------------------------------------------
+# terminal
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def kinds_line(report: Report) -> str:
+    """"3 sessions: 2 assessment, 1 practice (1 typed); 1 trainee"."""
+    n, prac, typed = len(report.sessions), report.practice_sessions, report.typed_sessions
+    parts = []
+    if n:
+        parts.append(f"{n - prac} assessment, {prac} practice" + (f" ({typed} typed)" if typed else ""))
+    head = plural(n, "session") + (": " + parts[0] if parts else "")
+    only = f", {report.only} calls only" if report.only else ""
+    return f"{head}; {plural(len(report.trainees), 'trainee')}{only}"
+
+
+def latency_text(v: float | None, typed: int, total: int, unit: str = " s") -> str:
+    """A response latency, or why there is none: typed calls have no timings."""
+    if v is not None:
+        return f"{v:.2f}{unit}"
+    return "n/a (typed)" if typed and typed == total else "–"
+
+
+def _table():
+    """A compact table that fits 80 columns: no outer edge, two spaces between columns. Titles
+    and notes are printed as lines of their own (a table title wraps to the table's width)."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+
+
+def _show(con: Any, heading: str, table: Any, note: str | None = None) -> None:
+    con.print(f"\n[bold]{heading}[/bold]")
+    con.print(table)
+    if note:
+        con.print(f"[dim]{note}[/dim]")
+
+
+def _num_col(t, header: str) -> None:
+    t.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+
+
+KIND_LABEL = {"practice": "practice", "assessment": "assess"}
+DIM_SHORT = {"greeting": "gre", "empathy": "emp", "accuracy": "acc", "escalation": "esc", "closing": "clo"}
+
+
+def render_terminal(report: Report, console: Any = None) -> None:
+    """Rich tables that keep every number whole at 80 columns (names and numbers never wrap)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    con = console or Console()
+    t = report.targets
+    con.print(f"[bold]{escape(html.unescape(title(report)))}[/bold]")
+    con.print(kinds_line(report))
+    if not report.sessions:
+        con.print("No stored sessions yet.")
+        return
+    typed, n = report.typed_sessions, len(report.sessions)
+    summ = _table()
+    summ.add_column("metric", no_wrap=True)
+    summ.add_column("value", no_wrap=True)
+    summ.add_column("target", no_wrap=True)
+    summ.add_row("passed", f"{pct(report.passed.value)} ({report.passed.hits}/{report.passed.n})", "")
+    summ.add_row("escalation accuracy", f"{pct(report.escalation.value)} ({report.escalation.hits}/{report.escalation.n})",
+                 f"{t.escalation_accuracy:.0%}")
+    summ.add_row("first-call resolution", f"{pct(report.fcr.value)} ({report.fcr.hits}/{report.fcr.n})",
+                 f"{t.first_call_resolution:.0%}")
+    lat = latency_text(report.latency_median_s, typed, n)
+    if report.latency_median_s is not None and typed:
+        lat += f" ({typed} typed left out)"
+    summ.add_row("response latency (median)", lat, "")
+    _show(con, "Summary", summ)
+
+    dist = _table()
+    dist.add_column("dimension", no_wrap=True)
+    for k in range(1, 6):
+        _num_col(dist, str(k))
+    _num_col(dist, "mean")
+    for d in DIMENSIONS:
+        dist.add_row(DIM_LABEL[d], *(str(report.distributions[d][k]) for k in range(1, 6)), num(report.means[d]))
+    _show(con, "Scores per dimension (after trainer overrides)", dist)
+
+    tr = _table()
+    num_cols = ("calls", "prac", *DIM_SHORT.values(), "escal", "FCR", "resp s")
+    # the numbers keep their width; a very long name is cut short (…) rather than pushing them off
+    fixed = sum(max(len(c), 6 if c in ("escal", "FCR", "resp s") else 3) for c in num_cols) + 2 * len(num_cols)
+    tr.add_column("trainee", no_wrap=True, overflow="ellipsis", min_width=7, max_width=max(10, con.width - fixed))
+    for col in num_cols:
+        _num_col(tr, col)
+
+    def mark(v: str, ok: bool | None) -> str:
+        return v if ok is None else (f"[green]{v}[/green]" if ok else f"[red]{v}[/red]")
+
+    for row in report.trainees:
+        tr.add_row(escape(row.trainee), str(row.sessions), str(row.practice),
+                   *(mark(num(row.means[d], 1), row.meets[d]) for d in DIMENSIONS),
+                   mark(pct(row.escalation.value), row.meets["escalation"]), mark(pct(row.fcr.value), row.meets["fcr"]),
+                   latency_text(row.latency_median_s, row.typed, row.sessions, unit="").replace("n/a (typed)", "typed"))
+    _show(con, "Trainees vs targets", tr,
+          f"targets: each dimension's mean ≥ {t.dimension_mean:g}, escalation ≥ {t.escalation_accuracy:.0%}, "
+          f"FCR ≥ {t.first_call_resolution:.0%}. " + "/".join(DIM_SHORT.values())
+          + ": greeting, empathy, accuracy, escalation, closing; prac: practice calls; resp s: median response "
+          "time (typed calls have none).")
+
+    if report.scenarios:
+        sc = _table()
+        sc.add_column("scenario", no_wrap=True)
+        for col in ("calls", "failed", "rate"):
+            _num_col(sc, col)
+        sc.add_column("why (most common)", ratio=1, min_width=16)
+        for r in report.scenarios:
+            sc.add_row(r.scenario, str(r.attempts), str(r.failures), pct(r.fail_rate),
+                       escape("; ".join(f"{why} ×{n}" for why, n in r.reasons[:3])))
+        _show(con, "Scenarios failed most", sc)
+    if any(a["n"] for a in report.agreement):
+        ag = _table()
+        ag.add_column("dimension", no_wrap=True)
+        for col in ("pairs", "exact", "within one", "kappa"):
+            _num_col(ag, col)
+        for a in report.agreement:
+            ag.add_row(DIM_LABEL[a["dimension"]], str(a["n"]), pct(a["exact"]), pct(a["within_one"]), num(a["kappa"]))
+        _show(con, "Automatic scorer vs trainers", ag, "kappa: quadratic-weighted Cohen's kappa")
+    if report.kind == "trainee":
+        ss = _table()
+        ss.add_column("date", no_wrap=True)
+        ss.add_column("scenario", no_wrap=True, overflow="ellipsis")
+        ss.add_column("kind", no_wrap=True)
+        ss.add_column("pass", no_wrap=True)
+        _num_col(ss, "mean")
+        ss.add_column("session", no_wrap=True)
+        for s in report.sessions:
+            kind = KIND_LABEL.get(s.source, s.source) + ("*" if s.typed else "")
+            ss.add_row(s.started_at[:10], s.scenario, kind, "yes" if s.passed else "[red]no[/red]",
+                       num(s.mean_score(), 1), short_id(s.session_id))
+        _show(con, "Sessions (every attempt, in order)", ss,
+              "kind: assess = assessment call, practice = practice call" + ("; * typed (--text), no timings" if typed else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV / JSON
+
+
+def write_csv(report: Report, path: Path | None) -> str:
+    """One row per session; returns the text (also written to ``path`` when given)."""
+    buf = io.StringIO()
+    rows = [session_row(s) for s in report.sessions]
+    fields = list(rows[0]) if rows else ["session_id", "trainee", "cohort", "scenario", "started_at", "source",
+                                         "passed", *DIMENSIONS]  # a header even when there is nothing yet
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    text = buf.getvalue()
+    if path is not None:
+        write_private(path, text)
+    return text
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2, default=str)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Reports hold trainees' results: write them readable by the owner only."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory; give a file name")
+    if not path.parent.exists():
+        raise UserError(f"{path.parent}: no such directory")
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML with inline SVG
+
+E = html.escape
+SCORE_COLORS = {1: "#c0392b", 2: "#e67e22", 3: "#f1c40f", 4: "#7dbb42", 5: "#27865a"}
+SERIES = ["#1f5fa8", "#c2410c", "#15803d", "#7c3aed", "#be123c", "#0e7490", "#a16207", "#4d7c0f", "#9d174d", "#334155"]
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1e293b;margin:0;background:#f8fafc}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #e2e8f0;padding-bottom:4px}
+.sub{color:#64748b;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:12px 16px;min-width:150px}
+.card .v{font-size:26px;font-weight:600}.card .t{color:#64748b;font-size:12px}
+.ok{color:#15803d}.bad{color:#b91c1c}
+table{border-collapse:collapse;background:#fff;margin:8px 0;width:100%}
+th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:right}th{background:#f1f5f9}
+td:first-child,th:first-child{text-align:left}
+td.ok{background:#ecfdf5}td.bad{background:#fef2f2}
+.chart{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px;margin:8px 0}
+svg text{font:12px system-ui,sans-serif;fill:#334155}
+.legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
+small{color:#64748b}
+"""
+
+
+def _bar_chart(items: list[tuple[str, float | None]], target: float | None, vmax: float, fmt, metric: str,
+               width: int = 720, label_w: int = 170) -> str:
+    """Horizontal bars, one per item, with an optional dashed target line."""
+    bar_h, gap, top = 22, 8, 10
+    h = top + len(items) * (bar_h + gap) + 24
+    plot = width - label_w - 70
+    out = [f'<svg role="img" data-chart="{E(metric)}" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, v) in enumerate(items):
+        y = top + i * (bar_h + gap)
+        out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{E(label)}</text>')
+        out.append(f'<rect x="{label_w}" y="{y}" width="{plot}" height="{bar_h}" fill="#f1f5f9"/>')
+        if v is not None:
+            w = max(1.0, plot * min(v, vmax) / vmax)
+            ok = target is None or v >= target
+            out.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{"#2f855a" if ok else "#c53030"}"/>')
+        out.append(f'<text x="{label_w + plot + 6}" y="{y + 15}">{E(fmt(v))}</text>')
+    if target is not None:
+        x = label_w + plot * target / vmax
+        out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{h - 18}" stroke="#0f172a" stroke-width="2" stroke-dasharray="5 4"/>')
+        out.append(f'<text x="{x:.1f}" y="{h - 4}" text-anchor="middle">target {E(fmt(target))}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _distribution_chart(dist: dict[str, dict[int, int]], width: int = 720) -> str:
+    """One stacked bar per dimension: how many calls scored 1, 2, 3, 4, 5."""
+    label_w, bar_h, gap, top = 150, 24, 10, 10
+    plot = width - label_w - 20
+    h = top + len(dist) * (bar_h + gap) + 10
+    out = [f'<svg role="img" data-chart="distributions" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (d, counts) in enumerate(dist.items()):
+        y = top + i * (bar_h + gap)
+        total = sum(counts.values())
+        out.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{E(DIM_LABEL.get(d, d))}</text>')
+        x = float(label_w)
+        for k in range(1, 6):
+            c = counts.get(k, 0)
+            if not total or not c:
+                continue
+            w = plot * c / total
+            out.append(f'<rect class="seg" data-dimension="{d}" data-score="{k}" data-count="{c}" x="{x:.1f}" y="{y}" '
+                       f'width="{w:.1f}" height="{bar_h}" fill="{SCORE_COLORS[k]}"><title>{E(DIM_LABEL.get(d, d))}: {c} × score {k}</title></rect>')
+            if w > 18:
+                out.append(f'<text x="{x + w / 2:.1f}" y="{y + 16}" text-anchor="middle" style="fill:#fff">{c}</text>')
+            x += w
+    out.append("</svg>")
+    legend = "".join(f'<span><i style="background:{SCORE_COLORS[k]}"></i>{k}</span>' for k in range(1, 6))
+    return "".join(out) + f'<div class="legend">score: {legend}</div>'
+
+
+def _histogram(values: list[float], width: int = 720, height: int = 200, bins: int = 10) -> str:
+    if not values:
+        return "<p><small>No response latencies recorded.</small></p>"
+    lo, hi = 0.0, max(values) or 1.0
+    step = (hi - lo) / bins or 1.0
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, int((v - lo) / step))] += 1
+    left, bottom, top = 40, 30, 20
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    cmax = max(counts) or 1
+    bw = plot_w / bins
+    out = [f'<svg role="img" data-chart="latency" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+           f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#94a3b8"/>']
+    for i, c in enumerate(counts):
+        hgt = plot_h * c / cmax
+        x = left + i * bw
+        if c:
+            out.append(f'<rect class="bar" x="{x + 1:.1f}" y="{top + plot_h - hgt:.1f}" width="{bw - 2:.1f}" height="{hgt:.1f}" fill="#1f5fa8">'
+                       f'<title>{lo + i * step:.2f}–{lo + (i + 1) * step:.2f} s: {c}</title></rect>')
+            out.append(f'<text x="{x + bw / 2:.1f}" y="{top + plot_h - hgt - 3:.1f}" text-anchor="middle">{c}</text>')
+        if i % 2 == 0:
+            out.append(f'<text x="{x:.1f}" y="{height - 12}" text-anchor="middle">{lo + i * step:.1f}</text>')
+    out.append(f'<text x="{left + plot_w}" y="{height - 12}" text-anchor="end">{hi:.1f} s</text></svg>')
+    return "".join(out)
+
+
+def _progress_chart(progress: dict[str, list[dict]], width: int = 720, height: int = 260) -> str:
+    if not progress:
+        return "<p><small>No attempts yet.</small></p>"
+    left, right, top, bottom = 40, 10, 10, 30
+    pw, ph = width - left - right, height - top - bottom
+    n = max(len(v) for v in progress.values())
+
+    def xy(i: int, m: float) -> tuple[float, float]:
+        x = left + (pw * (i / (n - 1)) if n > 1 else pw / 2)
+        return x, top + ph * (5 - m) / 4
+
+    out = [f'<svg role="img" data-chart="progress" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for s in range(1, 6):
+        _, y = xy(0, s)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e2e8f0"/><text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{s}</text>')
+    for i in range(n):
+        x, _ = xy(i, 1)
+        out.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{i + 1}</text>')
+    legend = []
+    for k, (trainee, attempts) in enumerate(progress.items()):
+        color = SERIES[k % len(SERIES)]
+        pts = [xy(a["attempt"] - 1, a["mean"]) for a in attempts]
+        if len(pts) > 1:
+            out.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
+        for (x, y), a in zip(pts, attempts):
+            src = a.get("source", "assessment")
+            kind = "practice" if src == "practice" else "assessment"
+            shape = (f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"' if kind == "practice"
+                     else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"')
+            out.append(f'{shape} data-source="{kind}" fill="{color if a["passed"] else "#fff"}" stroke="{color}" stroke-width="2">'
+                       f'<title>{E(trainee)} attempt {a["attempt"]} ({kind}{", typed" if a.get("typed") else ""}): '
+                       f'{E(a["scenario"])}, mean {a["mean"]:.2f}{"" if a["passed"] else " (failed)"}</title>'
+                       f'{"</rect>" if kind == "practice" else "</circle>"}')
+        legend.append(f'<span><i style="background:{color}"></i>{E(trainee)}</span>')
+    out.append("</svg>")
+    return "".join(out) + '<div class="legend">' + "".join(legend) + " <small>filled: passed, hollow: failed; circle: assessment call, square: practice call; y: mean of the five scores; x: attempt</small></div>"
+
+
+def render_html(report: Report) -> str:
+    """One self-contained HTML page (no scripts, no external resources)."""
+    t = report.targets
+    p: list[str] = []
+    add = p.append
+    add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+    add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")
+    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    add(f"<title>{E(title(report))}</title><style>{CSS}</style></head><body><main>")
+    add(f"<h1>{E(title(report))}</h1>")
+    add(f'<p class="sub">va-simulator results · generated {E(report.generated_at)} · {E(kinds_line(report))} · '
+        'scores are effective scores (trainer overrides applied)</p>')
+
+    def card(label: str, metric: str, rate_or_val: Any, target: float | None = None, suffix: str = "") -> str:
+        if isinstance(rate_or_val, Rate):
+            v, text = rate_or_val.value, pct(rate_or_val.value)
+            detail = f"{rate_or_val.hits} of {rate_or_val.n}"
+        else:
+            v, text, detail = rate_or_val, (num(rate_or_val) + suffix if rate_or_val is not None else "–"), ""
+        cls = "" if target is None or v is None else (" ok" if v >= target else " bad")
+        tgt = f" · target {target:.0%}" if target is not None else ""
+        return (f'<div class="card"><div class="t">{E(label)}</div><div class="v{cls}" data-metric="{metric}" '
+                f'data-value="{"" if v is None else round(v, 6)}">{E(text)}</div><div class="t">{E(detail)}{E(tgt)}</div></div>')
+
+    add('<div class="cards">')
+    add(f'<div class="card"><div class="t">Sessions</div><div class="v" data-metric="sessions" data-value="{len(report.sessions)}">{len(report.sessions)}</div></div>')
+    add(card("Passed", "passed", report.passed))
+    add(card("Escalation accuracy", "escalation_accuracy", report.escalation, t.escalation_accuracy))
+    add(card("First-call resolution", "first_call_resolution", report.fcr, t.first_call_resolution))
+    if report.latency_median_s is None and report.typed_sessions:
+        add('<div class="card"><div class="t">Response latency (median)</div><div class="v" data-metric="latency_median_s" '
+            f'data-value="">{E(latency_text(None, report.typed_sessions, len(report.sessions)))}</div>'
+            '<div class="t">typed calls have no timings</div></div>')
+    else:
+        add(card("Response latency (median)", "latency_median_s", report.latency_median_s, suffix=" s"))
+    add("</div>")
+
+    if not report.sessions:
+        add("<p>No stored sessions yet.</p></main></body></html>")
+        return "".join(p)
+
+    add("<h2>Score distribution per dimension</h2>")
+    add(f'<div class="chart">{_distribution_chart(report.distributions)}</div>')
+    add("<table><tr><th>Dimension</th>" + "".join(f"<th>{k}</th>" for k in range(1, 6)) + "<th>Mean</th></tr>")
+    for d in DIMENSIONS:
+        add(f"<tr><td>{E(DIM_LABEL[d])}</td>" + "".join(
+            f'<td data-dist="{d}:{k}">{report.distributions[d][k]}</td>' for k in range(1, 6))
+            + f'<td data-metric="mean_{d}" data-value="{"" if report.means[d] is None else round(report.means[d], 6)}">{num(report.means[d])}</td></tr>')
+    add("</table>")
+
+    add(f"<h2>Trainees against targets</h2><p><small>Targets: each dimension's mean ≥ {t.dimension_mean:g}, "
+        f"escalation accuracy ≥ {t.escalation_accuracy:.0%}, first-call resolution ≥ {t.first_call_resolution:.0%}.</small></p>")
+    add("<table><tr><th>Trainee</th><th>Calls</th>" + "".join(f"<th>{E(DIM_LABEL[d])}</th>" for d in DIMENSIONS)
+        + "<th>Escalation accuracy</th><th>First-call resolution</th><th>Passed</th><th>Latency (s)</th></tr>")
+
+    def cell(v: str, ok: bool | None, attrs: str) -> str:
+        cls = "" if ok is None else (' class="ok"' if ok else ' class="bad"')
+        return f"<td{cls} {attrs}>{E(v)}</td>"
+
+    for r in report.trainees:
+        tn = E(r.trainee, quote=True)
+        add(f'<tr data-trainee="{tn}"><td>{E(r.trainee)}</td><td data-metric="sessions">{r.sessions}</td>')
+        for d in DIMENSIONS:
+            add(cell(num(r.means[d]), r.meets[d], f'data-metric="mean_{d}" data-value="{"" if r.means[d] is None else round(r.means[d], 6)}"'))
+        add(cell(pct(r.escalation.value), r.meets["escalation"], f'data-metric="escalation_accuracy" data-value="{"" if r.escalation.value is None else round(r.escalation.value, 6)}"'))
+        add(cell(pct(r.fcr.value), r.meets["fcr"], f'data-metric="first_call_resolution" data-value="{"" if r.fcr.value is None else round(r.fcr.value, 6)}"'))
+        add(f"<td>{pct(r.passed.value)}</td><td>{E(latency_text(r.latency_median_s, r.typed, r.sessions, unit=''))}</td></tr>")
+    add("</table>")
+
+    add("<h2>Escalation accuracy against the 95% target</h2>")
+    add(f'<div class="chart">{_bar_chart([(r.trainee, r.escalation.value) for r in report.trainees], t.escalation_accuracy, 1.0, pct, "escalation")}</div>')
+    add("<h2>First-call resolution</h2>")
+    add(f'<div class="chart">{_bar_chart([(r.trainee, r.fcr.value) for r in report.trainees], t.first_call_resolution, 1.0, pct, "fcr")}</div>')
+    typed_note = (f" {report.typed_sessions} typed call(s) (--text) are left out: typed replies have no timings."
+                  if report.typed_sessions else "")
+    add("<h2>Response latency</h2><p><small>Each call's median time from the caller finishing to the trainee answering; "
+        f"median {num(report.latency_median_s)} s, 90th percentile {num(report.latency_p90_s)} s.{E(typed_note)}</small></p>")
+    add(f'<div class="chart">{_histogram(report.latencies)}</div>')
+    add("<h2>Progress over attempts</h2>")
+    add(f'<div class="chart">{_progress_chart(report.progress)}</div>')
+
+    add("<h2>Scenarios failed most, and why</h2>")
+    add(f'<div class="chart">{_bar_chart([(r.scenario, r.fail_rate) for r in report.scenarios], None, 1.0, pct, "fail_rate", label_w=220)}</div>')
+    add("<table><tr><th>Scenario</th><th>Attempts</th><th>Failed</th><th>Fail rate</th><th style=\"text-align:left\">Most common reasons</th></tr>")
+    for r in report.scenarios:
+        reasons = "; ".join(f"{E(why)} ×{n}" for why, n in r.reasons) or "–"
+        add(f'<tr data-scenario="{E(r.scenario, quote=True)}"><td>{E(r.scenario)}</td><td data-metric="attempts">{r.attempts}</td>'
+            f'<td data-metric="failures">{r.failures}</td><td>{pct(r.fail_rate)}</td><td style="text-align:left">{reasons}</td></tr>')
+    add("</table>")
+
+    if any(a["n"] for a in report.agreement):
+        add("<h2>Automatic scorer vs trainers</h2><p><small>Automatic scores as first given (before overrides) "
+            "compared with trainers' review scores. Kappa is quadratic-weighted Cohen's kappa (1 = perfect, 0 = chance).</small></p>")
+        add("<table><tr><th>Dimension</th><th>Pairs</th><th>Exact</th><th>Within one</th><th>Weighted kappa</th><th>Mean auto</th><th>Mean trainer</th></tr>")
+        for a in report.agreement:
+            add(f'<tr data-agreement="{a["dimension"]}"><td>{E(DIM_LABEL[a["dimension"]])}</td><td>{a["n"]}</td><td>{pct(a["exact"])}</td>'
+                f'<td>{pct(a["within_one"])}</td><td>{num(a["kappa"])}</td><td>{num(a["mean_auto"])}</td><td>{num(a["mean_trainer"])}</td></tr>')
+        add("</table>")
+
+    if report.runs:
+        add("<h2>Assessments</h2><table><tr><th>Assessment</th><th>Trainee</th><th>Status</th><th>Result</th><th>Started</th></tr>")
+        for r in report.runs:
+            res = "–" if r["passed"] is None else ("passed" if r["passed"] else "failed")
+            add(f"<tr><td>{E(r['assessment'])}</td><td>{E(r['trainee'])}</td><td>{E(r['status'])}</td><td>{res}</td><td>{E(r['started_at'])}</td></tr>")
+        add("</table>")
+
+    add("<h2>Sessions</h2><table><tr><th>Started</th><th>Trainee</th><th>Scenario</th><th>Kind</th><th>Passed</th>"
+        + "".join(f"<th>{d[:5]}</th>" for d in DIMENSIONS) + "<th>Session</th></tr>")
+    for s in report.sessions:
+        add(f'<tr data-session="{E(s.session_id, quote=True)}"><td>{E(s.started_at.replace("T", " ")[:16])}</td><td>{E(s.trainee)}</td>'
+            f'<td>{E(s.scenario)}</td><td data-kind="{E(s.source, quote=True)}">{E(s.source)}{" (typed)" if s.typed else ""}</td>'
+            f'<td>{"yes" if s.passed else "no"}</td>'
+            + "".join(f'<td data-score="{d}">{s.scores.get(d, "")}{"*" if any(o.dimension == d for o in s.overrides) else ""}</td>' for d in DIMENSIONS)
+            + f"<td><small>{E(short_id(s.session_id))}</small></td></tr>")
+    add("</table><p><small>* overridden by a trainer (see `vasim review audit`).</small></p>")
+    add("</main></body></html>")
+    return "".join(p)

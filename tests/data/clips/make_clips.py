@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from simulator.scenario import VoiceProfile
-from simulator.tts import PiperSynthesizer, resample
+from simulator.authoring.scenario import VoiceProfile
+from simulator.speech.tts import PiperSynthesizer, resample
 
 HERE = Path(__file__).resolve().parent
 RATE = 16000

@@ -141,7 +141,7 @@ def test_pulseaudio_loopback_play_record_transcribe(headless_audio, piper, faste
     """Play a synthesized sentence to the null sink, record its monitor, transcribe it."""
     from simulator.speech import factory
     from simulator.speech.asr import normalize_text
-    from simulator.authoring.scenario import VoiceProfile
+    from simulator.speech.voice import VoiceProfile
 
     names = [d.name for d in audio.list_devices()]
     assert "pulse" in names or "default" in names

@@ -19,7 +19,7 @@ import pytest
 from simulator import cli
 from simulator.examples import library as ex
 from simulator.authoring import scenario as sc_mod
-from simulator.authoring.scenario import VoiceProfile
+from simulator.speech.voice import VoiceProfile
 from simulator.speech import factory
 from simulator.testing import FakeDetector, FakeSynthesizer
 

@@ -49,7 +49,7 @@ def test_speech_pipeline_offline(no_network, load_clip, tmp_path, monkeypatch):
     from simulator.speech import factory
     from simulator.speech.asr import normalize_text
     from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
-    from simulator.authoring.scenario import VoiceProfile
+    from simulator.speech.voice import VoiceProfile
     from simulator.testing import ManualClock
 
     monkeypatch.setenv("VASIM_CACHE", str(tmp_path))

@@ -10,7 +10,6 @@ import pytest
 
 from simulator import cli
 from simulator.authoring.catalog import DIMENSIONS
-from simulator.cli.commands import score as score_cmd
 from simulator.testing import FakeDetector
 
 STRONG = """VA: Thank you for calling Riverside Family Practice, this is Sam. May I have your full name and date of birth?

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator.errors import RuntimeFailure
-from simulator.authoring.scenario import VoiceProfile
+from simulator.speech.voice import VoiceProfile
 from simulator.speech.tts import CachedSynthesizer, Pyttsx3Synthesizer, cache_key, resample, shift_pitch, split_sentences
 from simulator.testing import FakePyttsx3Engine, FakeSynthesizer
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.authoring import yamlio
+from simulator.authoring.problems import pydantic_problems
 from simulator.errors import Problem, ProblemsError
 from simulator.paths import scenarios_dir
 
@@ -106,7 +107,6 @@ def load_catalog(root: Path | None = None) -> Catalog:
 
 @lru_cache(maxsize=4)
 def _load_catalog(root: str) -> Catalog:
-    from simulator.authoring.scenario import pydantic_problems  # shared error mapping
 
     problems: list[Problem] = []
     behaviors: dict[str, Behavior] = {}

@@ -80,7 +80,7 @@ def combined_worker(clips_dir: str) -> dict:
     """ASR + TTS + VAD loaded together, one turn each: the peak RSS of the speech stack."""
     from simulator.speech import factory
     from simulator.speech.audio import read_audio
-    from simulator.authoring.scenario import VoiceProfile
+    from simulator.speech.voice import VoiceProfile
 
     recognizer = factory.make_recognizer("faster-whisper", "tiny.en")
     tts = factory.make_synthesizer("piper", cache=False)

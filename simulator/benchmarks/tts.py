@@ -31,7 +31,7 @@ def add_arguments(parser) -> None:
 def worker(engine: str, runs: int) -> dict:
     import resource
 
-    from simulator.authoring.scenario import VoiceProfile
+    from simulator.speech.voice import VoiceProfile
 
     t0 = time.perf_counter()
     from simulator.speech import factory

@@ -141,7 +141,7 @@ def assessments_dir() -> Path:
 
 
 def parse(doc: yamlio.Document, check_scenarios: bool = True) -> Assessment:
-    from simulator.authoring.scenario import _yaml_type, pydantic_problems, salvage
+    from simulator.authoring.problems import _yaml_type, pydantic_problems, salvage
 
     if not isinstance(doc.data, dict):
         raise ProblemsError([doc.problem((), f"an assessment must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")])

@@ -42,7 +42,7 @@ from __future__ import annotations
 import concurrent.futures
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 

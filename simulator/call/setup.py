@@ -219,3 +219,38 @@ def voice_runner(*, asr_model: str = "tiny.en", virtual: bool = False, scripts: 
     return assessment.VoiceRunner(recognizer=recognizer, vad_factory=lambda: factory.make_vad().vad, detector=detector,
                                   synthesizer_for=synth_for, devices=devices, view_for=view_for, embedder=embedder,
                                   barge_in=virtual)
+
+
+# --------------------------------------------------------------------------- text calls
+
+
+def text_call(scenario, trainee, *, detector=None, options=None, view=None, embedder=None):
+    """A typed practice call: ``trainee`` is a list of lines (a scripted trainee) or any object with
+    ``reply(patient_line) -> str | None`` (``practice.TypedTrainee`` reads the keyboard). The real
+    detector is built when none is given. Returns the ``CallResult`` (scorecard included)."""
+    from simulator.call import practice
+    from simulator.speech import factory
+
+    if isinstance(trainee, (list, tuple)):
+        trainee = practice.ScriptedText(list(trainee))
+    detector = detector if detector is not None else factory.make_detector()
+    if embedder is None:
+        embedder = getattr(detector, "embedder", None)
+    return practice.run_text_call(scenario, trainee, detector, options=options or practice.PracticeOptions(),
+                                  view=view, embedder=embedder)
+
+
+def text_runner(scripts: dict[str, Sequence] | None = None, *, detector=None, view_for=None):
+    """An ``assessment.TextRunner``: each call's trainee turns from ``scripts`` (scenario id ->
+    lines), or typed at the keyboard when there are none."""
+    from simulator.call import assessment, practice
+    from simulator.speech import factory
+
+    detector = detector if detector is not None else factory.make_detector()
+
+    def trainee_for(req):
+        if scripts is not None:
+            return practice.ScriptedText(list(scripts[req.scenario.id]))
+        return assessment.TypedAnswers()
+
+    return assessment.TextRunner(detector, trainee_for, view_for, embedder=getattr(detector, "embedder", None))

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 from simulator.authoring.catalog import Catalog
 from simulator.authoring.scenario import END, RING, Scenario
 
+from simulator.scoring.scorecard import Scorecard, Tip, quote
+from simulator.understanding.detect import Context
+
 if TYPE_CHECKING:
-    from simulator.scoring.score import Scorecard, Tip
     from simulator.scoring.transcript import Transcript
 
 OPENING, CORE, EMPATHY, CLOSING, DELIVERY = (
@@ -135,8 +137,6 @@ def sentences(text: str) -> list[str]:
 
 
 def _context(scenario: Scenario):
-    from simulator.scoring.score import Context
-
     return Context(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
 
 
@@ -318,8 +318,6 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
     """Tips in order: blockers, violations, missed escalation, needless escalation, misses, delivery.
     Each "Better" line shows the behavior the tip asks for (checked by the detector) and no two
     tips in one scorecard show the same line."""
-    from simulator.scoring.score import Tip, quote
-
     tips: list[Tip] = []
     done: set[str] = set()
     used: set[str] = set()
@@ -409,8 +407,6 @@ def tip_target(tip, scenario: Scenario, catalog: Catalog) -> str | None:
 
 
 def delivery_tips(card: Scorecard) -> list[Tip]:
-    from simulator.scoring.score import Tip
-
     t = card.timing
     out = []
     if t.response_latency_s and t.response_latency_s.median > SLOW_RESPONSE_S:

@@ -28,19 +28,30 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Sequence
 
-from pydantic import BaseModel, Field
 
+from simulator.scoring import feedback
 from simulator.understanding import hearing
 from simulator.authoring.catalog import DIMENSIONS, Catalog
 from simulator.authoring.scenario import ESCALATION_IS_BLOCKER, ESCALATION_RECOMMENDS, ESCALATION_REQUIRES, Scenario
+from simulator.scoring.scorecard import (
+    BehaviorHit,
+    Blocker,
+    DimensionScore,
+    EscalationCheck,
+    Evidence,
+    Silence,
+    Stat,
+    Scorecard,
+    Timing,
+    quote,
+)
 from simulator.scoring.transcript import Transcript
 
 from simulator.understanding.detect import Context
 
 
-QUOTE_CHARS = 160  # quotes longer than this are cut at a word boundary
 LONG_SILENCE_S = 3.0
 MIN_DIMENSION_WEIGHT = 2.0  # see _score_dimension
 FILLERS = ("um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm")
@@ -65,110 +76,6 @@ INSTEAD: dict[str, tuple[str, ...]] = {
     "crisis_transfer": ("flag_clinical", "crisis_line_988"),
     "same_day_transfer": ("flag_clinical",),
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# the scorecard (DESIGN.md, "Scorecard JSON"; extra keys are additive)
-
-
-class Evidence(BaseModel):
-    """A turn that earned (``shown``) or cost (``violation``) points in a dimension."""
-
-    id: str
-    turn: int | None
-    quote: str
-    time: float | None = None  # the turn's start in seconds, when the transcript has times
-    kind: Literal["shown", "violation", "note"] = "shown"
-
-
-class DimensionScore(BaseModel):
-    score: int = Field(ge=1, le=5)
-    evidence: list[Evidence] = []
-    missed: list[str] = []  # required behavior ids never shown (in the part of the call where they count)
-
-
-class Blocker(BaseModel):
-    id: str
-    turn: int | None
-    quote: str = ""
-    reason: str = ""
-
-
-class BehaviorHit(BaseModel):
-    id: str
-    turn: int
-    quote: str
-    confidence: float
-    time: float | None = None
-    heard: float | None = None  # spoken turns: the lowest word probability recognition gave the quote
-    uncertain: bool = False  # ``heard`` under hearing.SURE_P: a violation so heard is not counted, only listed
-
-
-class EscalationCheck(BaseModel):
-    expected: str
-    observed: list[str]  # escalation actions shown, in order of first appearance
-    correct: bool
-    missing: list[str] = []
-    needless: list[str] = []  # wrong urgency for this kind (e.g. a transfer when none is needed)
-    over: list[str] = []  # more than needed but safe
-    recommended_missing: list[str] = []
-
-
-class Stat(BaseModel):
-    median: float
-    max: float
-
-
-class Silence(BaseModel):
-    after_turn: int
-    seconds: float
-
-
-class Timing(BaseModel):
-    """Delivery metrics. Times need ``start``/``end`` on every turn; fillers never do."""
-
-    response_latency_s: Stat | None = None  # patient stops -> trainee starts
-    talk_ratio: float | None = None  # trainee talk time / all talk time
-    speaking_rate_wpm: float | None = None  # trainee words per minute of trainee talk
-    long_silences: list[Silence] = []  # gaps over 3 s between turns
-    filler_words: int = 0
-    filler_rate: float = 0.0  # fillers per 100 trainee words
-
-
-class Tip(BaseModel):
-    """One coaching point: what to change, what was said, what better sounds like."""
-
-    stage: Literal["Opening and identification", "Core response", "Empathy phrase", "Closing", "Delivery"]
-    behavior: str | None = None
-    kind: Literal["blocker", "violation", "missed", "timing"]
-    turn: int | None = None
-    said: str = ""
-    better: str = ""
-    text: str
-
-
-class Scorecard(BaseModel):
-    scenario: str
-    passed: bool
-    blockers: list[Blocker]
-    dimensions: dict[str, DimensionScore]
-    behaviors: list[BehaviorHit]
-    escalation: EscalationCheck
-    timing: Timing
-    feedback: list[str] = []
-    # additive keys
-    average: float = 0.0
-    pass_mark: float = 3.0
-    mode: str = "call"
-    tips: list[Tip] = []
-    # evidence recognition was unsure of: for the trainer to check against the recording
-    review: list[str] = []
-
-    def detected(self) -> set[str]:
-        return {b.id for b in self.behaviors}
-
-    def scores(self) -> dict[str, int]:
-        return {d: s.score for d, s in self.dimensions.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,14 +285,6 @@ def timing(transcript: Transcript) -> Timing:
 # scoring
 
 
-def quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + " ..."
-
-
 def context_for(transcript: Transcript) -> Context:
     return Context(practice=transcript.practice, patient=transcript.patient, mode=transcript.mode)
 
@@ -482,8 +381,6 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
         timing=timing(transcript), average=avg, pass_mark=scenario.scoring.pass_mark, mode=transcript.mode,
         review=review_notes(hits, catalog),
     )
-    from simulator.scoring import feedback
-
     tips = feedback.coach(scenario, transcript, card, detector, catalog)
     return card.model_copy(update={"tips": tips, "feedback": [t.text for t in tips]})
 
@@ -593,3 +490,23 @@ _BLOCKER_REASON = {
     "disclose_before_verify": "gave account or clinical details before verifying name and date of birth",
     "voicemail_phi": "left medical or account details in a voicemail",
 }
+
+
+def score_transcript(scenario: Scenario, transcript, detector=None, catalog: Catalog | None = None) -> Scorecard:
+    """Score a call: ``transcript`` is a file path (JSON or ``VA:``/``PATIENT:`` lines), a
+    :class:`Transcript`, or a list of turns (``{"speaker", "text"}``). The real detector is built
+    when none is given."""
+    from pathlib import Path
+
+    from simulator.authoring.catalog import load_catalog
+    from simulator.scoring import transcript as tr_mod
+    from simulator.speech import factory
+
+    if isinstance(transcript, (str, Path)):
+        transcript = tr_mod.load(transcript, scenario)
+    elif isinstance(transcript, list):
+        transcript = tr_mod.from_turns(scenario, transcript)
+    catalog = catalog or load_catalog()
+    detector = detector if detector is not None else factory.make_detector(catalog=catalog)
+    return score_call(scenario, transcript, detector, catalog)
+

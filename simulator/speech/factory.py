@@ -120,7 +120,7 @@ def make_example_synthesizer():
     """For ``vasim examples render``: a ``MultiSynthesizer`` whose piper has fixed phoneme
     durations (``noise_w_scale=0``), so a rendered example's timings are reproducible.
     Cached apart from the practice cache, whose piper lines vary slightly in length."""
-    from simulator.examples import library
+    from simulator.examples import library as examples
     from simulator import paths
     from simulator.speech import tts
 

@@ -33,7 +33,7 @@ from typing import Iterator, Protocol
 import numpy as np
 
 from simulator.errors import RuntimeFailure, UserError
-from simulator.authoring.scenario import VoiceProfile
+from simulator.speech.voice import VoiceProfile
 
 SENTENCE_GAP_S = 0.15  # silence between sentences when a line is synthesised whole
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")

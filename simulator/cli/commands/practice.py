@@ -21,7 +21,7 @@ import shlex
 import sys
 
 from simulator.cli.common import RichReporter, stderr_console
-from simulator.errors import RuntimeFailure, UserError
+from simulator.errors import UserError
 from simulator.records.store import save_practice
 from simulator.speech import factory
 

@@ -68,7 +68,7 @@ def cmd_say(args) -> int:
     from pydantic import ValidationError
 
     from simulator.speech import factory, models
-    from simulator.authoring.scenario import VoiceProfile
+    from simulator.speech.voice import VoiceProfile
 
     engine = args.engine or ("piper" if args.voice in models.manifest()["tts"]["piper"] else "pyttsx3")
     if not args.text.strip():

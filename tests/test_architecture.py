@@ -1,0 +1,108 @@
+"""The layering of ARCHITECTURE.md, checked on the import graph of every module (imports inside
+functions included, so a lazy import cannot hide a cycle): the library never imports the
+command line, and no two modules import each other, directly or round a loop."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import simulator
+
+ROOT = Path(simulator.__file__).resolve().parent
+FRONT_ENDS = ("simulator.cli", "simulator.__main__")
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for p in ROOT.rglob("*.py"):
+        parts = p.relative_to(ROOT.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = p
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    mods = modules()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for name, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for t in targets:
+                dep = resolve(t) if t.startswith("simulator") else None
+                if dep and dep != name and dep != "simulator":
+                    graph[name].add(dep)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_library_never_imports_the_command_line():
+    graph = import_graph()
+    bad = sorted(f"{m} imports {d}" for m, deps in graph.items() for d in deps
+                 if d.startswith(FRONT_ENDS) and not m.startswith(FRONT_ENDS))
+    assert not bad, bad
+
+
+def test_no_import_cycles():
+    assert cycles(import_graph()) == []
+
+
+def test_the_checks_can_fail():
+    """The cycle finder and the graph are not vacuous."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    graph = import_graph()
+    assert "simulator.call.setup" in graph and "simulator.speech.factory" in graph["simulator.call.setup"]
+    assert any(d.startswith("simulator.cli") for d in graph["simulator.cli.main"])
+
+
+def test_the_stages_are_folders():
+    stages = {"text", "authoring", "speech", "understanding", "call", "scoring", "records", "reports", "examples",
+              "console", "testing", "benchmarks", "cli"}
+    assert stages <= {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    flat = sorted(p.name for p in ROOT.glob("*.py"))
+    assert flat == ["__init__.py", "__main__.py", "errors.py", "paths.py"], flat

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from simulator.authoring.scenario import VoiceProfile
+from simulator.speech.voice import VoiceProfile
 from simulator.speech.tts import PiperSynthesizer, resample
 
 HERE = Path(__file__).resolve().parent

@@ -4,6 +4,7 @@ scorecard lists such evidence for the trainer instead of failing the call on it.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from simulator.understanding import hearing
@@ -202,3 +203,39 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
     result = call.run()
     said = [t.text for t in result.turns if t.speaker == "trainee" and t.text]
     assert said == [" ".join(parts)]
+
+
+def test_the_caller_asks_once_then_gives_the_benefit_of_the_doubt(billing):
+    """Said again and still half heard, the line neither loops on "Sorry, what?" nor ends the call."""
+    p = Patient(billing)
+    kinds = [p.respond(MISHEARD, ["greet_practice", "self_identify", "dismissive"], unsure=["dismissive"]).kind
+             for _ in range(2)]
+    assert kinds[0] == "clarify" and kinds[1] != "clarify"
+    assert not p.ended and p.state == "opening" and "dismissive" not in p.shown
+    # a sure violation after that still counts as usual
+    r = p.respond("Whatever, that's not my problem.", ["dismissive"])
+    assert "dismissive" in p.shown and r.mood > billing.patient.mood.start
+
+
+def test_a_scripted_trainee_says_its_line_again_when_asked():
+    from simulator.call.practice import ScriptedVoice, parse_trainee_script
+
+    class Mic:  # says each clip at once
+        gap_s = 0.0
+
+        def __init__(self):
+            self.spoken = []
+
+        def say(self, audio):
+            self.spoken.append(float(audio[-1]))  # the last sample tells the clips apart
+
+    turns = parse_trainee_script("first line\nsecond line")
+    mic = Mic()
+    trainee = ScriptedVoice(mic, [np.full(1600, 0.1, np.float32), np.full(3200, 0.2, np.float32)], turns,
+                            think_s=0.1, ring_s=0.1)
+    trainee.call_answered()
+    trainee.patient_finished(False, asked_again=True)  # "Sorry, what?"
+    trainee.patient_finished(False)
+    assert not trainee.hung_up
+    trainee.patient_finished(False)
+    assert mic.spoken == [pytest.approx(0.1), pytest.approx(0.1), pytest.approx(0.2)] and trainee.hung_up

@@ -239,6 +239,7 @@ class _Memory:
     goal_reached: bool = False
     identity_given: bool = False
     silences: int = 0  # consecutive
+    asked_again: bool = False  # the last reply was a "Sorry, what?": the next turn is taken as heard
     closing: bool = False  # said an end state's line; waiting for the trainee's sign-off
     ended: bool = False
     end_reason: EndReason = ""
@@ -311,13 +312,19 @@ class Patient:
         ``unsure``: behaviors among them whose words recognition was unsure of. One of those may
         not end the call or move the mood by more than a step: when it would, the caller asks
         what was said (a ``clarify`` reply) and nothing of the turn counts, as a person does
-        with a line they half heard."""
+        with a line they half heard. A person asks once: if the turn after a ``clarify`` is again
+        unsure in a way that matters, the doubtful behaviors are left out and the call goes on, so
+        a trainee who repeats the same words (or a recording of them) cannot loop."""
         if self.m.ended:
             raise RuntimeError("the call has ended")
         shown = frozenset(behaviors)
         doubt = frozenset(unsure) & shown
+        asked, self.m.asked_again = self.m.asked_again, False
         if doubt and not self.m.closing and self._hinges_on(text, shown, doubt):
+            if asked:  # asked once already and still unsure: give the benefit of the doubt, go on
+                return self._respond(text, shown - doubt)
             m = self.m
+            m.asked_again = True
             return self._reply(self._pick("clarify", CLARIFY.for_mood(m.mood)), "clarify", state_from=m.state,
                                mood_from=m.mood, behaviors=tuple(sorted(shown)))
         return self._respond(text, shown)

@@ -621,7 +621,8 @@ class ScriptedVoice:
     """The trainee's side from a script (synthesised) or recorded files, spoken into a virtual mic.
 
     It answers ``think_s`` after the patient stops, or ``[interrupt]``s into the patient's line;
-    when the script runs out it hangs up.
+    when the caller asks what was said (a ``clarify`` reply) it says its last line again, as a
+    person would; when the script runs out it hangs up.
     """
 
     def __init__(self, mic, clips: Sequence[np.ndarray], turns: Sequence[ScriptTurn], *, think_s: float = 0.5,
@@ -650,7 +651,9 @@ class ScriptedVoice:
     def next_turn(self) -> ScriptTurn | None:
         return self.turns[self.i] if self.i < len(self.turns) else None
 
-    def _speak(self, lead_s: float) -> None:
+    def _speak(self, lead_s: float, *, again: bool = False) -> None:
+        if again:
+            self.i -= 1
         clip = self.clips[self.i]
         self.i += 1
         if clip is None or not len(clip):
@@ -672,10 +675,13 @@ class ScriptedVoice:
         if nxt is not None and nxt.interrupt_after_s is not None:
             self._speak(nxt.interrupt_after_s)
 
-    def patient_finished(self, interrupted: bool) -> None:
+    def patient_finished(self, interrupted: bool, *, asked_again: bool = False) -> None:
+        """The patient stopped talking; ``asked_again``: its line asked what the trainee said."""
         if interrupted or self.busy:
             return  # already talking
-        if self.next_turn is None:
+        if asked_again and self.i > 0:
+            self._speak(self.think_s, again=True)
+        elif self.next_turn is None:
             self.hung_up = True
         else:
             self._speak(self.think_s)
@@ -1137,6 +1143,6 @@ class VoiceCall:
         if not self.options.barge_in:  # what is still in the speaker's buffer must not become a turn
             self.deaf_until = now + self.options.echo_guard_s
         if self.trainee is not None:
-            self.trainee.patient_finished(interrupted)
+            self.trainee.patient_finished(interrupted, asked_again=reply.kind == "clarify")
         if not interrupted:
             self.call.view.status("Your turn: speak now")

@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml
 demo: setup
 	@$(VENV)/bin/vasim demo
 
+# One audio server per checkout: the suites of two clones running at once must not stop each other's.
+export VASIM_PULSE_DIR ?= /tmp/vasim-pulse-$(shell id -u)-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
+
 # The headless PulseAudio server (null sink + monitor) is started for the suite and
 # stopped afterwards, whatever the result; tests that need it also start it themselves.
 test: setup

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-deps
 
-.PHONY: demo test test-fast test-real test-load setup clean-venv
+.PHONY: demo test test-fast test-real test-load lint format typecheck setup clean-venv
 
 setup: $(STAMP) $(SYSSTAMP)
 
@@ -50,6 +50,18 @@ test-real: setup
 # laptop doing other work (DESIGN.md: the suite passes with two busy processes).
 test-load: setup
 	@bash scripts/with-load.sh 2 $(MAKE) --no-print-directory test-real
+
+# Habits: `make format` rewrites; `make lint` and `make typecheck` only check (CI runs both).
+lint: setup
+	@$(VENV)/bin/ruff format --check simulator tests
+	@$(VENV)/bin/ruff check simulator tests
+
+format: setup
+	@$(VENV)/bin/ruff format simulator tests
+	@$(VENV)/bin/ruff check --fix simulator tests
+
+typecheck: setup
+	@$(VENV)/bin/mypy
 
 clean-venv:
 	rm -rf $(VENV)

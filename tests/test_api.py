@@ -18,12 +18,27 @@ def blocks(kind: str) -> list[str]:
 
 
 def test_the_api_is_listed_and_cheap_to_import():
-    out = subprocess.run([sys.executable, "-c", "import sys, simulator; print(simulator.__all__); "
-                          "print(sorted(m for m in sys.modules if m.startswith('simulator.')))"],
-                         capture_output=True, text=True, check=True).stdout.splitlines()
-    names = eval(out[0])  # noqa: S307 - our own printed list
-    assert {"load_scenario", "text_call", "build_voice_call", "score_transcript", "take_assessment", "build_report"} <= set(names)
-    assert eval(out[1]) == []  # noqa: S307 - nothing is imported until a name is used
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, simulator; print(simulator.__all__); "
+            "print(sorted(m for m in sys.modules if m.startswith('simulator.')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    names = eval(out[0])
+    assert {
+        "load_scenario",
+        "text_call",
+        "build_voice_call",
+        "score_transcript",
+        "take_assessment",
+        "build_report",
+    } <= set(names)
+    assert eval(out[1]) == []
     import simulator
 
     for name in names:
@@ -38,7 +53,7 @@ def test_docs_have_examples():
 @pytest.mark.parametrize("i", range(len(blocks("run"))))
 def test_docs_api_example_runs(i, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
-    exec(compile(blocks("run")[i], f"docs/api.md example {i + 1}", "exec"), {})  # noqa: S102 - our own docs
+    exec(compile(blocks("run")[i], f"docs/api.md example {i + 1}", "exec"), {})
     assert capsys.readouterr().out.strip()  # every example prints what it shows
 
 
@@ -46,5 +61,5 @@ def test_docs_api_example_runs(i, monkeypatch, capsys):
 @pytest.mark.parametrize("i", range(len(blocks("real"))))
 def test_docs_api_real_example_runs(i, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
-    exec(compile(blocks("real")[i], f"docs/api.md real example {i + 1}", "exec"), {})  # noqa: S102 - our own docs
+    exec(compile(blocks("real")[i], f"docs/api.md real example {i + 1}", "exec"), {})
     assert capsys.readouterr().out.strip()

@@ -83,8 +83,12 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_library_never_imports_the_command_line():
     graph = import_graph()
-    bad = sorted(f"{m} imports {d}" for m, deps in graph.items() for d in deps
-                 if d.startswith(FRONT_ENDS) and not m.startswith(FRONT_ENDS))
+    bad = sorted(
+        f"{m} imports {d}"
+        for m, deps in graph.items()
+        for d in deps
+        if d.startswith(FRONT_ENDS) and not m.startswith(FRONT_ENDS)
+    )
     assert not bad, bad
 
 
@@ -101,8 +105,21 @@ def test_the_checks_can_fail():
 
 
 def test_the_stages_are_folders():
-    stages = {"text", "authoring", "speech", "understanding", "call", "scoring", "records", "reports", "examples",
-              "console", "testing", "benchmarks", "cli"}
+    stages = {
+        "text",
+        "authoring",
+        "speech",
+        "understanding",
+        "call",
+        "scoring",
+        "records",
+        "reports",
+        "examples",
+        "console",
+        "testing",
+        "benchmarks",
+        "cli",
+    }
     assert stages <= {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     flat = sorted(p.name for p in ROOT.glob("*.py"))
     assert flat == ["__init__.py", "__main__.py", "errors.py", "paths.py"], flat

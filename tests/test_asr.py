@@ -55,7 +55,16 @@ def test_prompt_and_hotwords_are_accepted(faster_whisper, openai_whisper, load_c
 
 def test_normalize_makes_numbers_and_case_comparable():
     assert normalize_text("Call 9-1-1 now!") == normalize_text("call nine one one now")
-    assert normalize_text("I'm sure you're right, Mr. Lopez") == ["i", "am", "sure", "you", "are", "right", "mister", "lopez"]
+    assert normalize_text("I'm sure you're right, Mr. Lopez") == [
+        "i",
+        "am",
+        "sure",
+        "you",
+        "are",
+        "right",
+        "mister",
+        "lopez",
+    ]
     assert normalize_text("We can't") == ["we", "cannot"]
 
 

@@ -9,20 +9,33 @@ from pathlib import Path
 
 import pytest
 
+from simulator.authoring import scenario as sc_mod
+from simulator.authoring.catalog import DIMENSIONS
 from simulator.call import assessment as asm
 from simulator.call import practice, session
-from simulator.authoring import scenario as sc_mod
-from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
-from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.errors import ProblemsError, UserError
 from simulator.records.store import open_store
-from simulator.testing import (EnergyVad, FakeDetector, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech,
-                               fake_scorecard)
+from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+from simulator.testing import (
+    EnergyVad,
+    FakeDetector,
+    FakeRecognizer,
+    FakeSynthesizer,
+    ManualClock,
+    ToneSpeech,
+    fake_scorecard,
+)
 
 LIBRARY = "onboarding-week1"
-SIX = ["billing-frustrated", "symptoms-same-day", "suicidal-ideation", "appointment-scheduling", "records-request",
-       "voicemail-reminder"]
+SIX = [
+    "billing-frustrated",
+    "symptoms-same-day",
+    "suicidal-ideation",
+    "appointment-scheduling",
+    "records-request",
+    "voicemail-reminder",
+]
 
 
 @pytest.fixture
@@ -47,15 +60,30 @@ def test_library_assessment_is_valid_and_names_the_six_scenarios(capsys):
     assert "valid (6 calls)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("body,where,needle", [
-    ("scenarios: [billing-frustated]", "week.yaml:3:", "scenarios[0]: no scenario 'billing-frustated' in the library; did you mean 'billing-frustrated'?"),
-    ("scenarios: [billing-frustrated]\npass: {min_per_dimension: {empathie: 3}}", "week.yaml:4:", "did you mean 'empathy'?"),
-    ("scenarios: [billing-frustrated]\npass: {escalation_accuracy: 150%}", "week.yaml:4:", "pass.escalation_accuracy"),
-    ("scenarios: [billing-frustrated, billing-frustrated]", "week.yaml:3:", "is already scenarios[0]"),
-    ("scenarioz: [billing-frustrated]", "week.yaml:3:", "unknown key 'scenarioz'; did you mean 'scenarios'?"),
-    ("scenarios: []", "week.yaml:3:", "scenarios"),
-    ("scenarios: [billing-frustrated]\norder: random", "week.yaml:4:", "'random' is not allowed"),
-])
+@pytest.mark.parametrize(
+    "body,where,needle",
+    [
+        (
+            "scenarios: [billing-frustated]",
+            "week.yaml:3:",
+            "scenarios[0]: no scenario 'billing-frustated' in the library; did you mean 'billing-frustrated'?",
+        ),
+        (
+            "scenarios: [billing-frustrated]\npass: {min_per_dimension: {empathie: 3}}",
+            "week.yaml:4:",
+            "did you mean 'empathy'?",
+        ),
+        (
+            "scenarios: [billing-frustrated]\npass: {escalation_accuracy: 150%}",
+            "week.yaml:4:",
+            "pass.escalation_accuracy",
+        ),
+        ("scenarios: [billing-frustrated, billing-frustrated]", "week.yaml:3:", "is already scenarios[0]"),
+        ("scenarioz: [billing-frustrated]", "week.yaml:3:", "unknown key 'scenarioz'; did you mean 'scenarios'?"),
+        ("scenarios: []", "week.yaml:3:", "scenarios"),
+        ("scenarios: [billing-frustrated]\norder: random", "week.yaml:4:", "'random' is not allowed"),
+    ],
+)
 def test_bad_assessment_files_are_located(tmp_path, capsys, body, where, needle):
     p = write(tmp_path, f"id: week\ntitle: Week\n{body}\n")
     with pytest.raises(ProblemsError):
@@ -67,8 +95,11 @@ def test_bad_assessment_files_are_located(tmp_path, capsys, body, where, needle)
 
 def test_every_problem_of_an_assessment_in_one_run(tmp_path, capsys):
     """A type error elsewhere does not hide a misspelt or repeated scenario."""
-    p = write(tmp_path, "id: week\ntitle: Week\nseed: lots\nscenarios: [billing-frustated, legal-threat, legal-threat]\n"
-                        "order: random\n")
+    p = write(
+        tmp_path,
+        "id: week\ntitle: Week\nseed: lots\nscenarios: [billing-frustated, legal-threat, legal-threat]\n"
+        "order: random\n",
+    )
     assert main(["assess", str(p), "--check"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 4 and [x.split(":")[1] for x in err] == ["3", "4", "4", "5"], err
@@ -95,7 +126,9 @@ def test_plan_is_deterministic_and_shuffles_by_seed(tmp_path):
     assert {c.scenario: c.seed for c in asm.plan(shuffled)} == {c.scenario: c.seed for c in p1}
     other = shuffled.model_copy(update={"seed": a.seed + 1})
     assert [c.scenario for c in asm.plan(other)] != order or [c.seed for c in asm.plan(other)] != [c.seed for c in p1]
-    pinned = asm.parse(asm.yamlio.loads("id: x\ntitle: X\nscenarios: [{scenario: billing-frustrated, seed: 7}]\n", "x.yaml"))
+    pinned = asm.parse(
+        asm.yamlio.loads("id: x\ntitle: X\nscenarios: [{scenario: billing-frustrated, seed: 7}]\n", "x.yaml")
+    )
     assert asm.plan(pinned)[0].seed == 7
 
 
@@ -116,9 +149,14 @@ class FakeRunner:
         self.requests.append(req)
         sc = req.scenario
         card = self.cards.get(sc.id) or fake_scorecard(expected=sc.escalation, scenario=sc.id)
-        return {"session_id": uuid.uuid4().hex, "scenario": sc.id,
-                "turns": [{"speaker": "trainee", "text": "Thank you for calling", "start": 0.0, "end": 1.0}],
-                "scorecard": card, "latency": {"voice_to_voice_ms": {"p50": 500, "p95": 800, "max": 900}}, "recording": ""}
+        return {
+            "session_id": uuid.uuid4().hex,
+            "scenario": sc.id,
+            "turns": [{"speaker": "trainee", "text": "Thank you for calling", "start": 0.0, "end": 1.0}],
+            "scorecard": card,
+            "latency": {"voice_to_voice_ms": {"p50": 500, "p95": 800, "max": 900}},
+            "recording": "",
+        }
 
 
 class RecordingView(asm.QuietView):
@@ -151,7 +189,9 @@ def test_run_stores_every_call_and_passes(db):
 def test_pass_rules_fail_on_blockers_escalation_and_low_scores(db):
     a = asm.load(LIBRARY)
     cards = {
-        "suicidal-ideation": fake_scorecard(expected="crisis_transfer", correct=False, passed=False, scenario="suicidal-ideation"),
+        "suicidal-ideation": fake_scorecard(
+            expected="crisis_transfer", correct=False, passed=False, scenario="suicidal-ideation"
+        ),
         "billing-frustrated": fake_scorecard(blockers=["medical_advice"], passed=False),
         "records-request": fake_scorecard((4, 1, 4, 4, 4), expected="route_records", scenario="records-request"),
     }
@@ -212,6 +252,7 @@ def test_a_silent_call_is_never_stored_and_the_attempt_stays_open(db):
         if req.position == 0:
             return FakeRunner()(req)
         return {"session_id": "quiet", "scenario": req.scenario.id, "turns": [], "scorecard": None, "recording": ""}
+
     with open_store(db) as store:
         with pytest.raises(asm.NoAnswer, match="call 2 of 2 .billing-frustrated. ended with no answer") as exc:
             asm.run(a, trainee="fay", cohort=None, store=store, runner=silent)
@@ -234,7 +275,9 @@ def test_typed_answers_eof_before_an_answer_is_an_interruption():
                 return next(it)
             except StopIteration:
                 raise EOFError from None
+
         return prompt
+
     with pytest.raises(asm.InputClosed):
         asm.TypedAnswers(feed([])).reply(None)
     with pytest.raises(asm.InputClosed):  # blank lines are silence, not an answer
@@ -292,9 +335,16 @@ def test_assessment_through_the_text_practice_loop(db):
 
 def test_assessment_through_virtual_devices(db):
     """Voice calls: virtual microphone and speaker on a manual clock, tones for the trainee's words."""
-    a = asm.parse(asm.yamlio.loads("id: x\ntitle: X\nscenarios: [billing-frustrated, symptoms-same-day]\n"
-                                   "pass: {escalation_accuracy: 0.5}\n", "x.yaml"))
-    scripts = {sid: practice.parse_trainee_script("\n".join(strong_script(sid))) for sid in ("billing-frustrated", "symptoms-same-day")}
+    a = asm.parse(
+        asm.yamlio.loads(
+            "id: x\ntitle: X\nscenarios: [billing-frustrated, symptoms-same-day]\npass: {escalation_accuracy: 0.5}\n",
+            "x.yaml",
+        )
+    )
+    scripts = {
+        sid: practice.parse_trainee_script("\n".join(strong_script(sid)))
+        for sid in ("billing-frustrated", "symptoms-same-day")
+    }
     speech = ToneSpeech([t.text for turns in scripts.values() for t in turns])
     mics = []
 
@@ -306,8 +356,13 @@ def test_assessment_through_virtual_devices(db):
         trainee = practice.ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
         return mic, VirtualSpeaker(clock), clock, trainee
 
-    runner = asm.VoiceRunner(recognizer=FakeRecognizer(speech.recognize), vad_factory=EnergyVad, detector=FakeDetector(),
-                             synthesizer_for=lambda engine: FakeSynthesizer(sample_rate=22050), devices=devices)
+    runner = asm.VoiceRunner(
+        recognizer=FakeRecognizer(speech.recognize),
+        vad_factory=EnergyVad,
+        detector=FakeDetector(),
+        synthesizer_for=lambda engine: FakeSynthesizer(sample_rate=22050),
+        devices=devices,
+    )
     with open_store(db) as store:
         res = asm.run(a, trainee="hal", cohort="spring", store=store, runner=runner)
         stored = store.sessions(run_id=res.run_id, with_turns=True)
@@ -326,7 +381,19 @@ def test_cli_assess_text_scripts_json_and_resume(tmp_path, db, capsys, monkeypat
     scripts.mkdir()
     for sid in SIX:
         (scripts / f"{sid}.txt").write_text("\n".join(strong_script(sid)) + "\n")
-    argv = ["assess", LIBRARY, "--trainee", "ivy", "--cohort", "spring", "--text", "--trainee-script", str(scripts), "--db", db]
+    argv = [
+        "assess",
+        LIBRARY,
+        "--trainee",
+        "ivy",
+        "--cohort",
+        "spring",
+        "--text",
+        "--trainee-script",
+        str(scripts),
+        "--db",
+        db,
+    ]
     assert main(argv + ["--json", "--hide-scores"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["calls"] == 6 and out["scores_hidden"] is True and "result" not in out

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.speech import audio
 from simulator.errors import UserError
+from simulator.speech import audio
 from simulator.testing import ManualClock
 
 
@@ -113,11 +113,14 @@ def test_memory_and_file_sinks(tmp_path):
 
 
 def _devices(*specs):
-    return [audio.DeviceInfo(i, name, "ALSA", ins, outs, 44100.0, i == 0, i == 0) for i, (name, ins, outs) in enumerate(specs)]
+    return [
+        audio.DeviceInfo(i, name, "ALSA", ins, outs, 44100.0, i == 0, i == 0)
+        for i, (name, ins, outs) in enumerate(specs)
+    ]
 
 
 def test_no_device_is_a_user_error_pointing_to_text_mode(monkeypatch):
-    monkeypatch.setattr(audio, "list_devices", lambda: [])
+    monkeypatch.setattr(audio, "list_devices", list)
     with pytest.raises(UserError, match="--text"):
         audio.find_device(None, "input")
     monkeypatch.setattr(audio, "list_devices", lambda: _devices(("hdmi", 0, 2)))
@@ -126,7 +129,9 @@ def test_no_device_is_a_user_error_pointing_to_text_mode(monkeypatch):
 
 
 def test_device_selection_by_index_and_name(monkeypatch):
-    monkeypatch.setattr(audio, "list_devices", lambda: _devices(("default", 2, 2), ("USB Headset", 1, 2), ("hdmi", 0, 2)))
+    monkeypatch.setattr(
+        audio, "list_devices", lambda: _devices(("default", 2, 2), ("USB Headset", 1, 2), ("hdmi", 0, 2))
+    )
     assert audio.find_device(None, "output") == 0
     assert audio.find_device("usb", "input") == 1
     assert audio.find_device("2", "output") == 2

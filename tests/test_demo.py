@@ -8,10 +8,9 @@ import types
 
 import pytest
 
-from simulator.call import practice
 from simulator.authoring import scenario as sc_mod
+from simulator.call import practice, setup
 from simulator.cli import main
-from simulator.call import setup
 from simulator.testing import FakeDetector
 
 IDS = sorted(sc_mod.LIBRARY_IDS)
@@ -56,10 +55,18 @@ def fake_voice_call(monkeypatch):
         seen.update(scenario=scenario.id, script=[t.text for t in script], virtual=kw.get("virtual"))
         return types.SimpleNamespace(run=lambda: result)
 
-    result = types.SimpleNamespace(to_json=lambda: {"scenario": seen["scenario"], "turns": len(seen["script"])},
-                                   scorecard_obj=None, scorecard=None, latency={"voice_to_voice_ms": {"p50": None}},
-                                   latencies=[], end_reason="trainee_hangup", turns=[], interruptions=0,
-                                   session_id="s1", recording="rec")
+    result = types.SimpleNamespace(
+        to_json=lambda: {"scenario": seen["scenario"], "turns": len(seen["script"])},
+        scorecard_obj=None,
+        scorecard=None,
+        latency={"voice_to_voice_ms": {"p50": None}},
+        latencies=[],
+        end_reason="trainee_hangup",
+        turns=[],
+        interruptions=0,
+        session_id="s1",
+        recording="rec",
+    )
     monkeypatch.setattr("simulator.call.setup.build_voice_call", build)  # the library's builder, not the CLI
     return seen
 

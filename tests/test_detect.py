@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from simulator.text.normalize import clauses, normalize
 from simulator.authoring.catalog import Behavior, Catalog, load_catalog
-from simulator.understanding.detect import Context, Detection, Detector, rules_only_detector
 from simulator.testing import FakeEmbedder
+from simulator.text.normalize import clauses, normalize
+from simulator.understanding.detect import Context, Detection, Detector, rules_only_detector
 
 RIVERSIDE = "Riverside Family Practice"
 CARTER = "Denise Carter"
@@ -29,8 +29,8 @@ def rules(catalog):
     return rules_only_detector(catalog)
 
 
-def ids(detector, text, ctx=Context()):
-    return {d.id for d in detector.detect(text, ctx)}
+def ids(detector, text, ctx=None):
+    return {d.id for d in detector.detect(text, ctx or Context())}
 
 
 def dev_rows(data_dir):
@@ -43,57 +43,73 @@ def row_context(row):
 
 # ---------------------------------------------------------------- ASR-style text
 
-@pytest.mark.parametrize("said, canonical", [
-    ("Um, I need you to call nine one one right now", "i need you to call 911 right now"),
-    ("call 9-1-1", "call 911"),
-    ("can i get your name and date a birth please", "can i get your name and date of birth please"),
-    ("uh what's your d o b", "what is your date of birth"),
-    ("I can't give medical advice", "i cannot give medical advice"),
-    ("ill transfer you to the nurse", "i will transfer you to the nurse"),
-    ("within twenty four hours", "within 24 hours"),
-    ("your balance of two hundred and fifty dollars", "your balance of 250 dollars"),
-    ("nine eight eight", "988"),
-    ("no one is here", "no one is here"),
-    ("Thank you, Ms. Carter.", "thank you ms carter"),
-])
+
+@pytest.mark.parametrize(
+    "said, canonical",
+    [
+        ("Um, I need you to call nine one one right now", "i need you to call 911 right now"),
+        ("call 9-1-1", "call 911"),
+        ("can i get your name and date a birth please", "can i get your name and date of birth please"),
+        ("uh what's your d o b", "what is your date of birth"),
+        ("I can't give medical advice", "i cannot give medical advice"),
+        ("ill transfer you to the nurse", "i will transfer you to the nurse"),
+        ("within twenty four hours", "within 24 hours"),
+        ("your balance of two hundred and fifty dollars", "your balance of 250 dollars"),
+        ("nine eight eight", "988"),
+        ("no one is here", "no one is here"),
+        ("Thank you, Ms. Carter.", "thank you ms carter"),
+    ],
+)
 def test_normalize_makes_asr_and_typed_text_alike(said, canonical):
     assert normalize(said) == canonical
 
 
 def test_clauses_split_at_contrast_with_or_without_punctuation():
     assert [c.norm for c in clauses("I can't give medical advice, but the nurse can.")] == [
-        "i cannot give medical advice", "but the nurse can"]
+        "i cannot give medical advice",
+        "but the nurse can",
+    ]
     assert [c.norm for c in clauses("i cant give medical advice but the nurse can")] == [
-        "i cannot give medical advice", "but the nurse can"]
+        "i cannot give medical advice",
+        "but the nurse can",
+    ]
     assert clauses("Thank you, Ms. Carter.")[0].raw == "Thank you, Ms Carter."
 
 
 # ---------------------------------------------------------------- the issue's named cases
 
-@pytest.mark.parametrize("text, present, absent", [
-    ("I can't give medical advice, but the nurse can.", set(), {"medical_advice"}),
-    ("i cant give medical advice but the nurse can help", set(), {"medical_advice"}),
-    ("It's probably just heartburn, take some antacids.", {"medical_advice"}, set()),
-    ("I can't give medical advice, but you should take two aspirin.", {"medical_advice"}, set()),
-    ("I can't promise a time, but I'll mark it urgent.", set(), {"promise_outcome"}),
-    ("The doctor will definitely call you back today.", {"promise_outcome"}, {"next_steps"}),
-    ("I'll transfer you to billing.", {"flag_billing"}, {"transfer_clinical"}),
-    ("let me transfer you to the triage nurse", {"transfer_clinical"}, set()),
-    ("I won't transfer you to the nurse.", set(), {"transfer_clinical"}),
-    ("I get it, everyone's upset, calm down.", {"dismissive"}, {"empathy"}),
-    ("I understand this has been really frustrating.", {"empathy"}, {"dismissive"}),
-    ("um i need you to hang up and call nine one one right now", {"advise_911"}, set()),
-    ("If it gets worse you could go to urgent care next week.", set(), {"advise_911"}),
-    ("Stay on the line for the next available representative.", set(), {"stay_on_line"}),
-    ("i'm not going anywhere i'll be right here with you", {"stay_on_line"}, set()),
-    ("can i get your name and date a birth", {"verify_identity"}, set()),
-    ("you can call or text nine eight eight any time", {"crisis_line_988"}, set()),
-    ("Our number is 555-0100.", set(), {"crisis_line_988"}),
-    ("We transmitted the 837P to the payer and it was adjudicated.", {"jargon"}, set()),
-    ("The EOB, which means the explanation of benefits, shows what they paid.", set(), {"jargon"}),
-    ("I'll approve that refill for you.", {"override_clinical"}, {"flag_clinical"}),
-    ("The doctor needs to approve refills, so I'll send it to the nurse.", {"flag_clinical"}, {"override_clinical"}),
-])
+
+@pytest.mark.parametrize(
+    "text, present, absent",
+    [
+        ("I can't give medical advice, but the nurse can.", set(), {"medical_advice"}),
+        ("i cant give medical advice but the nurse can help", set(), {"medical_advice"}),
+        ("It's probably just heartburn, take some antacids.", {"medical_advice"}, set()),
+        ("I can't give medical advice, but you should take two aspirin.", {"medical_advice"}, set()),
+        ("I can't promise a time, but I'll mark it urgent.", set(), {"promise_outcome"}),
+        ("The doctor will definitely call you back today.", {"promise_outcome"}, {"next_steps"}),
+        ("I'll transfer you to billing.", {"flag_billing"}, {"transfer_clinical"}),
+        ("let me transfer you to the triage nurse", {"transfer_clinical"}, set()),
+        ("I won't transfer you to the nurse.", set(), {"transfer_clinical"}),
+        ("I get it, everyone's upset, calm down.", {"dismissive"}, {"empathy"}),
+        ("I understand this has been really frustrating.", {"empathy"}, {"dismissive"}),
+        ("um i need you to hang up and call nine one one right now", {"advise_911"}, set()),
+        ("If it gets worse you could go to urgent care next week.", set(), {"advise_911"}),
+        ("Stay on the line for the next available representative.", set(), {"stay_on_line"}),
+        ("i'm not going anywhere i'll be right here with you", {"stay_on_line"}, set()),
+        ("can i get your name and date a birth", {"verify_identity"}, set()),
+        ("you can call or text nine eight eight any time", {"crisis_line_988"}, set()),
+        ("Our number is 555-0100.", set(), {"crisis_line_988"}),
+        ("We transmitted the 837P to the payer and it was adjudicated.", {"jargon"}, set()),
+        ("The EOB, which means the explanation of benefits, shows what they paid.", set(), {"jargon"}),
+        ("I'll approve that refill for you.", {"override_clinical"}, {"flag_clinical"}),
+        (
+            "The doctor needs to approve refills, so I'll send it to the nurse.",
+            {"flag_clinical"},
+            {"override_clinical"},
+        ),
+    ],
+)
 def test_negation_and_near_misses(rules, text, present, absent):
     found = ids(rules, text)
     assert present <= found, f"missing {present - found} in {found}"
@@ -101,8 +117,10 @@ def test_negation_and_near_misses(rules, text, present, absent):
 
 
 def test_a_long_turn_shows_several_behaviors_each_with_its_own_quote(rules):
-    text = ("Thank you for calling Riverside Family Practice, this is Sam. That sounds scary, "
-            "I'm connecting you to our nurse now and I'll stay on the line with you.")
+    text = (
+        "Thank you for calling Riverside Family Practice, this is Sam. That sounds scary, "
+        "I'm connecting you to our nurse now and I'll stay on the line with you."
+    )
     found = rules.detect(text, Context(practice=RIVERSIDE))
     got = {d.id: d for d in found}
     assert {"greet_practice", "self_identify", "empathy", "transfer_clinical", "stay_on_line"} <= set(got)
@@ -112,27 +130,33 @@ def test_a_long_turn_shows_several_behaviors_each_with_its_own_quote(rules):
         assert 0 < d.confidence <= 1
 
 
-@pytest.mark.parametrize("text", [
-    "Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?",
-    "Thanks for calling Riverside Family Practice. How can I help?",
-    "thank you for calling riverside family practice how may i help you",
-    "good morning thanks for calling riverside",
-    "Thanks for calling Riverside, you've reached Maria.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?",
+        "Thanks for calling Riverside Family Practice. How can I help?",
+        "thank you for calling riverside family practice how may i help you",
+        "good morning thanks for calling riverside",
+        "Thanks for calling Riverside, you've reached Maria.",
+    ],
+)
 def test_a_greeting_is_never_a_warm_close(rules, text):
     """The rule lives in the detector, so `vasim detect`, the scorer and the live call agree."""
     found = ids(rules, text, Context(practice=RIVERSIDE, patient=CARTER))
     assert "greet_practice" in found and "warm_close" not in found
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Let me take care of that for you. Would you like to pick another day?", False),
-    ("i'll take care of the paperwork for you", False),
-    ("Thanks for calling, this is Sam, take care.", True),  # a sign-off beside the name
-    ("Thank you for calling, have a great day.", True),
-    ("Thank you for calling Riverside Family Practice, Ms. Carter.", True),  # names the caller: an ending
-    ("okay take care bye", True),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Let me take care of that for you. Would you like to pick another day?", False),
+        ("i'll take care of the paperwork for you", False),
+        ("Thanks for calling, this is Sam, take care.", True),  # a sign-off beside the name
+        ("Thank you for calling, have a great day.", True),
+        ("Thank you for calling Riverside Family Practice, Ms. Carter.", True),  # names the caller: an ending
+        ("okay take care bye", True),
+    ],
+)
 def test_warm_close_near_misses(rules, text, expected):
     assert ("warm_close" in ids(rules, text, Context(practice=RIVERSIDE, patient=CARTER))) is expected
 
@@ -140,14 +164,18 @@ def test_warm_close_near_misses(rules, text, expected):
 def test_a_transfer_to_billing_is_a_billing_referral(rules):
     """Catalog: flag_billing 'refers a billing dispute to the billing team'; a live transfer hands the
     dispute to that team, so it counts (and is never a clinical transfer)."""
-    for text in ("I'll transfer you to billing.", "let me connect you with our billing department",
-                 "i can put you through to patient accounts"):
+    for text in (
+        "I'll transfer you to billing.",
+        "let me connect you with our billing department",
+        "i can put you through to patient accounts",
+    ):
         found = ids(rules, text)
         assert "flag_billing" in found and "transfer_clinical" not in found, text
     assert "flag_billing" not in ids(rules, "You'll have to call billing yourself.")
 
 
 # ---------------------------------------------------------------- context
+
 
 def test_greet_practice_needs_the_practice_name(rules):
     ctx = Context(practice=RIVERSIDE)
@@ -177,6 +205,7 @@ def test_voicemail_phi_only_in_voicemail_mode(rules):
 
 # ---------------------------------------------------------------- the catalog's own phrases
 
+
 def _catalog_cases():
     cat = load_catalog()
     for b in cat:
@@ -195,6 +224,7 @@ def test_catalog_examples_and_near_misses(rules, bid, text, ctx, expected):
 
 
 # ---------------------------------------------------------------- the labeled dev set
+
 
 def test_dev_set_is_well_formed_and_big_enough(catalog, data_dir):
     rows = dev_rows(data_dir)
@@ -249,11 +279,15 @@ def test_rules_on_the_held_out_split(rules, data_dir):
 
 # ---------------------------------------------------------------- embedding layer (fake embedder)
 
+
 def test_batch_is_one_embedding_call_and_matches_single_detection(catalog):
     emb = FakeEmbedder()
     det = Detector(catalog, embedder=emb, use_cache=False)
-    items = [("let me look into that for you", Context()), ("calm down it's just a bill", Context()),
-             ("Is there anything else I can help you with today?", Context())]
+    items = [
+        ("let me look into that for you", Context()),
+        ("calm down it's just a bill", Context()),
+        ("Is there anything else I can help you with today?", Context()),
+    ]
     emb.calls = 0
     batch = det.detect_batch(items)
     assert emb.calls == 1
@@ -274,10 +308,16 @@ def test_repeated_clauses_are_embedded_once(catalog):
 
 def test_trainer_added_behavior_is_found_by_embeddings_alone(catalog):
     """A behavior from scenarios/behaviors.d has no rules; its examples still make it detectable."""
-    extra = Behavior(id="offer_portal", meaning="Points the caller to the patient portal.", dimension="accuracy",
-                     polarity="positive", stage="core",
-                     examples=["you can see that in the patient portal", "the patient portal has your statements"],
-                     near_misses=["our website has our hours"], threshold=0.5)
+    extra = Behavior(
+        id="offer_portal",
+        meaning="Points the caller to the patient portal.",
+        dimension="accuracy",
+        polarity="positive",
+        stage="core",
+        examples=["you can see that in the patient portal", "the patient portal has your statements"],
+        near_misses=["our website has our hours"],
+        threshold=0.5,
+    )
     cat = Catalog({**catalog.behaviors, "offer_portal": extra})
     det = Detector(cat, embedder=FakeEmbedder(), use_cache=False)
     found = det.detect("you can check the patient portal for that")
@@ -292,8 +332,8 @@ def test_a_veto_silences_the_embedding_layer_too(catalog):
 
 
 def test_example_vectors_are_cached_on_disk_by_catalog_and_model(catalog, tmp_path, monkeypatch):
-    from simulator.understanding import detect
     from simulator import paths
+    from simulator.understanding import detect
 
     monkeypatch.setattr(detect, "_BANKS", {})
     Detector(catalog, embedder=FakeEmbedder())
@@ -307,11 +347,12 @@ def test_example_vectors_are_cached_on_disk_by_catalog_and_model(catalog, tmp_pa
 
 def test_detection_is_a_frozen_value():
     d = Detection("empathy", 0.9, "I'm so sorry")
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
         d.confidence = 1.0  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- CLI
+
 
 @pytest.fixture
 def cli(monkeypatch, capsys, request):
@@ -331,12 +372,22 @@ def cli(monkeypatch, capsys, request):
             code = exc.code
         out, err = capsys.readouterr()
         return code, out, err
+
     return run
 
 
 def test_cli_json_contract(cli):
-    code, out, err = cli(["detect", "--json", "--practice", RIVERSIDE, "--patient", CARTER,
-                          "Thank you for calling Riverside Family Practice, Ms. Carter."])
+    code, out, err = cli(
+        [
+            "detect",
+            "--json",
+            "--practice",
+            RIVERSIDE,
+            "--patient",
+            CARTER,
+            "Thank you for calling Riverside Family Practice, Ms. Carter.",
+        ]
+    )
     assert code == 0, err
     doc = json.loads(out)
     assert set(doc) == {"text", "behaviors"}
@@ -353,9 +404,11 @@ def test_cli_voicemail_mode(cli):
 
 
 def test_cli_jsonl_one_result_per_line(cli):
-    lines = [{"text": "calm down it's just a bill"},
-             {"text": "your lab results are ready", "mode": "voicemail"},
-             {"text": "okay denise one moment", "patient": CARTER, "practice": RIVERSIDE}]
+    lines = [
+        {"text": "calm down it's just a bill"},
+        {"text": "your lab results are ready", "mode": "voicemail"},
+        {"text": "okay denise one moment", "patient": CARTER, "practice": RIVERSIDE},
+    ]
     code, out, err = cli(["detect", "--jsonl"], "\n".join(json.dumps(x) for x in lines) + "\n\n")
     assert code == 0, err
     results = [json.loads(x) for x in out.splitlines()]
@@ -363,12 +416,15 @@ def test_cli_jsonl_one_result_per_line(cli):
     assert [[b["id"] for b in r["behaviors"]] for r in results] == [["dismissive"], ["voicemail_phi"], ["use_name"]]
 
 
-@pytest.mark.parametrize("stdin, message", [
-    ('{"text": "hello"}\n{not json}\n', "stdin:2: not valid JSON"),
-    ('{"txt": "hello"}\n', "stdin:1: text: missing"),
-    ('["hello"]\n', "stdin:1: expected a JSON object"),
-    ('{"text": "hi", "mode": "fax"}\n', "stdin:1: mode must be"),
-])
+@pytest.mark.parametrize(
+    "stdin, message",
+    [
+        ('{"text": "hello"}\n{not json}\n', "stdin:2: not valid JSON"),
+        ('{"txt": "hello"}\n', "stdin:1: text: missing"),
+        ('["hello"]\n', "stdin:1: expected a JSON object"),
+        ('{"text": "hi", "mode": "fax"}\n', "stdin:1: mode must be"),
+    ],
+)
 def test_cli_jsonl_bad_line_is_one_clear_line_exit_2(cli, stdin, message):
     code, _, err = cli(["detect", "--jsonl"], stdin)
     assert code == 2
@@ -388,7 +444,11 @@ def test_tiny_en_mishearings_are_canonicalised_once():
     """Measured on the example calls: the canonical form undoes them, so every rule benefits."""
     from simulator.text.normalize import normalize
 
-    assert normalize("You can also call our text 90088. The suicide in crisis live flying.") == \
-        "you can also call or text 988 the suicide and crisis live flying"
-    assert normalize("I'm bringing our nurse onto the car right now.") == "i am bringing our nurse onto the call right now"
+    assert (
+        normalize("You can also call our text 90088. The suicide in crisis live flying.")
+        == "you can also call or text 988 the suicide and crisis live flying"
+    )
+    assert (
+        normalize("I'm bringing our nurse onto the car right now.") == "i am bringing our nurse onto the call right now"
+    )
     assert normalize("My account number is 19088.") == "my account number is 19088"  # not a crisis line

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from simulator.speech import audio
 from simulator.cli import main
+from simulator.speech import audio
 
 
 def dev(index: int, name: str, inputs: int, outputs: int) -> audio.DeviceInfo:
@@ -20,7 +20,7 @@ def run(capsys, *argv):
 
 
 def test_no_device_is_one_error_line_exit_2(capsys, monkeypatch):
-    monkeypatch.setattr(audio, "list_devices", lambda: [])
+    monkeypatch.setattr(audio, "list_devices", list)
     code, out, err = run(capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "no audio devices found" in err and "--text" in err and "Traceback" not in err
@@ -40,7 +40,7 @@ def test_no_output_device_errors(capsys, monkeypatch):
 
 
 def test_json_still_printed_when_no_device(capsys, monkeypatch):
-    monkeypatch.setattr(audio, "list_devices", lambda: [])
+    monkeypatch.setattr(audio, "list_devices", list)
     code, out, err = run(capsys, "--json")
     assert code == 2 and json.loads(out) == [] and "--text" in err
 

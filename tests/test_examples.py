@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from simulator import cli
-from simulator.examples import library as ex
 from simulator.authoring import scenario as sc_mod
-from simulator.speech.voice import VoiceProfile
+from simulator.examples import library as ex
 from simulator.speech import factory
+from simulator.speech.voice import VoiceProfile
 from simulator.testing import FakeDetector, FakeSynthesizer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,12 +114,17 @@ def test_distressed_caller_is_slower_and_lower():
 
 
 def test_emergency_numbers_are_spoken_digit_by_digit_but_written_as_digits(billing):
-    assert ex.spoken_form("Please call 911 now, or 988, not 9110.") == "Please call nine one one now, or nine eight eight, not 9110."
+    assert (
+        ex.spoken_form("Please call 911 now, or 988, not 9110.")
+        == "Please call nine one one now, or nine eight eight, not 9110."
+    )
     ex_ = billing.examples[0]
     turns = list(ex_.turns)
     turns[2] = turns[2].model_copy(update={"text": "Please hang up and call 911."})
     p = ex.plan(billing, ex_.model_copy(update={"turns": turns}))
-    assert p.turns[2].text == "Please hang up and call 911." and p.turns[2].say == "Please hang up and call nine one one."
+    assert (
+        p.turns[2].text == "Please hang up and call 911." and p.turns[2].say == "Please hang up and call nine one one."
+    )
     assert p.turns[0].spoken == ""  # unchanged lines keep their hash
     assert ex.plan(billing, ex_).content_hash() == ex.plan(billing, ex_).content_hash()
 
@@ -138,7 +143,9 @@ def test_pauses_are_seeded_natural_and_longer_before_hard_answers(billing):
     hard = billing.model_copy(update={"touchpoint": "crisis"})
     for i, t in enumerate(billing.examples[0].turns):
         if i and t.speaker == "trainee":
-            assert ex.pause_before(hard, billing.examples[0], i, None) > ex.pause_before(billing, billing.examples[0], i, None)
+            assert ex.pause_before(hard, billing.examples[0], i, None) > ex.pause_before(
+                billing, billing.examples[0], i, None
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +175,7 @@ def test_each_voice_is_heard_in_its_own_turn(billing):
     r = ex.render(p, fake_router())
 
     def tone(t):
-        seg = r.audio[int(t.start * 16000): int(t.end * 16000)]
+        seg = r.audio[int(t.start * 16000) : int(t.end * 16000)]
         spec = np.abs(np.fft.rfft(seg))
         return np.argmax(spec) * 16000 / len(seg)
 
@@ -184,7 +191,7 @@ def test_vtt_shape(billing):
     assert vtt.startswith("WEBVTT\n")
     cues = re.findall(r"^(\d+)\n(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n<v (VA|Caller)>(.+)$", vtt, re.M)
     assert len(cues) == len(p.turns)
-    for (n, a, b, who, text), t in zip(cues, r.turns):
+    for (_n, a, b, who, _text), t in zip(cues, r.turns):
         assert ex.vtt_time(t.start) == a and ex.vtt_time(t.end) == b
         assert who == ("VA" if t.speaker == "trainee" else "Caller")
     assert ex.vtt_time(3725.5) == "01:02:05.500"
@@ -218,18 +225,30 @@ def test_status_ok_stale_missing_orphan(billing, tmp_path):
     weak = billing.examples[1]
     edited_turns = list(weak.turns)
     edited_turns[0] = edited_turns[0].model_copy(update={"text": "Billing, what."})
-    edited = billing.model_copy(update={"examples": [billing.examples[0], weak.model_copy(update={"turns": edited_turns})]})
+    edited = billing.model_copy(
+        update={"examples": [billing.examples[0], weak.model_copy(update={"turns": edited_turns})]}
+    )
     states = {s.key: s.state for s in ex.status(ex.plans([edited], FLAC), tmp_path)}
     assert states == {"billing-frustrated.strong": "ok", "billing-frustrated.weak": "stale"}
 
-    louder = billing.model_copy(update={"patient": billing.patient.model_copy(update={"voice": billing.patient.voice.model_copy(update={"rate": 1.3})})})
+    louder = billing.model_copy(
+        update={
+            "patient": billing.patient.model_copy(
+                update={"voice": billing.patient.voice.model_copy(update={"rate": 1.3})}
+            )
+        }
+    )
     states = {s.key: s.state for s in ex.status(ex.plans([louder], FLAC), tmp_path)}
     assert states["billing-frustrated.strong"] == "stale"  # a voice change is a content change
 
     (tmp_path / index["billing-frustrated.strong"].vtt).unlink()
     index["gone-scenario.weak"] = index["billing-frustrated.weak"]
     out = {s.key: s.state for s in ex.status(plans, tmp_path, index)}
-    assert out == {"billing-frustrated.strong": "missing", "billing-frustrated.weak": "ok", "gone-scenario.weak": "orphan"}
+    assert out == {
+        "billing-frustrated.strong": "missing",
+        "billing-frustrated.weak": "ok",
+        "gone-scenario.weak": "orphan",
+    }
 
 
 def test_renderer_version_is_part_of_the_hash(billing, monkeypatch):
@@ -299,7 +318,7 @@ def test_cli_render_changed_removes_orphans(library, capsys):
 
 
 def test_cli_render_reports_a_failing_engine_and_keeps_the_rest(library, monkeypatch, capsys, request):
-    root, out, synth = library
+    root, _out, synth = library
 
     class Broken:
         sample_rate = 16000
@@ -313,13 +332,19 @@ def test_cli_render_reports_a_failing_engine_and_keeps_the_rest(library, monkeyp
     stack.enter_context(factory.override(example_synthesizer=lambda: bad))
     request.addfinalizer(stack.close)
     yaml = root / "billing-frustrated.yaml"
-    yaml.write_text(yaml.read_text().replace("engine: piper, voice: joe, rate: 1.15", "engine: pyttsx3, voice: en-us+f3, rate: 1.15"))
+    yaml.write_text(
+        yaml.read_text().replace(
+            "engine: piper, voice: joe, rate: 1.15", "engine: pyttsx3, voice: en-us+f3, rate: 1.15"
+        )
+    )
     sc_mod._load_by_id.cache_clear()
     assert cli.main(["examples", "render"]) == 1
     cap = capsys.readouterr()
     lines = cap.out.strip().splitlines()
-    assert lines == ["billing-frustrated.strong: failed: SetVoiceByName failed: EE_INTERNAL_ERROR",
-                     "billing-frustrated.weak: failed: SetVoiceByName failed: EE_INTERNAL_ERROR"]
+    assert lines == [
+        "billing-frustrated.strong: failed: SetVoiceByName failed: EE_INTERNAL_ERROR",
+        "billing-frustrated.weak: failed: SetVoiceByName failed: EE_INTERNAL_ERROR",
+    ]
     assert "Traceback" not in cap.err
     assert cli.main(["examples", "check"]) == 1
 
@@ -443,7 +468,9 @@ def round_trip_report(request):
     if ROUND_TRIP:
         figures = getattr(request.config, "vasim_figures", {})
         lines = [f"{'example':<36} {'VA':>6} {'caller':>7} {'all':>6}"]
-        lines += [f"{key:<36} {va:6.1%} {caller:7.1%} {both:6.1%}" for key, (va, caller, both) in sorted(ROUND_TRIP.items())]
+        lines += [
+            f"{key:<36} {va:6.1%} {caller:7.1%} {both:6.1%}" for key, (va, caller, both) in sorted(ROUND_TRIP.items())
+        ]
         n = len(ROUND_TRIP)
         means = [sum(v[i] for v in ROUND_TRIP.values()) / n for i in range(3)]
         lines.append(f"{'mean':<36} {means[0]:6.1%} {means[1]:7.1%} {means[2]:6.1%}")
@@ -467,7 +494,7 @@ def transcribe_turns(recognizer, scenario, data: dict, audio_path: Path) -> list
     audio16 = resample(audio, rate, 16000)
     texts = []
     for t in data["turns"]:
-        speech = ex.trim_silence(audio16[int(t["start"] * 16000): int(t["end"] * 16000)], 16000, 0.02)
+        speech = ex.trim_silence(audio16[int(t["start"] * 16000) : int(t["end"] * 16000)], 16000, 0.02)
         clip = np.concatenate([np.zeros(800, np.float32), speech, np.zeros(1600, np.float32)])
         texts.append(recognizer.transcribe(clip, hotwords=scenario.asr_hotwords()).text)
     return texts
@@ -480,10 +507,10 @@ def _round_trip_params():
 @pytest.mark.real
 @pytest.mark.parametrize("key", _round_trip_params())
 def test_round_trip(key, recognizer, detector, round_trip_report):
-    from simulator.scoring import transcript as tr_mod
-    from simulator.speech.asr import word_errors
     from simulator.authoring.catalog import load_catalog
+    from simulator.scoring import transcript as tr_mod
     from simulator.scoring.score import score_call
+    from simulator.speech.asr import word_errors
 
     index = committed_index()
     assert key in index, "no committed examples: run `vasim examples render`"
@@ -504,14 +531,21 @@ def test_round_trip(key, recognizer, detector, round_trip_report):
     ROUND_TRIP[key] = (va_wer, caller_wer, all_wer)
 
     catalog = load_catalog()
-    turns = [{"speaker": t["speaker"], "text": h, "start": t["start"], "end": t["end"]} for t, h in zip(data["turns"], heard)]
+    turns = [
+        {"speaker": t["speaker"], "text": h, "start": t["start"], "end": t["end"]} for t, h in zip(data["turns"], heard)
+    ]
     card = score_call(scenario, tr_mod.from_turns(scenario, turns), detector, catalog)
     fired = {b.id for b in card.blockers}
     written = score_call(scenario, tr_mod.from_example(scenario, example), detector, catalog)
-    written_ok = written.passed == example.expect.passed and set(example.expect.blockers) <= {b.id for b in written.blockers}
-    why = ("" if written_ok else
-           f" (the written turns miss it too: passed={written.passed}, blockers={sorted(b.id for b in written.blockers)};"
-           " the scenario's example or the detector needs fixing, not the speech path)")
+    written_ok = written.passed == example.expect.passed and set(example.expect.blockers) <= {
+        b.id for b in written.blockers
+    }
+    why = (
+        ""
+        if written_ok
+        else f" (the written turns miss it too: passed={written.passed}, blockers={sorted(b.id for b in written.blockers)};"
+        " the scenario's example or the detector needs fixing, not the speech path)"
+    )
     said = "\n".join(f"  {t['speaker']}: {t['text']}" for t in turns)
     assert card.passed == example.expect.passed, f"{key}: passed={card.passed}, blockers={sorted(fired)}{why}\n{said}"
     missing = set(example.expect.blockers) - fired

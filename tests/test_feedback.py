@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.scoring import feedback
 from simulator.authoring import scenario as sc_mod
-from simulator.scoring import score
-from simulator.scoring import transcript as tr
 from simulator.authoring.catalog import load_catalog
 from simulator.authoring.scenario import Turn
+from simulator.scoring import feedback, score
+from simulator.scoring import transcript as tr
 from simulator.testing import FakeDetector
 
 
@@ -74,11 +73,19 @@ def test_tips_quote_the_trainee_and_an_exemplar(billing, weak_card):
 
 
 def test_missed_empathy_quotes_the_reply_to_the_upset_line(billing, catalog):
-    turns = [Turn(speaker="trainee", text="Riverside Family Practice, this is Sam. May I have your name and date of birth?"),
-             Turn(speaker="patient", text="It's Denise Carter. April twelfth, nineteen sixty-eight. Now can you tell me why I'm being charged?"),
-             Turn(speaker="trainee", text="The claim was processed."),
-             Turn(speaker="patient", text="But nobody told me that at the visit! I asked about my knee for two minutes and now it's a whole other charge?"),
-             Turn(speaker="trainee", text="That is how it works.")]
+    turns = [
+        Turn(speaker="trainee", text="Riverside Family Practice, this is Sam. May I have your name and date of birth?"),
+        Turn(
+            speaker="patient",
+            text="It's Denise Carter. April twelfth, nineteen sixty-eight. Now can you tell me why I'm being charged?",
+        ),
+        Turn(speaker="trainee", text="The claim was processed."),
+        Turn(
+            speaker="patient",
+            text="But nobody told me that at the visit! I asked about my knee for two minutes and now it's a whole other charge?",
+        ),
+        Turn(speaker="trainee", text="That is how it works."),
+    ]
     card = score.score_call(billing, tr.from_turns(billing, turns), FakeDetector(), catalog)
     tip = next(t for t in card.tips if t.behavior == "empathy")
     # `explained` is the beat that expects empathy: its reply is turn 4
@@ -92,9 +99,11 @@ def test_a_perfect_call_gets_no_tips(billing, catalog):
 
 
 def test_delivery_tips(billing, catalog):
-    turns = [Turn(speaker="trainee", text="Um riverside uh this is sam um hi", start=0.0, end=1.0),
-             Turn(speaker="patient", text="Hello", start=1.0, end=2.0),
-             Turn(speaker="trainee", text="Uh um date of birth", start=7.0, end=8.0)]
+    turns = [
+        Turn(speaker="trainee", text="Um riverside uh this is sam um hi", start=0.0, end=1.0),
+        Turn(speaker="patient", text="Hello", start=1.0, end=2.0),
+        Turn(speaker="trainee", text="Uh um date of birth", start=7.0, end=8.0),
+    ]
     card = score.score_call(billing, tr.from_turns(billing, turns), FakeDetector(), catalog)
     delivery = [t.text for t in card.tips if t.stage == "Delivery"]
     assert any("median 5.0 s" in t for t in delivery)
@@ -105,14 +114,21 @@ def test_delivery_tips(billing, catalog):
 
 
 def test_state_matching_survives_asr_noise(billing):
-    assert feedback._state_for_patient_line(
-        billing, "but nobody told me that at the visit i asked about my knee for two minutes") == "explained"
+    assert (
+        feedback._state_for_patient_line(
+            billing, "but nobody told me that at the visit i asked about my knee for two minutes"
+        )
+        == "explained"
+    )
     assert feedback._state_for_patient_line(billing, "what is the weather") is None
 
 
 def test_sentences_keep_titles_whole():
     assert feedback.sentences("Thank you, Ms. Carter. I see the visit. Is that right?") == [
-        "Thank you, Ms. Carter.", "I see the visit.", "Is that right?"]
+        "Thank you, Ms. Carter.",
+        "I see the visit.",
+        "Is that right?",
+    ]
     assert feedback.sentences("No punctuation at all") == ["No punctuation at all"]
 
 
@@ -138,12 +154,14 @@ def test_every_better_line_shows_what_the_tip_asks_for_and_none_repeats(detector
     """Across every scenario's weak example calls: the detector finds the tip's target behavior
     (the missed one, or the good counterpart of a violation) in its Better line, the line shows no
     violation, and no two tips in one scorecard quote the same or overlapping line."""
-    from simulator.understanding.detect import Context, Detector, rules_only_detector
     from simulator.testing import FakeEmbedder
+    from simulator.understanding.detect import Context, Detector, rules_only_detector
 
-    det = {"rules": lambda: rules_only_detector(catalog),
-           "fake-embeddings": lambda: Detector(catalog, embedder=FakeEmbedder()),
-           "real": lambda: request.getfixturevalue("real_detector")}[detector_kind]()
+    det = {
+        "rules": lambda: rules_only_detector(catalog),
+        "fake-embeddings": lambda: Detector(catalog, embedder=FakeEmbedder()),
+        "real": lambda: request.getfixturevalue("real_detector"),
+    }[detector_kind]()
     negative = {b.id for b in catalog if b.polarity == "negative"}
     cards = list(_weak_cards(det))
     assert len({scen.id for scen, _, _ in cards}) >= 10

@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.understanding import hearing
 from simulator.authoring import scenario as sc_mod
-from simulator.speech.asr import Segment, Transcription, Word
 from simulator.authoring.catalog import load_catalog
-from simulator.understanding.detect import rules_only_detector
 from simulator.call.patient import CLARIFY, Patient
 from simulator.scoring.score import score_call
 from simulator.scoring.transcript import from_turns, parse
+from simulator.speech.asr import Segment, Transcription, Word
+from simulator.understanding import hearing
+from simulator.understanding.detect import rules_only_detector
 
 # tiny.en's mishearing of the billing greeting (issue 10), with the word it was unsure of
 MISHEARD = "Thank you for calling Riverside Family Practice. This is Sam. I can't help you today."
@@ -66,8 +66,10 @@ def test_an_unsure_violation_gets_sorry_what_instead_of_a_hang_up(billing, detec
     assert r.kind == "clarify" and r.text in CLARIFY.all() and not r.ended
     assert (r.mood, r.state) == (billing.patient.mood.start, "ring") and not p.shown  # nothing of the turn counted
     # the trainee says it again, clearly: the call goes on as usual
-    r = p.respond("Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?",
-                  ["greet_practice", "self_identify"])
+    r = p.respond(
+        "Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?",
+        ["greet_practice", "self_identify"],
+    )
     assert r.kind in ("line", "reaction") and p.state == "opening" and not r.ended
 
 
@@ -87,14 +89,17 @@ def test_the_patient_can_say_its_clarify_lines(billing):
 
 
 def _call(text: str, words):
-    return [{"speaker": "trainee", "text": text, **({"words": words} if words is not None else {})},
-            {"speaker": "patient", "text": "Hi, I got a bill."}]
+    return [
+        {"speaker": "trainee", "text": text, **({"words": words} if words is not None else {})},
+        {"speaker": "patient", "text": "Hi, I got a bill."},
+    ]
 
 
 def test_a_violation_heard_uncertainly_is_listed_for_review_not_counted(billing, detector):
     catalog = load_catalog()
-    unsure = score_call(billing, from_turns(billing, _call(MISHEARD, words_of(MISHEARD, {UNSURE_WORD: 0.31}))),
-                        detector, catalog)
+    unsure = score_call(
+        billing, from_turns(billing, _call(MISHEARD, words_of(MISHEARD, {UNSURE_WORD: 0.31}))), detector, catalog
+    )
     hit = next(h for h in unsure.behaviors if h.id == "dismissive")
     assert hit.uncertain and hit.heard == pytest.approx(0.31)
     assert not any(e.id == "dismissive" for d in unsure.dimensions.values() for e in d.evidence)
@@ -127,8 +132,8 @@ def test_a_voice_call_asks_again_when_recognition_was_unsure(billing):
     """Recognition hands its word probabilities to the call: the unsure 'can't' does not make the
     frustrated caller hang up; she asks what was said, and the stored turn keeps the words."""
     from simulator.call import session
-    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, VoiceCall, parse_trainee_script
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
     lines = [MISHEARD, "May I have your full name and date of birth?"]
@@ -144,9 +149,18 @@ def test_a_voice_call_asks_again_when_recognition_was_unsure(billing):
     mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
     bank = LineBank(FakeSynthesizer(sample_rate=22050), billing.patient.voice)
     trainee = ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
-    call = VoiceCall(billing, source=mic, sink=VirtualSpeaker(clock), recognizer=FakeRecognizer(recognize),
-                     vad=EnergyVad(), detector=rules_only_detector(), bank=bank, clock=clock,
-                     options=PracticeOptions(barge_in=True), trainee=trainee)
+    call = VoiceCall(
+        billing,
+        source=mic,
+        sink=VirtualSpeaker(clock),
+        recognizer=FakeRecognizer(recognize),
+        vad=EnergyVad(),
+        detector=rules_only_detector(),
+        bank=bank,
+        clock=clock,
+        options=PracticeOptions(barge_in=True),
+        trainee=trainee,
+    )
     result = call.run()
     patient = [t for t in result.turns if t.speaker == "patient"]
     assert patient[0].kind == "clarify" and patient[0].text in CLARIFY.all()
@@ -170,8 +184,8 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
 
     import numpy as np
 
-    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, ScriptTurn, VoiceCall
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
     parts = ["My callback number is five five five", "oh one four two, thanks"]
@@ -184,10 +198,11 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
         loud = np.abs(audio) > 0.01
         pieces, start = [], None
         for i in range(0, len(audio), 1600):  # 0.1 s steps: split the audio at its silences
-            if loud[i:i + 1600].any() and start is None:
+            if loud[i : i + 1600].any() and start is None:
                 start = i
-            elif not loud[i:i + 1600].any() and start is not None:
-                pieces.append(audio[start:i]); start = None
+            elif not loud[i : i + 1600].any() and start is not None:
+                pieces.append(audio[start:i])
+                start = None
         if start is not None:
             pieces.append(audio[start:])
         return " ".join(t for t in (speech.recognize(p) for p in pieces if len(p) > 1600) if t)
@@ -197,9 +212,18 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
     bank = LineBank(FakeSynthesizer(sample_rate=22050), billing.patient.voice)
     turns = [ScriptTurn(" ".join(parts))]
     trainee = ScriptedVoice(mic, [clip], turns, think_s=0.4, ring_s=0.5)
-    call = VoiceCall(billing, source=mic, sink=VirtualSpeaker(clock), recognizer=FakeRecognizer(recognize),
-                     vad=EnergyVad(), detector=rules_only_detector(), bank=bank, clock=clock,
-                     options=PracticeOptions(barge_in=True, min_segment_s=1.0), trainee=trainee)
+    call = VoiceCall(
+        billing,
+        source=mic,
+        sink=VirtualSpeaker(clock),
+        recognizer=FakeRecognizer(recognize),
+        vad=EnergyVad(),
+        detector=rules_only_detector(),
+        bank=bank,
+        clock=clock,
+        options=PracticeOptions(barge_in=True, min_segment_s=1.0),
+        trainee=trainee,
+    )
     result = call.run()
     said = [t.text for t in result.turns if t.speaker == "trainee" and t.text]
     assert said == [" ".join(parts)]
@@ -208,8 +232,10 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
 def test_the_caller_asks_once_then_gives_the_benefit_of_the_doubt(billing):
     """Said again and still half heard, the line neither loops on "Sorry, what?" nor ends the call."""
     p = Patient(billing)
-    kinds = [p.respond(MISHEARD, ["greet_practice", "self_identify", "dismissive"], unsure=["dismissive"]).kind
-             for _ in range(2)]
+    kinds = [
+        p.respond(MISHEARD, ["greet_practice", "self_identify", "dismissive"], unsure=["dismissive"]).kind
+        for _ in range(2)
+    ]
     assert kinds[0] == "clarify" and kinds[1] != "clarify"
     assert not p.ended and p.state == "opening" and "dismissive" not in p.shown
     # a sure violation after that still counts as usual
@@ -231,8 +257,9 @@ def test_a_scripted_trainee_says_its_line_again_when_asked():
 
     turns = parse_trainee_script("first line\nsecond line")
     mic = Mic()
-    trainee = ScriptedVoice(mic, [np.full(1600, 0.1, np.float32), np.full(3200, 0.2, np.float32)], turns,
-                            think_s=0.1, ring_s=0.1)
+    trainee = ScriptedVoice(
+        mic, [np.full(1600, 0.1, np.float32), np.full(3200, 0.2, np.float32)], turns, think_s=0.1, ring_s=0.1
+    )
     trainee.call_answered()
     trainee.patient_finished(False, asked_again=True)  # "Sorry, what?"
     trainee.patient_finished(False)

@@ -12,17 +12,38 @@ from simulator.authoring.catalog import FIXED_IDS, load_catalog
 from simulator.cli import main
 
 LIBRARY_IDS = {
-    "billing-frustrated", "billing-dispute-complex", "symptoms-same-day", "emergency-chest-pain",
-    "suicidal-ideation", "refill-request", "lab-results", "records-request", "legal-threat",
-    "appointment-scheduling", "general-inquiry", "new-patient-onboarding", "referral-status",
-    "post-visit-followup", "voicemail-reminder",
+    "billing-frustrated",
+    "billing-dispute-complex",
+    "symptoms-same-day",
+    "emergency-chest-pain",
+    "suicidal-ideation",
+    "refill-request",
+    "lab-results",
+    "records-request",
+    "legal-threat",
+    "appointment-scheduling",
+    "general-inquiry",
+    "new-patient-onboarding",
+    "referral-status",
+    "post-visit-followup",
+    "voicemail-reminder",
 }
 ESCALATIONS = {
-    "billing-frustrated": "none", "billing-dispute-complex": "flag_billing", "symptoms-same-day": "same_day_transfer",
-    "emergency-chest-pain": "emergency_911", "suicidal-ideation": "crisis_transfer", "refill-request": "flag_clinical",
-    "lab-results": "flag_clinical", "records-request": "route_records", "legal-threat": "escalate_manager",
-    "appointment-scheduling": "none", "general-inquiry": "none", "new-patient-onboarding": "none",
-    "referral-status": "none", "post-visit-followup": "none", "voicemail-reminder": "none",
+    "billing-frustrated": "none",
+    "billing-dispute-complex": "flag_billing",
+    "symptoms-same-day": "same_day_transfer",
+    "emergency-chest-pain": "emergency_911",
+    "suicidal-ideation": "crisis_transfer",
+    "refill-request": "flag_clinical",
+    "lab-results": "flag_clinical",
+    "records-request": "route_records",
+    "legal-threat": "escalate_manager",
+    "appointment-scheduling": "none",
+    "general-inquiry": "none",
+    "new-patient-onboarding": "none",
+    "referral-status": "none",
+    "post-visit-followup": "none",
+    "voicemail-reminder": "none",
 }
 
 
@@ -35,7 +56,7 @@ def test_list_json_has_all_fifteen(capsys):
     assert main(["scenario", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     # a trainer's own scenarios (`vasim scenario new` writes into scenarios/) may sit beside them
-    assert LIBRARY_IDS <= {r["id"] for r in rows}
+    assert {r["id"] for r in rows} >= LIBRARY_IDS
     assert {r["id"]: r["escalation"] for r in rows if r["id"] in LIBRARY_IDS} == ESCALATIONS
     assert sc_mod.LIBRARY_IDS == LIBRARY_IDS
 
@@ -85,7 +106,10 @@ def test_show_json_roundtrip(capsys):
 def test_show_unknown_id(capsys):
     assert main(["scenario", "show", "biling-frustrated"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "vasim: biling-frustrated: no such scenario; did you mean 'billing-frustrated'? (vasim scenario list shows them)"
+    assert (
+        err
+        == "vasim: biling-frustrated: no such scenario; did you mean 'billing-frustrated'? (vasim scenario list shows them)"
+    )
 
 
 def test_new_scaffolds_a_valid_file(tmp_path, capsys):

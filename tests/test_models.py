@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from simulator.speech import models
 from simulator.errors import RuntimeFailure, UserError
+from simulator.speech import models
 
 
 def _mini_whisper(layers: int = 2, d: int = 8, vocab: int = 20, key_bias: float = 0.0) -> models.Ct2Model:
@@ -161,8 +161,10 @@ def fake_base(tmp_path, monkeypatch):
                 "extra": "base",
                 "assemble": {
                     "into": "fake-ct2",
-                    "parts": [{"package": "fake_base_part1", "file": "data/model.bin.part1"},
-                              {"package": "fake_base_part2", "file": "data/model.bin.part2"}],  # fmt: skip
+                    "parts": [
+                        {"package": "fake_base_part1", "file": "data/model.bin.part1"},
+                        {"package": "fake_base_part2", "file": "data/model.bin.part2"},
+                    ],
                     "copy": [{"package": "fake_base_part1", "file": "data/config.json"}],
                     "sha256": hashlib.sha256(b"first-half|second-half").hexdigest(),
                 },
@@ -199,4 +201,10 @@ def test_unknown_model_is_a_user_error():
 
 def test_manifest_lists_every_model():
     kinds = {(i.kind, i.name) for i in models.list_models()}
-    assert {("asr", "tiny.en"), ("asr", "base"), ("openai", "tiny.en"), ("tts", "piper/joe"), ("vad", "silero")} <= kinds
+    assert {
+        ("asr", "tiny.en"),
+        ("asr", "base"),
+        ("openai", "tiny.en"),
+        ("tts", "piper/joe"),
+        ("vad", "silero"),
+    } <= kinds

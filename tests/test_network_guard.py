@@ -29,7 +29,9 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", guard(real_connect))
     monkeypatch.setattr(socket.socket, "connect_ex", guard(real_connect_ex))
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: (_ for _ in ()).throw(NetworkUsed(f"DNS lookup {a[:2]}")))
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: (_ for _ in ()).throw(NetworkUsed(f"DNS lookup {a[:2]}"))
+    )
     yield attempts
     assert attempts == [], f"network connections attempted: {attempts}"
 

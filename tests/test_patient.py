@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
 from simulator.authoring import scenario as sc_mod
+from simulator.authoring.scenario import Scenario, mood_band
 from simulator.call.patient import (
     GOODBYE,
     REPROMPT,
@@ -17,7 +19,6 @@ from simulator.call.patient import (
     questions_in,
     spoken_date,
 )
-from simulator.authoring.scenario import Scenario, mood_band
 from simulator.testing import FakeEmbedder
 
 
@@ -29,22 +30,31 @@ def billing() -> Scenario:
 def mini(**over) -> Scenario:
     """A small inline scenario whose lines never mention the caller's identity."""
     data = {
-        "id": "mini", "title": "Mini", "touchpoint": "general_inquiry",
+        "id": "mini",
+        "title": "Mini",
+        "touchpoint": "general_inquiry",
         "practice": {"name": "Riverside Family Practice"},
-        "patient": {"name": "Alex Moreno", "dob": "1990-03-01",
-                    "mood": {"start": 5, "hangup_at": 9},
-                    "knows": {"pharmacy": "The Walgreens on Main Street.",
-                              "insurance plan": "Aetna, through my wife's job."}},
+        "patient": {
+            "name": "Alex Moreno",
+            "dob": "1990-03-01",
+            "mood": {"start": 5, "hangup_at": 9},
+            "knows": {"pharmacy": "The Walgreens on Main Street.", "insurance plan": "Aetna, through my wife's job."},
+        },
         "states": {
-            "ask": {"say": {"calm": ["Hi, I have a question about my appointment."],
-                            "upset": ["I have a question and I've been on hold forever."],
-                            "angry": ["I've called three times now!"]},
-                    "expects": ["empathy"],
-                    "again": ["Are you there?", "Can you help me or not?"],
-                    "on": [{"when": "take_ownership", "goto": "done"},
-                           {"when": "argue", "goto": "end", "say": "Forget it."}]},
-            "done": {"say": "Great, thanks.", "goal": True,
-                     "on": [{"when": "offer_more_help", "goto": "bye"}]},
+            "ask": {
+                "say": {
+                    "calm": ["Hi, I have a question about my appointment."],
+                    "upset": ["I have a question and I've been on hold forever."],
+                    "angry": ["I've called three times now!"],
+                },
+                "expects": ["empathy"],
+                "again": ["Are you there?", "Can you help me or not?"],
+                "on": [
+                    {"when": "take_ownership", "goto": "done"},
+                    {"when": "argue", "goto": "end", "say": "Forget it."},
+                ],
+            },
+            "done": {"say": "Great, thanks.", "goal": True, "on": [{"when": "offer_more_help", "goto": "bye"}]},
             "bye": {"say": "No, that's all.", "end": True},
         },
     }
@@ -91,7 +101,7 @@ def test_inbound_call_rings_first_then_follows_the_states(billing):
 
 
 def test_same_seed_same_patient_different_seed_can_differ(billing):
-    texts = lambda seed: [r.text for r in run(Patient(billing, PatientOptions(seed=seed)), STRONG)]  # noqa: E731
+    texts = lambda seed: [r.text for r in run(Patient(billing, PatientOptions(seed=seed)), STRONG)]
     assert texts(7) == texts(7)
     assert len({tuple(texts(s)) for s in range(12)}) > 1  # opening and resolving have two variants each
 
@@ -202,7 +212,7 @@ def test_again_lines_do_not_repeat_back_to_back():
     p = Patient(mini(patient={"name": "Alex Moreno", "dob": "1990-03-01", "mood": {"start": 5}}))
     begin(p)
     texts = [p.respond("Hmm.", []).text for _ in range(8)]
-    assert all(a != b for a, b in zip(texts, texts[1:]))
+    assert all(a != b for a, b in itertools.pairwise(texts))
 
 
 def test_questions_in():
@@ -285,10 +295,13 @@ def test_outbound_call_starts_with_the_patient():
 
 
 def test_explicit_ring_state_transitions():
-    sc = mini(states={
-        "ring": {"on": [{"unless": "greet_practice", "say": "Um, is this Riverside?", "mood": 1}]},
-        "ask": {"say": "Hi, I have a question.", "on": [{"when": "take_ownership", "goto": "end"}]},
-    }, start="ask")
+    sc = mini(
+        states={
+            "ring": {"on": [{"unless": "greet_practice", "say": "Um, is this Riverside?", "mood": 1}]},
+            "ask": {"say": "Hi, I have a question.", "on": [{"when": "take_ownership", "goto": "end"}]},
+        },
+        start="ask",
+    )
     p = Patient(sc)
     r = p.respond("Hello?", [])
     assert r.kind == "reaction" and r.text == "Um, is this Riverside?" and r.state == "ask" and r.mood == 6
@@ -311,12 +324,15 @@ def test_all_lines_covers_everything_it_can_say(billing):
     assert "Hello? Are you still there?" in lines
 
 
-@pytest.mark.parametrize("date,spoken", [
-    (dt.date(1968, 4, 12), "April twelfth, nineteen sixty-eight"),
-    (dt.date(2005, 3, 1), "March first, two thousand five"),
-    (dt.date(1901, 12, 23), "December twenty-third, nineteen oh one"),
-    (dt.date(1950, 7, 30), "July thirtieth, nineteen fifty"),
-    (dt.date(2012, 11, 22), "November twenty-second, twenty twelve"),
-])
+@pytest.mark.parametrize(
+    "date,spoken",
+    [
+        (dt.date(1968, 4, 12), "April twelfth, nineteen sixty-eight"),
+        (dt.date(2005, 3, 1), "March first, two thousand five"),
+        (dt.date(1901, 12, 23), "December twenty-third, nineteen oh one"),
+        (dt.date(1950, 7, 30), "July thirtieth, nineteen fifty"),
+        (dt.date(2012, 11, 22), "November twenty-second, twenty twelve"),
+    ],
+)
 def test_spoken_date(date, spoken):
     assert spoken_date(date) == spoken

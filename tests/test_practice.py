@@ -3,6 +3,7 @@ speaker on a manual clock (instant), with tones standing in for the trainee's wo
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -11,10 +12,8 @@ import pytest
 import soundfile as sf
 
 from simulator import cli
-from simulator.call import practice, session
 from simulator.authoring import scenario as sc_mod
-from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
-from simulator.errors import UserError
+from simulator.call import practice, session
 from simulator.call.patient import REPROMPT, SILENCE_HANGUP, Patient
 from simulator.call.practice import (
     LineBank,
@@ -25,6 +24,8 @@ from simulator.call.practice import (
     parse_trainee_script,
     run_text_call,
 )
+from simulator.errors import UserError
+from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
 from simulator.testing import EnergyVad, FakeDetector, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
 STRONG = [
@@ -60,8 +61,18 @@ def voice_call(scenario, lines: list[str], *, barge_in: bool = True, **opts):
     bank.prepare(Patient(scenario).all_lines())
     trainee = ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
     options = PracticeOptions(barge_in=barge_in, **opts)
-    call = VoiceCall(scenario, source=mic, sink=sink, recognizer=FakeRecognizer(speech.recognize), vad=EnergyVad(),
-                     detector=FakeDetector(), bank=bank, clock=clock, options=options, trainee=trainee)
+    call = VoiceCall(
+        scenario,
+        source=mic,
+        sink=sink,
+        recognizer=FakeRecognizer(speech.recognize),
+        vad=EnergyVad(),
+        detector=FakeDetector(),
+        bank=bank,
+        clock=clock,
+        options=options,
+        trainee=trainee,
+    )
     return call.run(), sink, mic
 
 
@@ -101,7 +112,7 @@ def test_text_call_silence_and_hangup(billing):
 
 
 def test_voice_call_follows_the_same_path_as_text(billing):
-    result, sink, mic = voice_call(billing, STRONG)
+    result, sink, _mic = voice_call(billing, STRONG)
     assert result.patient_path == STRONG_PATH
     trainee = [t.text for t in result.turns if t.speaker == "trainee"]
     assert trainee == STRONG
@@ -119,7 +130,7 @@ def test_voice_call_follows_the_same_path_as_text(billing):
 
 
 def test_voice_call_records_both_sides_privately(billing):
-    result, sink, _ = voice_call(billing, STRONG[:3])
+    result, _sink, _ = voice_call(billing, STRONG[:3])
     stored = session.load(result.session_id)
     d = stored.dir
     assert (d.stat().st_mode & 0o777) == 0o700
@@ -133,7 +144,7 @@ def test_voice_call_records_both_sides_privately(billing):
     # trainee turns are timed on the call's clock and come in order
     times = [(t.start, t.end) for t in stored.turns if t.start is not None]
     assert all(s <= e for s, e in times)
-    assert all(a[0] <= b[0] for a, b in zip(times, times[1:]))
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(times))
     mixed = session.call_audio(stored)
     assert mixed.ndim == 2 and mixed.shape[1] == 2 and np.abs(mixed[:, 0]).max() > 0 and np.abs(mixed[:, 1]).max() > 0
 
@@ -156,19 +167,19 @@ def test_barge_in_stops_the_patient_and_marks_the_interruption(billing):
 def test_backchannel_shorter_than_the_minimum_does_not_interrupt(billing):
     lines = [STRONG[0], "[interrupt 0.5] mm-hm", *STRONG[1:]]
     clock_opts = dict(barge_in_min_s=1.5)  # the 1 s tone is shorter than the barge-in minimum
-    result, sink, _ = voice_call(billing, lines, **clock_opts)
+    result, _sink, _ = voice_call(billing, lines, **clock_opts)
     assert result.interruptions == 0
 
 
 def test_half_duplex_ignores_talk_over(billing):
     lines = [STRONG[0], "[interrupt 0.5] " + STRONG[1], *STRONG[2:]]
-    result, sink, _ = voice_call(billing, lines, barge_in=False)
+    result, _sink, _ = voice_call(billing, lines, barge_in=False)
     assert result.interruptions == 0
     assert not any(t.interrupted for t in result.turns if t.speaker == "patient")
 
 
 def test_voice_silence_reprompts_then_the_patient_hangs_up(billing):
-    result, sink, _ = voice_call(billing, [STRONG[0], "[silence]", "[silence]"], reprompt_after_s=4.0)
+    result, _sink, _ = voice_call(billing, [STRONG[0], "[silence]", "[silence]"], reprompt_after_s=4.0)
     patient = [t for t in result.turns if t.speaker == "patient"]
     assert patient[-2].text in REPROMPT.all()
     assert patient[-1].text in SILENCE_HANGUP.all() and result.end_reason == "silence_hangup"
@@ -190,7 +201,9 @@ def test_script_runs_out_the_trainee_hangs_up(billing):
 
 
 def test_parse_plain_script_with_markers():
-    turns = parse_trainee_script("# a comment\nHello there.\n\n[silence]\n[interrupt 1.5] Sorry to cut in.\n[interrupt] Again.\n")
+    turns = parse_trainee_script(
+        "# a comment\nHello there.\n\n[silence]\n[interrupt 1.5] Sorry to cut in.\n[interrupt] Again.\n"
+    )
     assert [t.text for t in turns] == ["Hello there.", "", "Sorry to cut in.", "Again."]
     assert turns[1].silent and turns[2].interrupt_after_s == 1.5 and turns[3].interrupt_after_s == 1.0
 
@@ -198,18 +211,28 @@ def test_parse_plain_script_with_markers():
 def test_parse_transcript_scripts_use_the_trainee_turns():
     plain = "VA: Riverside, this is Sam.\nPATIENT: Hi.\nVA: How can I help?\n"
     assert [t.text for t in parse_trainee_script(plain)] == ["Riverside, this is Sam.", "How can I help?"]
-    js = json.dumps({"turns": [{"speaker": "trainee", "text": "One."}, {"speaker": "patient", "text": "Two."},
-                               {"speaker": "trainee", "text": "Three."}]})
+    js = json.dumps(
+        {
+            "turns": [
+                {"speaker": "trainee", "text": "One."},
+                {"speaker": "patient", "text": "Two."},
+                {"speaker": "trainee", "text": "Three."},
+            ]
+        }
+    )
     assert [t.text for t in parse_trainee_script(js)] == ["One.", "Three."]
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("", "no trainee turns"),
-    ("# only a comment\n", "no trainee turns"),
-    ("[interrupt]\n", ":1: '[interrupt]' needs the words"),
-    ("Hi\n[silence] words\n", ":2: '[silence]' stands alone"),
-    ("PATIENT: only the caller\n", "no trainee (VA:) turns"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("", "no trainee turns"),
+        ("# only a comment\n", "no trainee turns"),
+        ("[interrupt]\n", ":1: '[interrupt]' needs the words"),
+        ("Hi\n[silence] words\n", ":2: '[silence]' stands alone"),
+        ("PATIENT: only the caller\n", "no trainee (VA:) turns"),
+    ],
+)
 def test_bad_scripts_are_one_clear_line(text, needle):
     with pytest.raises(UserError) as exc:
         parse_trainee_script(text, "s.txt")
@@ -233,7 +256,9 @@ def fake_models(fake_parts):
 def test_cli_text_json_shape(tmp_path, capsys, fake_models):
     script = tmp_path / "strong.txt"
     script.write_text("\n".join(STRONG) + "\n")
-    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", str(script), "--json", "--seed", "3"])
+    rc = cli.main(
+        ["practice", "billing-frustrated", "--text", "--trainee-script", str(script), "--json", "--seed", "3"]
+    )
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert set(out) >= {"session_id", "scenario", "turns", "scorecard", "latency", "recording"}
@@ -255,11 +280,17 @@ def test_cli_without_devices_points_to_text(capsys, monkeypatch, fake_models):
     assert rc == 2 and "--text" in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["practice", "no-such-scenario", "--text"], "no such scenario"),
-    (["practice", "billing-frustrated", "--text", "--trainee-script", "/nonexistent.txt"], "no such trainee script"),
-    (["practice", "billing-frustrated", "--text", "--trainee-audio", "/tmp"], "do not go together"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["practice", "no-such-scenario", "--text"], "no such scenario"),
+        (
+            ["practice", "billing-frustrated", "--text", "--trainee-script", "/nonexistent.txt"],
+            "no such trainee script",
+        ),
+        (["practice", "billing-frustrated", "--text", "--trainee-audio", "/tmp"], "do not go together"),
+    ],
+)
 def test_cli_bad_input_exit_2(argv, needle, capsys, fake_models):
     rc = cli.main(argv)
     err = capsys.readouterr().err
@@ -296,12 +327,15 @@ def test_typed_at_a_terminal_is_not_printed_twice():
 
 
 def test_heard_text_drops_whispers_made_up_tail():
-    from simulator.speech.asr import Segment, Transcription, Word
     from simulator.call.practice import heard_text
+    from simulator.speech.asr import Segment, Transcription, Word
 
-    tr = Transcription("How can I help you today? Thank you.",
-                       (Segment(0.0, 5.1, "How can I help you today?"), Segment(5.12, 5.16, "Thank you.")),
-                       (Word(4.9, 5.1, "today?", 0.99), Word(5.12, 5.12, "Thank", 0.01), Word(5.12, 5.16, "you.", 0.98)), 5.3)
+    tr = Transcription(
+        "How can I help you today? Thank you.",
+        (Segment(0.0, 5.1, "How can I help you today?"), Segment(5.12, 5.16, "Thank you.")),
+        (Word(4.9, 5.1, "today?", 0.99), Word(5.12, 5.12, "Thank", 0.01), Word(5.12, 5.16, "you.", 0.98)),
+        5.3,
+    )
     assert heard_text(tr) == "How can I help you today?"
     sure = Transcription("Thank you.", (Segment(0.0, 0.3, "Thank you."),), (Word(0.0, 0.1, "Thank", 0.9),), 0.5)
     assert heard_text(sure) == "Thank you."
@@ -312,9 +346,14 @@ def test_sentences_keep_titles_with_names():
     from simulator.speech.tts import split_sentences
 
     assert split_sentences("You're welcome, Ms. Carter. Dr. Webb will see you.") == [
-        "You're welcome, Ms. Carter.", "Dr. Webb will see you."]
+        "You're welcome, Ms. Carter.",
+        "Dr. Webb will see you.",
+    ]
     assert split_sentences("Come at 8 a.m. tomorrow. We open at 8 a.m. Is that okay?") == [
-        "Come at 8 a.m. tomorrow.", "We open at 8 a.m.", "Is that okay?"]
+        "Come at 8 a.m. tomorrow.",
+        "We open at 8 a.m.",
+        "Is that okay?",
+    ]
 
 
 def test_cap_pauses_and_trim():
@@ -350,13 +389,17 @@ def test_call_through_pulseaudio_devices(headless_audio):
     """Real devices (the headless PulseAudio null sink and its monitor), fake models: the patient
     plays on one output stream, the scripted trainee on another, the microphone hears both and
     the half-duplex loop only listens when the patient is quiet."""
-    from simulator.speech.audio import DeviceSink, DeviceSource, RealClock
     from test_patient import mini
 
-    sc = mini(states={
-        "ask": {"say": "Hi there.", "on": [{"when": "take_ownership", "goto": "done"}]},
-        "done": {"say": "Great.", "end": True},
-    }, start="ask")
+    from simulator.speech.audio import DeviceSink, DeviceSource, RealClock
+
+    sc = mini(
+        states={
+            "ask": {"say": "Hi there.", "on": [{"when": "take_ownership", "goto": "done"}]},
+            "done": {"say": "Great.", "end": True},
+        },
+        start="ask",
+    )
     lines = ["Riverside Family Practice, this is Sam.", "Let me look into that for you.", "Bye now, take care."]
     turns = parse_trainee_script("\n".join(lines))
     speech = ToneSpeech(lines, seconds=0.8)
@@ -366,9 +409,18 @@ def test_call_through_pulseaudio_devices(headless_audio):
     mouth = practice.SpeakerMouth(DeviceSink())
     bank = LineBank(FakeSynthesizer(sample_rate=22050), sc.patient.voice)
     trainee = ScriptedVoice(mouth, [speech.clip(t) for t in lines], turns, think_s=0.3, ring_s=0.3)
-    call = VoiceCall(sc, source=mic, sink=sink, recognizer=FakeRecognizer(speech.recognize), vad=EnergyVad(),
-                     detector=FakeDetector({"take_ownership": ("let me look",), "greet_practice": ("riverside",)}),
-                     bank=bank, clock=clock, options=PracticeOptions(barge_in=False, max_call_s=40), trainee=trainee)
+    call = VoiceCall(
+        sc,
+        source=mic,
+        sink=sink,
+        recognizer=FakeRecognizer(speech.recognize),
+        vad=EnergyVad(),
+        detector=FakeDetector({"take_ownership": ("let me look",), "greet_practice": ("riverside",)}),
+        bank=bank,
+        clock=clock,
+        options=PracticeOptions(barge_in=False, max_call_s=40),
+        trainee=trainee,
+    )
     try:
         result = call.run()
     finally:
@@ -442,8 +494,22 @@ def test_cli_practice_with_trainee_is_stored_as_practice(tmp_path, capsys, fake_
     from simulator.records.store import open_store
 
     db = str(tmp_path / "r.db")
-    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG),
-                   "--trainee", "Ana Lopez", "--cohort", "spring", "--db", db, "--json"])
+    rc = cli.main(
+        [
+            "practice",
+            "billing-frustrated",
+            "--text",
+            "--trainee-script",
+            _script(tmp_path, STRONG),
+            "--trainee",
+            "Ana Lopez",
+            "--cohort",
+            "spring",
+            "--db",
+            db,
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and out["stored"] == {"trainee": "Ana Lopez", "cohort": "spring", "saved": True}
     with open_store(db) as store:
@@ -456,8 +522,19 @@ def test_cli_practice_with_trainee_is_stored_as_practice(tmp_path, capsys, fake_
         assert store.runs(trainee="Ana Lopez") == []  # not an assessment attempt
         assert store.verify().ok
     # the plain view says where it went
-    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG[:2]),
-                   "--trainee", "Ana Lopez", "--db", db])
+    rc = cli.main(
+        [
+            "practice",
+            "billing-frustrated",
+            "--text",
+            "--trainee-script",
+            _script(tmp_path, STRONG[:2]),
+            "--trainee",
+            "Ana Lopez",
+            "--db",
+            db,
+        ]
+    )
     assert rc == 0 and "Saved as a practice call for Ana Lopez" in capsys.readouterr().out
     with open_store(db) as store:
         assert len(store.sessions(trainee="Ana Lopez")) == 2
@@ -465,8 +542,18 @@ def test_cli_practice_with_trainee_is_stored_as_practice(tmp_path, capsys, fake_
 
 def test_cli_practice_without_trainee_stores_nothing(tmp_path, capsys, fake_models):
     db = tmp_path / "r.db"
-    rc = cli.main(["practice", "billing-frustrated", "--text", "--trainee-script", _script(tmp_path, STRONG[:2]),
-                   "--db", str(db), "--json"])
+    rc = cli.main(
+        [
+            "practice",
+            "billing-frustrated",
+            "--text",
+            "--trainee-script",
+            _script(tmp_path, STRONG[:2]),
+            "--db",
+            str(db),
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and "stored" not in out and not db.exists()
     assert session.load(out["session_id"]).complete  # the journal stays in the data directory
@@ -485,16 +572,19 @@ def test_cli_practice_silent_call_is_not_stored(tmp_path, capsys, monkeypatch, f
         assert store.trainees() == []
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["--endpoint-silence", "0.1"], "between 0.2 and 3"),
-    (["--endpoint-silence", "3.5"], "between 0.2 and 3"),
-    (["--endpoint-silence", "nan"], "between 0.2 and 3"),
-    (["--endpoint-silence", "soon"], "invalid float value"),
-    (["--text", "--endpoint-silence", "1"], "only applies to spoken calls"),
-    (["--text", "--asr-hotwords"], "only applies to spoken calls"),
-    (["--text", "--cohort", "spring"], "--cohort needs --trainee"),
-    (["--text", "--trainee", "a\nb"], "invalid trainee name"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--endpoint-silence", "0.1"], "between 0.2 and 3"),
+        (["--endpoint-silence", "3.5"], "between 0.2 and 3"),
+        (["--endpoint-silence", "nan"], "between 0.2 and 3"),
+        (["--endpoint-silence", "soon"], "invalid float value"),
+        (["--text", "--endpoint-silence", "1"], "only applies to spoken calls"),
+        (["--text", "--asr-hotwords"], "only applies to spoken calls"),
+        (["--text", "--cohort", "spring"], "--cohort needs --trainee"),
+        (["--text", "--trainee", "a\nb"], "invalid trainee name"),
+    ],
+)
 def test_cli_practice_bad_flags_one_line_exit_2(argv, needle, capsys, fake_models):
     try:
         rc = cli.main(["practice", "billing-frustrated", *argv])
@@ -514,12 +604,18 @@ def test_cli_practice_voice_flags_reach_the_options(monkeypatch, capsys, billing
     def build(scenario, *, options, **kw):  # the library's call builder, with nothing loaded
         seen["options"] = options
         return types.SimpleNamespace(run=lambda: run_text_call(billing, ScriptedText(STRONG[:1]), FakeDetector()))
+
     monkeypatch.setattr("simulator.call.setup.build_voice_call", build)
     with factory.override(sound_devices=lambda: True):
-        assert cli.main(["practice", "billing-frustrated", "--asr-hotwords", "--endpoint-silence", "1.2", "--json"]) == 0
+        assert (
+            cli.main(["practice", "billing-frustrated", "--asr-hotwords", "--endpoint-silence", "1.2", "--json"]) == 0
+        )
         assert seen["options"].asr_hotwords is True and seen["options"].endpoint_silence_s == 1.2
         assert cli.main(["practice", "billing-frustrated", "--json"]) == 0
-    assert seen["options"].asr_hotwords is False and seen["options"].endpoint_silence_s == PracticeOptions().endpoint_silence_s
+    assert (
+        seen["options"].asr_hotwords is False
+        and seen["options"].endpoint_silence_s == PracticeOptions().endpoint_silence_s
+    )
     capsys.readouterr()
 
 
@@ -530,6 +626,7 @@ def test_hotword_option_reaches_the_recognizer(billing):
         def transcribe(self, audio, *, prompt=None, hotwords=None):
             heard.append(hotwords)
             return super().transcribe(audio, prompt=prompt, hotwords=hotwords)
+
     clock = ManualClock()
     turns = parse_trainee_script("\n".join(STRONG[:2]))
     speech = ToneSpeech([t.text for t in turns])
@@ -537,8 +634,17 @@ def test_hotword_option_reaches_the_recognizer(billing):
     bank = LineBank(FakeSynthesizer(sample_rate=22050), billing.patient.voice)
     bank.prepare(Patient(billing).all_lines())
     trainee = ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
-    call = VoiceCall(billing, source=mic, sink=VirtualSpeaker(clock), recognizer=Spy(speech.recognize), vad=EnergyVad(),
-                     detector=FakeDetector(), bank=bank, clock=clock, options=PracticeOptions(barge_in=True, asr_hotwords=True),
-                     trainee=trainee)
+    call = VoiceCall(
+        billing,
+        source=mic,
+        sink=VirtualSpeaker(clock),
+        recognizer=Spy(speech.recognize),
+        vad=EnergyVad(),
+        detector=FakeDetector(),
+        bank=bank,
+        clock=clock,
+        options=PracticeOptions(barge_in=True, asr_hotwords=True),
+        trainee=trainee,
+    )
     call.run()
     assert heard and all(h for h in heard)

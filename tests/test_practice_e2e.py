@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.call import practice, session
 from simulator.authoring import scenario as sc_mod
-from simulator.speech.audio import RealClock, VirtualMicrophone, VirtualSpeaker
+from simulator.call import practice, session
 from simulator.paths import scenarios_dir
+from simulator.speech.audio import RealClock, VirtualMicrophone, VirtualSpeaker
 from simulator.testing import ManualClock
 
 pytestmark = pytest.mark.real
@@ -43,13 +43,20 @@ def real(faster_whisper, silero, tmp_path_factory):
     def synth(engine: str):
         if engine not in synths:
             if engine == "trainee":
-                synths[engine] = CachedSynthesizer(factory.make_trainee_synthesizer(synth("piper").inner, cache=False), cache)
+                synths[engine] = CachedSynthesizer(
+                    factory.make_trainee_synthesizer(synth("piper").inner, cache=False), cache
+                )
             else:
                 synths[engine] = CachedSynthesizer(factory.make_synthesizer(engine, cache=False), cache)
         return synths[engine]
 
-    return {"asr": faster_whisper, "vad": silero, "detector": factory.make_detector(),
-            "embedder": factory.make_embedder(), "synth": synth}
+    return {
+        "asr": faster_whisper,
+        "vad": silero,
+        "detector": factory.make_detector(),
+        "embedder": factory.make_embedder(),
+        "synth": synth,
+    }
 
 
 def real_call(real, scenario_id: str, kind: str, clock=None) -> practice.CallResult:
@@ -59,12 +66,23 @@ def real_call(real, scenario_id: str, kind: str, clock=None) -> practice.CallRes
     mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
     sink = VirtualSpeaker(clock)
     bank = practice.LineBank(real["synth"](sc.patient.voice.engine), sc.patient.voice)  # lines made as needed
-    clips = practice.synthesize_trainee_clips(turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice))
+    clips = practice.synthesize_trainee_clips(
+        turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice)
+    )
     trainee = practice.ScriptedVoice(mic, clips, turns)
-    call = practice.VoiceCall(sc, source=mic, sink=sink, recognizer=real["asr"], vad=real["vad"],
-                              detector=real["detector"], bank=bank, clock=clock,
-                              options=practice.PracticeOptions(barge_in=True), trainee=trainee,
-                              embedder=real["embedder"])
+    call = practice.VoiceCall(
+        sc,
+        source=mic,
+        sink=sink,
+        recognizer=real["asr"],
+        vad=real["vad"],
+        detector=real["detector"],
+        bank=bank,
+        clock=clock,
+        options=practice.PracticeOptions(barge_in=True),
+        trainee=trainee,
+        embedder=real["embedder"],
+    )
     result = call.run()
     result.speaker = sink  # for the assertions below
     return result
@@ -113,7 +131,7 @@ def test_the_patient_takes_a_different_path(calls, scenario_id):
     assert strong.patient_path != weak.patient_path
     if scenario_id == "billing-frustrated":
         # the frustrated caller calms down only when she hears empathy
-        moods = lambda r: [t.mood for t in r.turns if t.speaker == "patient" and t.mood is not None]  # noqa: E731
+        moods = lambda r: [t.mood for t in r.turns if t.speaker == "patient" and t.mood is not None]
         assert min(moods(strong)) <= 3 < min(moods(weak))
         assert "resolving" in strong.patient_path and weak.end_reason in ("mood_hangup", "goto_end")
 
@@ -159,7 +177,9 @@ def test_the_greeting_is_heard_the_same_however_it_is_cut_or_timed(real):
 
     sc = sc_mod.load("billing-frustrated")
     turns = practice.load_trainee_script(scenarios_dir() / "scripts" / "billing-frustrated-strong.txt")[:1]
-    clip = practice.synthesize_trainee_clips(turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice))[0]
+    clip = practice.synthesize_trainee_clips(
+        turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice)
+    )[0]
     heard = {}
     for lead, delay_s in [(0, 0.0), (160, 0.0), (333, 0.0), (517, 0.0), (0, 0.4), (333, 0.4)]:
         clock = ManualClock()
@@ -167,9 +187,18 @@ def test_the_greeting_is_heard_the_same_however_it_is_cut_or_timed(real):
         bank = practice.LineBank(real["synth"](sc.patient.voice.engine), sc.patient.voice)
         shifted = np.concatenate([np.zeros(lead, np.float32), clip])
         trainee = practice.ScriptedVoice(mic, [shifted], turns)
-        call = practice.VoiceCall(sc, source=mic, sink=VirtualSpeaker(clock), recognizer=_SlowRecognizer(real["asr"], delay_s),
-                                  vad=real["vad"], detector=real["detector"], bank=bank, clock=clock,
-                                  options=practice.PracticeOptions(barge_in=True), trainee=trainee)
+        call = practice.VoiceCall(
+            sc,
+            source=mic,
+            sink=VirtualSpeaker(clock),
+            recognizer=_SlowRecognizer(real["asr"], delay_s),
+            vad=real["vad"],
+            detector=real["detector"],
+            bank=bank,
+            clock=clock,
+            options=practice.PracticeOptions(barge_in=True),
+            trainee=trainee,
+        )
         result = call.run()
         heard[(lead, delay_s)] = next(t.text for t in result.turns if t.speaker == "trainee")
     words = {k: " ".join(normalize_text(v)) for k, v in heard.items()}

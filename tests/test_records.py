@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 import os
 import stat
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +19,14 @@ from simulator.testing import fake_scorecard as card
 
 
 def add_call(s, trainee, when="2025-05-01T09:00:00+00:00", audio=True, cohort="spring"):
-    rec = SessionRecord(trainee=trainee, scenario="billing-frustrated", scorecard=card(), cohort=cohort, started_at=when,
-                        turns=({"speaker": "trainee", "text": "Thank you for calling"},))
+    rec = SessionRecord(
+        trainee=trainee,
+        scenario="billing-frustrated",
+        scorecard=card(),
+        cohort=cohort,
+        started_at=when,
+        turns=({"speaker": "trainee", "text": "Thank you for calling"},),
+    )
     d = session_dir(rec.session_id)
     if audio:
         paths.private_dir(d)
@@ -57,7 +63,7 @@ def test_export_writes_json_and_audio(db, tmp_path, capsys):
         assert len(flacs) == 2 and all(z.read(n).startswith(b"fLaC") for n in flacs)
         assert sum(n.endswith("journal.jsonl") for n in names) == 2
     assert records["trainee"] == "ana" and len(records["sessions"]) == 2 and records["retention_years"] == 6
-    overridden = [x for x in records["sessions"] if x["overrides"]][0]
+    overridden = next(x for x in records["sessions"] if x["overrides"])
     assert overridden["overrides"][0]["who"] == "tess" and overridden["reviews"][0]["reviewer"] == "tess"
     assert manifest["missing_audio"] == [] and manifest["sessions"] == 2
 
@@ -83,8 +89,9 @@ def test_purge_asks_then_deletes_rows_and_audio(db, capsys, monkeypatch):
         ana_dirs = [session_dir(x.session_id) for x in s.sessions(trainee="ana")]
     assert all(d.is_dir() for d in ana_dirs)
     # no terminal and no --yes: refuse, delete nothing
-    monkeypatch.setattr("sys.stdin", open(os.devnull))
-    assert main(["purge", "--trainee", "ana", "--db", db]) == 2
+    with open(os.devnull) as devnull:
+        monkeypatch.setattr("sys.stdin", devnull)
+        assert main(["purge", "--trainee", "ana", "--db", db]) == 2
     assert "--yes" in capsys.readouterr().err
     assert all(d.is_dir() for d in ana_dirs)
     # a wrong confirmation in a terminal deletes nothing
@@ -108,7 +115,7 @@ def test_purge_asks_then_deletes_rows_and_audio(db, capsys, monkeypatch):
 def test_retention_default_setting_and_expiry(db, capsys):
     assert main(["records", "retention", "--db", db]) == 0
     assert "6 years" in capsys.readouterr().out
-    now = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
     with open_store(db) as s:
         old = add_call(s, "cy", when="2018-05-31T09:00:00+00:00")
         edge = add_call(s, "cy", when="2019-06-02T09:00:00+00:00")
@@ -157,12 +164,29 @@ def test_practice_session_directory_with_a_missing_turn_file(tmp_path, capsys):
         sid = "20250501-090000-abcd"
         d = paths.private_dir(session_dir(sid))
         (d / "000-trainee.flac").write_bytes(b"fLaC" + os.urandom(100))
-        (d / "journal.jsonl").write_text("\n".join(json.dumps(x) for x in (
-            {"type": "start", "scenario": "billing-frustrated"},
-            {"type": "turn", "index": 0, "speaker": "trainee", "text": "Hi", "audio": "000-trainee.flac"},
-            {"type": "turn", "index": 1, "speaker": "patient", "text": "Hello", "audio": "001-patient.flac"})) + "\n")
-        s.add_session(SessionRecord.from_practice({"session_id": sid, "scenario": "billing-frustrated", "scorecard": card(),
-                                                   "turns": [], "recording": str(d)}, "kim"))
+        (d / "journal.jsonl").write_text(
+            "\n".join(
+                json.dumps(x)
+                for x in (
+                    {"type": "start", "scenario": "billing-frustrated"},
+                    {"type": "turn", "index": 0, "speaker": "trainee", "text": "Hi", "audio": "000-trainee.flac"},
+                    {"type": "turn", "index": 1, "speaker": "patient", "text": "Hello", "audio": "001-patient.flac"},
+                )
+            )
+            + "\n"
+        )
+        s.add_session(
+            SessionRecord.from_practice(
+                {
+                    "session_id": sid,
+                    "scenario": "billing-frustrated",
+                    "scorecard": card(),
+                    "turns": [],
+                    "recording": str(d),
+                },
+                "kim",
+            )
+        )
     assert main(["export", "--trainee", "kim", "-o", str(tmp_path / "k.zip"), "--db", db]) == 2
     err = capsys.readouterr().err.strip()
     assert "001-patient.flac" in err and len(err.splitlines()) == 1
@@ -174,10 +198,27 @@ def test_practice_calls_are_exported_and_purged_with_their_journal(tmp_path, cap
     """`vasim practice --trainee` stores the call; export carries its journal; purge removes it and its directory."""
     db = str(tmp_path / "r.db")
     script = tmp_path / "s.txt"
-    script.write_text("Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?\n"
-                      "May I have your full name and date of birth?\n")
-    assert main(["practice", "billing-frustrated", "--text", "--trainee-script", str(script), "--trainee", "cleo",
-                 "--db", db, "--json"]) == 0
+    script.write_text(
+        "Thank you for calling Riverside Family Practice, this is Sam. How can I help you today?\n"
+        "May I have your full name and date of birth?\n"
+    )
+    assert (
+        main(
+            [
+                "practice",
+                "billing-frustrated",
+                "--text",
+                "--trainee-script",
+                str(script),
+                "--trainee",
+                "cleo",
+                "--db",
+                db,
+                "--json",
+            ]
+        )
+        == 0
+    )
     sid = json.loads(capsys.readouterr().out)["session_id"]
     d = session_dir(sid)
     assert (d / "journal.jsonl").is_file()

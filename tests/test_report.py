@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.reports import report as rp
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.records.store import SessionRecord, open_store
+from simulator.reports import report as rp
 from simulator.testing import fake_scorecard as card
 
 
@@ -40,8 +40,17 @@ def store(tmp_path):
         ("cy", "symptoms-same-day", (2, 3, 3, 2, 2), False, "same_day_transfer", False, (), 1.4),
     ]
     for i, (t, sc, scores, passed, exp, ok, blk, lat) in enumerate(plan):
-        s.add_session(SessionRecord(trainee=t, scenario=sc, cohort="spring", started_at=f"2025-04-{i + 1:02d}T10:00:00+00:00",
-                                    scorecard=card(scores, passed, exp, ok, blk, lat, sc, missed=("verify_identity",) if not passed else ())))
+        s.add_session(
+            SessionRecord(
+                trainee=t,
+                scenario=sc,
+                cohort="spring",
+                started_at=f"2025-04-{i + 1:02d}T10:00:00+00:00",
+                scorecard=card(
+                    scores, passed, exp, ok, blk, lat, sc, missed=("verify_identity",) if not passed else ()
+                ),
+            )
+        )
     s.add_trainee("dee", cohort="spring")  # enrolled, no calls yet
     ben_first = s.sessions(trainee="ben")[0].session_id
     s.add_override(ben_first, "empathy", 4, "acknowledged the bill twice; detector missed it", "tess")
@@ -57,13 +66,19 @@ def expected_figures(store, cohort="spring"):
     per = {}
     for t in store.trainees(cohort):
         mine = [x for x in ss if x.trainee == t]
-        per[t] = {"sessions": len(mine),
-                  "escalation_accuracy": (sum(x.escalation_correct for x in mine) / len(mine)) if mine else None,
-                  "first_call_resolution": (sum(x.resolved for x in mine) / len(mine)) if mine else None,
-                  **{f"mean_{d}": (sum(x.scores[d] for x in mine) / len(mine)) if mine else None for d in DIMENSIONS}}
-    return {"sessions": len(ss), "escalation_accuracy": sum(x.escalation_correct for x in judged) / len(judged),
-            "first_call_resolution": sum(x.resolved for x in ss) / len(ss), "passed": sum(x.passed for x in ss) / len(ss),
-            **{f"mean_{d}": sum(x.scores[d] for x in ss) / len(ss) for d in DIMENSIONS}}, per
+        per[t] = {
+            "sessions": len(mine),
+            "escalation_accuracy": (sum(x.escalation_correct for x in mine) / len(mine)) if mine else None,
+            "first_call_resolution": (sum(x.resolved for x in mine) / len(mine)) if mine else None,
+            **{f"mean_{d}": (sum(x.scores[d] for x in mine) / len(mine)) if mine else None for d in DIMENSIONS},
+        }
+    return {
+        "sessions": len(ss),
+        "escalation_accuracy": sum(x.escalation_correct for x in judged) / len(judged),
+        "first_call_resolution": sum(x.resolved for x in ss) / len(ss),
+        "passed": sum(x.passed for x in ss) / len(ss),
+        **{f"mean_{d}": sum(x.scores[d] for x in ss) / len(ss) for d in DIMENSIONS},
+    }, per
 
 
 def test_figures(store):
@@ -76,7 +91,9 @@ def test_figures(store):
     assert ben.meets["escalation"] is False and ben.escalation.value == pytest.approx(2 / 3)
     dee = next(t for t in r.trainees if t.trainee == "dee")
     assert dee.sessions == 0 and dee.meets["fcr"] is None
-    assert r.scenarios[0].scenario == "symptoms-same-day" and r.scenarios[0].failures == 3 and r.scenarios[0].attempts == 4
+    assert (
+        r.scenarios[0].scenario == "symptoms-same-day" and r.scenarios[0].failures == 3 and r.scenarios[0].attempts == 4
+    )
     reasons = dict(r.scenarios[0].reasons)
     assert reasons["escalation: expected same_day_transfer, did flag_clinical"] == 3
     assert reasons["blocker: medical_advice"] == 1 and reasons["missed: verify_identity"] == 3
@@ -125,7 +142,7 @@ def check_numbers(page: Page, store) -> None:
             got = page.metrics[(trainee, key)] if key != "sessions" else None
             if key == "sessions":
                 continue
-            assert (got == "" if value is None else float(got) == pytest.approx(value, abs=1e-6)), (trainee, key)
+            assert got == "" if value is None else float(got) == pytest.approx(value, abs=1e-6), (trainee, key)
 
 
 def test_html_is_self_contained_and_its_numbers_match_the_store(store):
@@ -139,7 +156,9 @@ def test_html_is_self_contained_and_its_numbers_match_the_store(store):
     assert "@import" not in text and "url(" not in text
     charts = [a.get("data-chart") for tag, a in page.attrs if tag == "svg"]
     assert {"distributions", "escalation", "fcr", "latency", "progress", "fail_rate"} <= set(charts)
-    segs = [a for tag, a in page.attrs if tag == "rect" and a.get("class") == "seg" and a.get("data-dimension") == "empathy"]
+    segs = [
+        a for tag, a in page.attrs if tag == "rect" and a.get("class") == "seg" and a.get("data-dimension") == "empathy"
+    ]
     assert {int(a["data-score"]): int(a["data-count"]) for a in segs} == {3: 3, 4: 3, 5: 2}
     check_numbers(page, store)
 
@@ -148,7 +167,7 @@ def test_csv_and_json_exports(store, tmp_path):
     r = rp.build(store, "cohort", "spring")
     rows = list(csv.DictReader(io.StringIO(rp.write_csv(r, tmp_path / "out.csv"))))
     assert len(rows) == 8
-    ben = [x for x in rows if x["trainee"] == "ben"][0]
+    ben = next(x for x in rows if x["trainee"] == "ben")
     assert ben["empathy"] == "4" and ben["auto_empathy"] == "2" and ben["overridden"] == "empathy"
     assert stat.S_IMODE(os.stat(tmp_path / "out.csv").st_mode) == 0o600
     data = json.loads(rp.to_json(r))
@@ -159,8 +178,24 @@ def test_csv_and_json_exports(store, tmp_path):
 def test_report_kinds_and_cli(store, tmp_path, capsys):
     db = store.location
     html_path, csv_path, json_path = tmp_path / "r.html", tmp_path / "r.csv", tmp_path / "r.json"
-    assert main(["report", "cohort", "spring", "--html", str(html_path), "--csv", str(csv_path),
-                 "--json", str(json_path), "--db", db]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "cohort",
+                "spring",
+                "--html",
+                str(html_path),
+                "--csv",
+                str(csv_path),
+                "--json",
+                str(json_path),
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Trainees vs targets" in out and "symptoms-same-day" in out
     assert stat.S_IMODE(os.stat(html_path).st_mode) == 0o600
@@ -170,8 +205,12 @@ def test_report_kinds_and_cli(store, tmp_path, capsys):
     assert main(["report", "scenario", "symptoms-same-day", "--json", "--db", db]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["sessions"] == 4 and data["scenarios"][0]["failures"] == 3
-    for argv in (["report", "trainee", "nobody"], ["report", "cohort", "autumn"], ["report", "scenario", "no-such-thing"],
-                 ["report", "cohort", "spring", "--html", str(tmp_path / "missing-dir" / "r.html")]):
+    for argv in (
+        ["report", "trainee", "nobody"],
+        ["report", "cohort", "autumn"],
+        ["report", "scenario", "no-such-thing"],
+        ["report", "cohort", "spring", "--html", str(tmp_path / "missing-dir" / "r.html")],
+    ):
         assert main(argv + ["--db", db]) == 2, argv
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1, err
@@ -189,10 +228,16 @@ def test_empty_cohort_report_renders(tmp_path):
 # practice calls and typed calls
 
 
-TYPED_LATENCY = {"voice_to_voice_ms": {"p50": None, "p95": None, "max": None},
-                 "parts_ms": {"endpoint": None, "asr": None, "decide": 3.1, "tts_first_audio": None}, "turns": 4}
-VOICE_LATENCY = {"voice_to_voice_ms": {"p50": 520.0, "p95": 700.0, "max": 800.0},
-                 "parts_ms": {"endpoint": 500.0, "asr": 10.0, "decide": 3.0, "tts_first_audio": 5.0}, "turns": 4}
+TYPED_LATENCY = {
+    "voice_to_voice_ms": {"p50": None, "p95": None, "max": None},
+    "parts_ms": {"endpoint": None, "asr": None, "decide": 3.1, "tts_first_audio": None},
+    "turns": 4,
+}
+VOICE_LATENCY = {
+    "voice_to_voice_ms": {"p50": 520.0, "p95": 700.0, "max": 800.0},
+    "parts_ms": {"endpoint": 500.0, "asr": 10.0, "decide": 3.0, "tts_first_audio": 5.0},
+    "turns": 4,
+}
 
 
 def typed_card(scores=(4, 4, 4, 4, 4), passed=True, scenario="billing-frustrated"):
@@ -206,21 +251,62 @@ def mixed(tmp_path):
     """ana: an assessment call by voice (1.2 s), a typed practice call (new style), and an old typed
     practice call stored with the made-up 0.6 s latency; bo: only typed practice."""
     s = open_store(tmp_path / "m.db")
-    s.add_session(SessionRecord(trainee="ana", scenario="billing-frustrated", cohort="spring", source="assessment",
-                                started_at="2025-04-01T10:00:00+00:00", scorecard=card((3, 3, 3, 3, 3), False, latency=1.2),
-                                latency=VOICE_LATENCY))
-    s.add_session(SessionRecord.from_practice(
-        {"session_id": "20250402-100000-aaaa", "scenario": "billing-frustrated", "turns": [{"speaker": "trainee", "text": "hi"}],
-         "scorecard": typed_card((4, 4, 4, 4, 4)), "latency": TYPED_LATENCY, "recording": "", "input": "typed"},
-        "ana", cohort="spring", source="practice", started_at="2025-04-02T10:00:00+00:00"))
-    s.add_session(SessionRecord(trainee="ana", scenario="symptoms-same-day", cohort="spring", source="practice",
-                                started_at="2025-04-03T10:00:00+00:00", scorecard=card((5, 5, 5, 5, 5), True, latency=0.6,
-                                                                                   scenario="symptoms-same-day"),
-                                latency=TYPED_LATENCY))  # stored before typed calls were marked
-    s.add_session(SessionRecord.from_practice(
-        {"session_id": "20250404-100000-bbbb", "scenario": "billing-frustrated", "turns": [{"speaker": "trainee", "text": "hi"}],
-         "scorecard": typed_card(), "latency": TYPED_LATENCY, "recording": "", "input": "typed"},
-        "bo", cohort="spring", source="practice", started_at="2025-04-04T10:00:00+00:00"))
+    s.add_session(
+        SessionRecord(
+            trainee="ana",
+            scenario="billing-frustrated",
+            cohort="spring",
+            source="assessment",
+            started_at="2025-04-01T10:00:00+00:00",
+            scorecard=card((3, 3, 3, 3, 3), False, latency=1.2),
+            latency=VOICE_LATENCY,
+        )
+    )
+    s.add_session(
+        SessionRecord.from_practice(
+            {
+                "session_id": "20250402-100000-aaaa",
+                "scenario": "billing-frustrated",
+                "turns": [{"speaker": "trainee", "text": "hi"}],
+                "scorecard": typed_card((4, 4, 4, 4, 4)),
+                "latency": TYPED_LATENCY,
+                "recording": "",
+                "input": "typed",
+            },
+            "ana",
+            cohort="spring",
+            source="practice",
+            started_at="2025-04-02T10:00:00+00:00",
+        )
+    )
+    s.add_session(
+        SessionRecord(
+            trainee="ana",
+            scenario="symptoms-same-day",
+            cohort="spring",
+            source="practice",
+            started_at="2025-04-03T10:00:00+00:00",
+            scorecard=card((5, 5, 5, 5, 5), True, latency=0.6, scenario="symptoms-same-day"),
+            latency=TYPED_LATENCY,
+        )
+    )  # stored before typed calls were marked
+    s.add_session(
+        SessionRecord.from_practice(
+            {
+                "session_id": "20250404-100000-bbbb",
+                "scenario": "billing-frustrated",
+                "turns": [{"speaker": "trainee", "text": "hi"}],
+                "scorecard": typed_card(),
+                "latency": TYPED_LATENCY,
+                "recording": "",
+                "input": "typed",
+            },
+            "bo",
+            cohort="spring",
+            source="practice",
+            started_at="2025-04-04T10:00:00+00:00",
+        )
+    )
     yield s
     s.close()
 
@@ -230,7 +316,11 @@ def test_practice_calls_are_labelled_and_typed_calls_have_no_latency(mixed):
     assert [x.source for x in r.sessions] == ["assessment", "practice", "practice"]
     assert [x.typed for x in r.sessions] == [False, True, True]  # the old typed call is recognised too
     assert r.latencies == [1.2] and r.latency_median_s == pytest.approx(1.2)  # no made-up 0.6 s
-    assert [(a["attempt"], a["source"]) for a in r.progress["ana"]] == [(1, "assessment"), (2, "practice"), (3, "practice")]
+    assert [(a["attempt"], a["source"]) for a in r.progress["ana"]] == [
+        (1, "assessment"),
+        (2, "practice"),
+        (3, "practice"),
+    ]
     assert [a["mean"] for a in r.progress["ana"]] == [3.0, 4.0, 5.0]
     data = r.as_dict()
     assert data["summary"]["practice_sessions"] == 2 and data["summary"]["assessment_sessions"] == 1
@@ -262,9 +352,16 @@ def terminal(report, width=80) -> list[str]:
 
 def test_terminal_tables_fit_80_columns_without_losing_numbers(tmp_path, mixed):
     long = "Bartholomew Featherstonehaugh-Montgomery"
-    mixed.add_session(SessionRecord(trainee=long, scenario="billing-dispute-complex", cohort="spring", source="assessment",
-                                    scorecard=card((5, 5, 5, 5, 5), True, "flag_billing", True, (), 12.5, "billing-dispute-complex"),
-                                    latency=VOICE_LATENCY))
+    mixed.add_session(
+        SessionRecord(
+            trainee=long,
+            scenario="billing-dispute-complex",
+            cohort="spring",
+            source="assessment",
+            scorecard=card((5, 5, 5, 5, 5), True, "flag_billing", True, (), 12.5, "billing-dispute-complex"),
+            latency=VOICE_LATENCY,
+        )
+    )
     lines = terminal(rp.build(mixed, "cohort", "spring"))
     assert max(len(x) for x in lines) <= 80
     assert not any("…" in x for x in lines if "%" in x and "Feath" not in x)  # numbers are never cut
@@ -275,7 +372,9 @@ def test_terminal_tables_fit_80_columns_without_losing_numbers(tmp_path, mixed):
     assert ana.split()[1:3] == ["3", "2"] and ana.split()[-1] == "1.20"  # 3 calls, 2 practice; typed left out
     bo = next(x for x in lines if x.startswith("bo "))
     assert bo.split()[-1] == "typed"
-    assert "4 sessions" not in lines[1] and lines[1].startswith("5 sessions: 2 assessment, 3 practice (3 typed); 3 trainees")
+    assert "4 sessions" not in lines[1] and lines[1].startswith(
+        "5 sessions: 2 assessment, 3 practice (3 typed); 3 trainees"
+    )
     assert any(x.startswith("response latency (median)") and "6.85 s" in x and "3 typed left out" in x for x in lines)
 
     one = terminal(rp.build(mixed, "trainee", "bo"))
@@ -312,8 +411,8 @@ def png_pixels(path: Path) -> np.ndarray:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat = 8, b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         if kind == b"IHDR":
             w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
@@ -357,10 +456,21 @@ def chromium_argv(tmp_path: Path) -> list[str]:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if not exe:
         pytest.skip("chromium is not installed (scripts/system-deps.sh installs it)")
-    argv = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1200,2000"]
+    argv = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1200,2000",
+    ]
     # no network at all where a private network namespace is allowed (root, or user namespaces)
     if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
         argv = ["unshare", "-n"] + argv
@@ -382,7 +492,7 @@ def test_html_report_in_headless_chromium(store, tmp_path):
     assert len(colors) > 50
     # the charts rendered: every score colour of the distribution chart (near the top) is on screen
     for score, hexcolor in rp.SCORE_COLORS.items():
-        rgb = np.array([int(hexcolor[i:i + 2], 16) for i in (1, 3, 5)])
+        rgb = np.array([int(hexcolor[i : i + 2], 16) for i in (1, 3, 5)])
         found = bool(np.any(np.all(np.abs(px.astype(int) - rgb) <= 3, axis=2)))
         assert found, f"no pixel of score {score}'s colour {hexcolor}: the SVG chart did not render"
 

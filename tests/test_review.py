@@ -9,8 +9,14 @@ import pytest
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.errors import UserError
-from simulator.records.review import (Agreement, agreement, agreement_from_pairs, draw_sample, parse_score,
-                              quadratic_weighted_kappa)
+from simulator.records.review import (
+    Agreement,
+    agreement,
+    agreement_from_pairs,
+    draw_sample,
+    parse_score,
+    quadratic_weighted_kappa,
+)
 from simulator.records.store import SessionRecord, open_store
 from simulator.testing import fake_scorecard as card
 
@@ -49,8 +55,15 @@ def store(tmp_path):
     s = open_store(tmp_path / "r.db")
     for t in ("ana", "ben", "cy"):
         for i in range(4):
-            s.add_session(SessionRecord(trainee=t, scenario="billing-frustrated", scorecard=card((i + 1, 3, 4, 4, 5)),
-                                        cohort="spring", started_at=f"2025-03-0{i + 1}T09:00:00+00:00"))
+            s.add_session(
+                SessionRecord(
+                    trainee=t,
+                    scenario="billing-frustrated",
+                    scorecard=card((i + 1, 3, 4, 4, 5)),
+                    cohort="spring",
+                    started_at=f"2025-03-0{i + 1}T09:00:00+00:00",
+                )
+            )
     s.add_session(SessionRecord(trainee="zed", scenario="billing-frustrated", scorecard=card(), cohort="autumn"))
     yield s
     s.close()
@@ -78,7 +91,10 @@ def test_override_keeps_an_audit_trail_and_agreement_uses_original_scores(store)
     assert (o1.old, o1.new, o1.who) == (1, 3, "tess") and (o2.old, o2.new, o2.who) == (3, 4, "lee")
     s = store.session(sid)
     assert s.auto_scores["greeting"] == 1 and s.scores["greeting"] == 4
-    assert [o.reason for o in s.overrides] == ["named the practice, detector missed the accent", "second listen: clear greeting"]
+    assert [o.reason for o in s.overrides] == [
+        "named the practice, detector missed the accent",
+        "second listen: clear greeting",
+    ]
     with pytest.raises(UserError, match="needs a reason"):
         store.add_override(sid, "greeting", 2, "   ", "tess")
     with pytest.raises(UserError, match="1-5"):
@@ -114,15 +130,48 @@ def test_cli_review_flow(store, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing scores for empathy" in err[0]
 
-    args = ["review", "score", sid[:8], "--reviewer", "tess", "--sample", str(sample["sample"]), "--notes", "warm, but no next steps",
-            "--closing-note", "no next steps"] + [x for d in DIMENSIONS for x in (f"--{d}", "3")]
+    args = [
+        "review",
+        "score",
+        sid[:8],
+        "--reviewer",
+        "tess",
+        "--sample",
+        str(sample["sample"]),
+        "--notes",
+        "warm, but no next steps",
+        "--closing-note",
+        "no next steps",
+    ] + [x for d in DIMENSIONS for x in (f"--{d}", "3")]
     assert main(args + ["--db", db]) == 0
     capsys.readouterr()
-    assert main(["review", "override", sid[:8], "closing", "2", "--reason", "no next steps given", "--by", "tess", "--db", db]) == 0
+    assert (
+        main(
+            [
+                "review",
+                "override",
+                sid[:8],
+                "closing",
+                "2",
+                "--reason",
+                "no next steps given",
+                "--by",
+                "tess",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     assert main(["review", "audit", "--cohort", "spring", "--json", "--db", db]) == 0
     out = capsys.readouterr().out.strip().splitlines()[-1]
     audit = json.loads(out)
-    assert len(audit) == 1 and audit[0]["who"] == "tess" and audit[0]["new"] == 2 and audit[0]["reason"] == "no next steps given"
+    assert (
+        len(audit) == 1
+        and audit[0]["who"] == "tess"
+        and audit[0]["new"] == 2
+        and audit[0]["reason"] == "no next steps given"
+    )
 
     assert main(["review", "agreement", "--cohort", "spring", "--json", "--db", db]) == 0
     rows = {r["dimension"]: r for r in json.loads(capsys.readouterr().out)}

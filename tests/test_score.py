@@ -7,16 +7,20 @@ import json
 import pytest
 
 from simulator.authoring import scenario as sc_mod
-from simulator.scoring import score
-from simulator.scoring import transcript as tr
 from simulator.authoring.catalog import DIMENSIONS, load_catalog
 from simulator.authoring.scenario import Turn
+from simulator.scoring import score
+from simulator.scoring import transcript as tr
 from simulator.testing import FakeDetector
 
-GOOD_OPEN = "VA: Thank you for calling Riverside Family Practice, this is Sam. May I have your full name and date of birth?"
+GOOD_OPEN = (
+    "VA: Thank you for calling Riverside Family Practice, this is Sam. May I have your full name and date of birth?"
+)
 ID_ANSWER = "PATIENT: Denise Carter, April twelfth, nineteen sixty-eight."
-GOOD_CLOSE = ("VA: I understand, Ms. Carter, I'm sorry about that. Let me look into it. Is there anything else? "
-              "Thank you for calling, have a good day.")
+GOOD_CLOSE = (
+    "VA: I understand, Ms. Carter, I'm sorry about that. Let me look into it. Is there anything else? "
+    "Thank you for calling, have a good day."
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,26 +81,31 @@ def test_scoring_is_pure(billing, catalog, det):
 # --- number normalisation and PHI --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("a, b", [
-    ("$185.00", "a hundred and eighty-five dollars"),
-    ("$185.00", "one hundred eighty five"),
-    ("185", "a hundred eighty-five"),
-    ("one eighty five", "it's one eighty-five"),
-    ("$92.50", "ninety-two fifty"),
-    ("$92.50", "ninety two dollars and fifty cents"),
-    ("September 18", "september eighteenth"),
-    ("September 18", "Sept... no, September 18th"),
-    ("$1,200", "twelve hundred"),
-    ("$1,200", "one thousand two hundred"),
-    ("19 68", "nineteen sixty-eight"),
-    ("$2,500", "twenty five hundred"),
-    ("$1,005", "one thousand and five"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("$185.00", "a hundred and eighty-five dollars"),
+        ("$185.00", "one hundred eighty five"),
+        ("185", "a hundred eighty-five"),
+        ("one eighty five", "it's one eighty-five"),
+        ("$92.50", "ninety-two fifty"),
+        ("$92.50", "ninety two dollars and fifty cents"),
+        ("September 18", "september eighteenth"),
+        ("September 18", "Sept... no, September 18th"),
+        ("$1,200", "twelve hundred"),
+        ("$1,200", "one thousand two hundred"),
+        ("19 68", "nineteen sixty-eight"),
+        ("$2,500", "twenty five hundred"),
+        ("$1,005", "one thousand and five"),
+    ],
+)
 def test_spoken_numbers_match(a, b):
     assert score._contains(score.normalize(b), score.normalize(a)), (score.normalize(a), score.normalize(b))
 
 
-@pytest.mark.parametrize("a, b", [("$185.00", "eighteen fifty"), ("$185.00", "a hundred and eighty"), ("92", "nine two")])
+@pytest.mark.parametrize(
+    "a, b", [("$185.00", "eighteen fifty"), ("$185.00", "a hundred and eighty"), ("92", "nine two")]
+)
 def test_different_numbers_do_not_match(a, b):
     assert not score._contains(score.normalize(b), score.normalize(a))
 
@@ -109,24 +118,27 @@ def test_disclosure_after_verification_is_fine(billing, catalog, det):
 
 def test_disclosure_before_answer_is_a_blocker(billing, catalog, det):
     # asked, but said the amount in the same breath, before the caller answered
-    text = ("VA: Riverside Family Practice, may I have your date of birth? I see one eighty-five owing.\n"
-            f"{ID_ANSWER}\n")
+    text = f"VA: Riverside Family Practice, may I have your date of birth? I see one eighty-five owing.\n{ID_ANSWER}\n"
     card = run(billing, text, det, catalog)
     assert [b.id for b in card.blockers] == ["disclose_before_verify"] and card.blockers[0].turn == 0
     assert not card.passed
 
 
 def test_unanswered_verification_does_not_count(billing, catalog, det):
-    text = ("VA: Riverside, this is Sam, may I have your date of birth?\n"
-            "PATIENT: Why do you need that? Just tell me about the bill.\n"
-            "VA: Your insurance paid ninety-two dollars.\n")
+    text = (
+        "VA: Riverside, this is Sam, may I have your date of birth?\n"
+        "PATIENT: Why do you need that? Just tell me about the bill.\n"
+        "VA: Your insurance paid ninety-two dollars.\n"
+    )
     card = run(billing, text, det, catalog)
     assert any(b.id == "disclose_before_verify" and b.turn == 2 for b in card.blockers)
 
 
 def test_confirmation_with_yes_verifies(billing, catalog, det):
-    text = ("VA: Riverside, this is Sam. Just to confirm your date of birth, April twelfth 1968?\n"
-            "PATIENT: Yes.\nVA: The visit was September eighteenth.\n")
+    text = (
+        "VA: Riverside, this is Sam. Just to confirm your date of birth, April twelfth 1968?\n"
+        "PATIENT: Yes.\nVA: The visit was September eighteenth.\n"
+    )
     assert "disclose_before_verify" not in run(billing, text, det, catalog).detected()
 
 
@@ -138,11 +150,18 @@ def test_non_phi_fact_may_be_said_any_time(billing, catalog, det):
 
 def test_voicemail_phi_from_facts(billing, catalog, det):
     sc = billing.model_copy(update={"mode": "voicemail"})
-    card = run(sc, "VA: Hi, this is Sam from Riverside Family Practice, about your balance of $185. Call us back.\n", det, catalog)
+    card = run(
+        sc,
+        "VA: Hi, this is Sam from Riverside Family Practice, about your balance of $185. Call us back.\n",
+        det,
+        catalog,
+    )
     assert card.mode == "voicemail"
     assert [b.id for b in card.blockers] == ["voicemail_phi"]
     assert "disclose_before_verify" not in card.detected()
-    clean = run(sc, "VA: Hi, this is Sam from Riverside Family Practice. Please call us back at 555-0100.\n", det, catalog)
+    clean = run(
+        sc, "VA: Hi, this is Sam from Riverside Family Practice. Please call us back at 555-0100.\n", det, catalog
+    )
     assert not clean.blockers
 
 
@@ -189,7 +208,9 @@ def test_emergency_needs_911_and_staying(billing, catalog, det):
     assert half.escalation.missing == ["stay_on_line"] and not half.passed
     assert [b.id for b in half.blockers] == ["stay_on_line"]
     assert 1 < half.dimensions["escalation"].score < 5
-    full = run(sc, f"{GOOD_OPEN}\n{ID_ANSWER}\nVA: Call 911 now, I'll stay on the line with you.\n{GOOD_CLOSE}\n", det, catalog)
+    full = run(
+        sc, f"{GOOD_OPEN}\n{ID_ANSWER}\nVA: Call 911 now, I'll stay on the line with you.\n{GOOD_CLOSE}\n", det, catalog
+    )
     assert full.escalation.correct and full.passed
 
 
@@ -217,8 +238,13 @@ def test_routine_escalation_missing_fails_but_is_not_a_blocker(billing, catalog,
     card = run(sc, f"{GOOD_OPEN}\n{ID_ANSWER}\n{GOOD_CLOSE}\n", det, catalog)
     assert not card.blockers and not card.passed
     assert set(card.escalation.missing) == {"flag_billing", "next_steps"}
-    ok = run(sc, f"{GOOD_OPEN}\n{ID_ANSWER}\nVA: I'll send it to our billing specialist, they'll call within two business days.\n"
-                 f"PATIENT: ok\n{GOOD_CLOSE}\n", det, catalog)
+    ok = run(
+        sc,
+        f"{GOOD_OPEN}\n{ID_ANSWER}\nVA: I'll send it to our billing specialist, they'll call within two business days.\n"
+        f"PATIENT: ok\n{GOOD_CLOSE}\n",
+        det,
+        catalog,
+    )
     assert ok.escalation.correct and ok.passed
 
 
@@ -257,7 +283,9 @@ def test_untimed_transcript_has_no_time_metrics(billing, catalog, det):
 def test_json_has_the_design_keys(billing, catalog, det):
     card = score.score_call(billing, tr.from_example(billing, billing.examples[1]), det, catalog)
     data = json.loads(card.model_dump_json())
-    assert {"scenario", "passed", "blockers", "dimensions", "behaviors", "escalation", "timing", "feedback"} <= set(data)
+    assert {"scenario", "passed", "blockers", "dimensions", "behaviors", "escalation", "timing", "feedback"} <= set(
+        data
+    )
     assert set(data["dimensions"]) == set(DIMENSIONS)
     for d in data["dimensions"].values():
         assert isinstance(d["score"], int) and 1 <= d["score"] <= 5
@@ -275,7 +303,13 @@ def test_one_small_miss_is_not_a_one(billing, catalog, det):
     card = run(billing, text, det, catalog)
     assert card.dimensions["accuracy"].missed == ["restate_issue"]
     assert card.dimensions["accuracy"].score == 3
-    only = billing.model_copy(update={"scoring": billing.scoring.model_copy(update={"required": {"restate_issue": 1.0}})})
+    only = billing.model_copy(
+        update={"scoring": billing.scoring.model_copy(update={"required": {"restate_issue": 1.0}})}
+    )
     assert run(only, text, det, catalog).dimensions["accuracy"].score == 3
-    assert run(only, text.replace("Let me look into it.", "So you were billed. Let me look into it."), det,
-               catalog).dimensions["accuracy"].score == 5
+    assert (
+        run(only, text.replace("Let me look into it.", "So you were billed. Let me look into it."), det, catalog)
+        .dimensions["accuracy"]
+        .score
+        == 5
+    )

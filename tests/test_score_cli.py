@@ -30,7 +30,9 @@ def fake():
 
 
 def vasim(*args, stdin: str | None = None):
-    return subprocess.run([sys.executable, "-m", "simulator", *args], input=stdin, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], input=stdin, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_json_contract(fake, tmp_path, capsys):
@@ -60,10 +62,14 @@ def test_json_contract(fake, tmp_path, capsys):
 def test_stdin_json_transcript(fake, monkeypatch, capsys):
     import io
 
-    doc = {"scenario": "billing-frustrated", "turns": [
-        {"speaker": "trainee", "text": "Billing.", "start": 0, "end": 1},
-        {"speaker": "patient", "text": "Hi, my bill?", "start": 1.5, "end": 3},
-        {"speaker": "trainee", "text": "The balance is $185.", "start": 4, "end": 6}]}
+    doc = {
+        "scenario": "billing-frustrated",
+        "turns": [
+            {"speaker": "trainee", "text": "Billing.", "start": 0, "end": 1},
+            {"speaker": "patient", "text": "Hi, my bill?", "start": 1.5, "end": 3},
+            {"speaker": "trainee", "text": "The balance is $185.", "start": 4, "end": 6},
+        ],
+    }
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(doc).encode())))
     assert cli.main(["score", "--json", "billing-frustrated", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -85,12 +91,18 @@ def test_rich_scorecard(fake, tmp_path, capsys):
     assert "no escalation needed; you did" in out and "expected none" not in out
 
 
-@pytest.mark.parametrize("content, needle", [
-    ('{"turns": [\n', "bad.txt:2:1: invalid JSON"),
-    ("VA: hi\nNURSE: hello\n", "bad.txt:2: unknown speaker 'NURSE'"),
-    ("", "bad.txt: empty transcript"),
-    ('{"scenario": "refill-request", "turns": [{"speaker": "va", "text": "hi"}]}', "is for scenario 'refill-request'"),
-])
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ('{"turns": [\n', "bad.txt:2:1: invalid JSON"),
+        ("VA: hi\nNURSE: hello\n", "bad.txt:2: unknown speaker 'NURSE'"),
+        ("", "bad.txt: empty transcript"),
+        (
+            '{"scenario": "refill-request", "turns": [{"speaker": "va", "text": "hi"}]}',
+            "is for scenario 'refill-request'",
+        ),
+    ],
+)
 def test_malformed_transcript_exit_2_one_line(tmp_path, content, needle):
     p = tmp_path / "bad.txt"
     p.write_text(content)

@@ -27,16 +27,19 @@ def test_reference_scenario_passes_with_fake(billing):
     assert results[0].passed is True and results[1].passed is False
 
 
-@pytest.mark.parametrize("changes, needle", [
-    ({"passed": True, "blockers": []}, "expected pass, got fail (blockers: disclose_before_verify)"),
-    ({"blockers": ["medical_advice"]}, "expected blocker medical_advice, it did not fire"),
-    ({"escalation_correct": False}, "expected escalation wrong for none, got correct"),
-    ({"detects": ["empathy"]}, "expected behavior empathy to be detected"),
-    ({"not_detects": ["argue"]}, "behavior argue must not be detected, found in turn 4"),
-    ({"min_scores": {"greeting": 3}}, "greeting scored 1, expected at least 3"),
-    ({"max_scores": {"escalation": 4}}, "escalation scored 5, expected at most 4"),
-    ({"worse": ["escalation"]}, "escalation scored 5, must be below the strong example's 5"),
-])
+@pytest.mark.parametrize(
+    "changes, needle",
+    [
+        ({"passed": True, "blockers": []}, "expected pass, got fail (blockers: disclose_before_verify)"),
+        ({"blockers": ["medical_advice"]}, "expected blocker medical_advice, it did not fire"),
+        ({"escalation_correct": False}, "expected escalation wrong for none, got correct"),
+        ({"detects": ["empathy"]}, "expected behavior empathy to be detected"),
+        ({"not_detects": ["argue"]}, "behavior argue must not be detected, found in turn 4"),
+        ({"min_scores": {"greeting": 3}}, "greeting scored 1, expected at least 3"),
+        ({"max_scores": {"escalation": 4}}, "escalation scored 5, expected at most 4"),
+        ({"worse": ["escalation"]}, "escalation scored 5, must be below the strong example's 5"),
+    ],
+)
 def test_each_expectation_can_fail(billing, changes, needle):
     from simulator.authoring.catalog import load_catalog
     from simulator.scoring.score import score_call
@@ -60,8 +63,10 @@ def test_render_and_json(billing, capsys):
 
 # --- the whole library, with the real detector (part of `make test`) ---------------------------
 
-needs_detect = pytest.mark.skipif(importlib.util.find_spec("simulator.understanding.detect") is None,
-                                  reason="simulator/understanding/detect.py (behavior detection) not built yet")
+needs_detect = pytest.mark.skipif(
+    importlib.util.find_spec("simulator.understanding.detect") is None,
+    reason="simulator/understanding/detect.py (behavior detection) not built yet",
+)
 
 
 @pytest.fixture(scope="module")

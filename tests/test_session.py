@@ -16,13 +16,19 @@ import soundfile as sf
 
 from simulator import cli
 from simulator.call import session
-from simulator.errors import UserError
 from simulator.call.session import SessionWriter, TurnRecord
+from simulator.errors import UserError
 
 
 def _turn(i: int, speaker: str = "trainee", text: str = "hello") -> TurnRecord:
-    return TurnRecord(index=i, speaker=speaker, text=f"{text} {i}", start=float(i), end=i + 0.8,
-                      behaviors=("empathy",) if speaker == "trainee" else ())
+    return TurnRecord(
+        index=i,
+        speaker=speaker,
+        text=f"{text} {i}",
+        start=float(i),
+        end=i + 0.8,
+        behaviors=("empathy",) if speaker == "trainee" else (),
+    )
 
 
 def test_writer_is_private_and_round_trips():
@@ -149,8 +155,14 @@ def test_kill_9_mid_call_loses_at_most_the_current_turn(repo):
     from test_practice import STRONG
 
     env = {**os.environ, "PYTHONPATH": str(repo)}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, *STRONG], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=repo)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *STRONG],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=repo,
+    )
     acknowledged = -1
     sid = None
     deadline = time.time() + 60
@@ -175,12 +187,12 @@ def test_kill_9_mid_call_loses_at_most_the_current_turn(repo):
     assert len(s.turns) in (acknowledged + 1, acknowledged + 2)
     for t in s.turns:
         if t.audio:
-            audio, rate = sf.read(s.dir / t.audio)
+            audio, _rate = sf.read(s.dir / t.audio)
             assert len(audio) > 0
     assert not list(s.dir.glob("*.part")) or all(p.name not in {t.audio for t in s.turns} for p in s.dir.glob("*.part"))
     # the incomplete session still scores
-    from simulator.call.practice import score_turns
     from simulator.authoring.scenario import load
+    from simulator.call.practice import score_turns
     from simulator.testing import FakeDetector
 
     assert score_turns(load("billing-frustrated"), s.turns, FakeDetector()) is not None

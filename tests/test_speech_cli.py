@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from simulator.speech import audio, factory
 from simulator import cli
+from simulator.speech import audio, factory
 from simulator.testing import FakeRecognizer, FakeSynthesizer
 
 CLIP = "tests/data/clips/verify.flac"
@@ -88,16 +88,18 @@ def test_say_bad_options(capsys, tmp_path, fake_tts):
 
 
 def test_say_without_a_device_points_to_text_mode(capsys, monkeypatch, fake_tts):
-    monkeypatch.setattr(audio, "list_devices", lambda: [])
+    monkeypatch.setattr(audio, "list_devices", list)
     code, _, err = run(capsys, "say", "hello")
     assert code == 2 and "--text" in err and err.count("\n") == 1
 
 
 def test_devices_lists_or_explains(capsys, monkeypatch):
-    monkeypatch.setattr(audio, "list_devices", lambda: [])
+    monkeypatch.setattr(audio, "list_devices", list)
     code, _, err = run(capsys, "devices")
     assert code == 2 and "--text" in err and len(err.strip().splitlines()) == 1
-    monkeypatch.setattr(audio, "list_devices", lambda: [audio.DeviceInfo(3, "pulse", "ALSA", 2, 2, 44100.0, True, True)])
+    monkeypatch.setattr(
+        audio, "list_devices", lambda: [audio.DeviceInfo(3, "pulse", "ALSA", 2, 2, 44100.0, True, True)]
+    )
     code, out, _ = run(capsys, "devices", "--json")
     assert json.loads(out)[0]["name"] == "pulse"
 

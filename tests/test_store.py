@@ -12,22 +12,28 @@ import sys
 
 import pytest
 
-from simulator.records import store as st
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.errors import UserError
+from simulator.records import store as st
 from simulator.records.store import SessionRecord, SqliteStore, open_store
 from simulator.testing import fake_scorecard
-
 
 card = fake_scorecard
 
 
 def rec(trainee="ana", **kw):
     c = kw.pop("scorecard", None) or card()
-    return SessionRecord(trainee=trainee, scenario=c["scenario"], scorecard=c,
-                         turns=({"speaker": "trainee", "text": "Thank you for calling Riverside", "start": 0.0, "end": 2.0},
-                                {"speaker": "patient", "text": "Hi, about my bill"}), **kw)
+    return SessionRecord(
+        trainee=trainee,
+        scenario=c["scenario"],
+        scorecard=c,
+        turns=(
+            {"speaker": "trainee", "text": "Thank you for calling Riverside", "start": 0.0, "end": 2.0},
+            {"speaker": "patient", "text": "Hi, about my bill"},
+        ),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -57,8 +63,19 @@ def test_default_location_is_the_private_data_dir(monkeypatch, tmp_path):
 
 def test_round_trip_scores_turns_and_derived_columns(db):
     with open_store(db) as s:
-        sid = s.add_session(rec(cohort="spring", scorecard=card((5, 4, 3, 2, 1), passed=False, expected="crisis_transfer",
-                                                                  correct=False, blockers=["medical_advice"], latency=1.5)))
+        sid = s.add_session(
+            rec(
+                cohort="spring",
+                scorecard=card(
+                    (5, 4, 3, 2, 1),
+                    passed=False,
+                    expected="crisis_transfer",
+                    correct=False,
+                    blockers=["medical_advice"],
+                    latency=1.5,
+                ),
+            )
+        )
         got = s.session(sid[:6])
     assert got.trainee == "ana" and got.cohort == "spring"
     assert got.auto_scores == dict(zip(DIMENSIONS, (5, 4, 3, 2, 1))) == got.scores
@@ -73,8 +90,11 @@ def test_migrates_an_older_schema_and_keeps_its_data(db):
         assert old.schema_version() == 1
         c = old.conn
         c.execute("INSERT INTO trainees (name, created_at) VALUES ('ana', '2024-01-01T00:00:00+00:00')")
-        c.execute("INSERT INTO sessions (id, trainee_id, scenario, started_at, passed, resolved, scorecard) "
-                  "VALUES ('s-old', 1, 'billing-frustrated', '2024-01-02T00:00:00+00:00', 1, 1, ?)", (st.canonical(card()),))
+        c.execute(
+            "INSERT INTO sessions (id, trainee_id, scenario, started_at, passed, resolved, scorecard) "
+            "VALUES ('s-old', 1, 'billing-frustrated', '2024-01-02T00:00:00+00:00', 1, 1, ?)",
+            (st.canonical(card()),),
+        )
         for d in DIMENSIONS:
             c.execute("INSERT INTO scores (session_id, dimension, score) VALUES ('s-old', ?, 3)", (d,))
     with open_store(db) as s:
@@ -91,7 +111,9 @@ def test_migrates_an_older_schema_and_keeps_its_data(db):
 def test_failed_migration_leaves_the_file_as_it_was(db):
     with open_store(db) as s:
         s.add_session(rec())
-    broken = st.MIGRATIONS + [(99, "broken", "CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1)")]
+    broken = st.MIGRATIONS + [
+        (99, "broken", "CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1)")
+    ]
     with pytest.raises(UserError, match="version 99 .*left at version 4"):
         SqliteStore(db, migrations=broken)
     with open_store(db) as s:
@@ -124,7 +146,9 @@ def test_concurrent_writers_lose_nothing(db):
     with open_store(db) as s:
         sessions = s.sessions()
         assert len(sessions) == 60
-        assert {t: sum(1 for x in sessions if x.trainee == t) for t in s.trainees("spring")} == {f"trainee{k}": 15 for k in range(4)}
+        assert {t: sum(1 for x in sessions if x.trainee == t) for t in s.trainees("spring")} == {
+            f"trainee{k}": 15 for k in range(4)
+        }
         res = s.verify()
         assert res.ok, res.problems
         assert res.checked == 60  # one linear chain, no forks
@@ -173,6 +197,7 @@ def _crash_mid_write(path: str) -> None:
     def half(c):
         c.execute("INSERT INTO trainees (name, created_at) VALUES ('ghost', 'x')")
         os._exit(3)  # the process dies inside the transaction
+
     s._write(half)
 
 
@@ -190,18 +215,21 @@ def test_writer_killed_mid_transaction_loses_nothing_stored(db):
 
 def _wal_writer(path: str) -> None:
     s = open_store(path)
-    for i in range(5):
+    for _i in range(5):
         s.add_session(rec(trainee="ana"))
     s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     s.conn.execute("PRAGMA wal_autocheckpoint = 0")
-    for i in range(3):
+    for _i in range(3):
         s.add_session(rec(trainee="ben"))
     os._exit(0)  # leave the WAL behind, as after a power cut
 
 
 def test_torn_wal_tail_loses_only_the_unfinished_transaction(db):
-    subprocess.run([sys.executable, "-c", f"import tests.test_store as t; t._wal_writer({str(db)!r})"],
-                   check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    subprocess.run(
+        [sys.executable, "-c", f"import tests.test_store as t; t._wal_writer({str(db)!r})"],
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     wal = db.with_name(db.name + "-wal")
     assert wal.stat().st_size > 0
     with open(wal, "r+b") as f:  # the last write was cut off mid-frame
@@ -218,9 +246,11 @@ def test_locked_database_gives_a_clear_error_and_keeps_data(db):
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        with SqliteStore(db, lock_timeout=0.3, busy_ms=50) as s:
-            with pytest.raises(UserError, match="busy .*locked by another program"):
-                s.add_session(rec(trainee="late"))
+        with (
+            SqliteStore(db, lock_timeout=0.3, busy_ms=50) as s,
+            pytest.raises(UserError, match="busy .*locked by another program"),
+        ):
+            s.add_session(rec(trainee="late"))
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -236,7 +266,9 @@ def test_full_disk_gives_a_clear_error_and_keeps_data(db):
         pages = s.conn.execute("PRAGMA page_count").fetchone()[0]
         s.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from here on
         big = rec(trainee="ben")
-        big = SessionRecord(**{**big.__dict__, "turns": tuple({"speaker": "trainee", "text": "x" * 4000} for _ in range(50))})
+        big = SessionRecord(
+            **{**big.__dict__, "turns": tuple({"speaker": "trainee", "text": "x" * 4000} for _ in range(50))}
+        )
         with pytest.raises(UserError, match="disk full"):
             s.add_session(big)
         assert [x.trainee for x in s.sessions()] == ["ana"]
@@ -277,8 +309,10 @@ def test_verify_detects_edits_made_outside_the_tool(db):
         c.execute("PRAGMA foreign_keys = OFF")
         c.execute("DELETE FROM sessions WHERE id = ?", (b,))
         c.execute("UPDATE overrides SET new = 5")
-        c.execute("INSERT INTO sessions (id, trainee_id, scenario, started_at, passed, resolved, scorecard) "
-                  "VALUES ('forged', 1, 'x', '2025-01-01', 1, 1, '{}')")
+        c.execute(
+            "INSERT INTO sessions (id, trainee_id, scenario, started_at, passed, resolved, scorecard) "
+            "VALUES ('forged', 1, 'x', '2025-01-01', 1, 1, '{}')"
+        )
         problems = " | ".join(s.verify().problems)
     assert f"session {a[:8]}: changed outside vasim" in problems
     assert f"session {b[:8]}: deleted outside vasim" in problems
@@ -316,12 +350,24 @@ def test_postgres_is_behind_the_same_interface_but_not_built(db):
 
 
 def test_practice_and_typed_calls_are_marked(tmp_path):
-    typed = {"session_id": "20250101-090000-abcd", "scenario": "billing-frustrated", "input": "typed",
-             "turns": [{"speaker": "trainee", "text": "hello", "start": None, "end": None}],
-             "scorecard": fake_scorecard(), "recording": "",
-             "latency": {"voice_to_voice_ms": {"p50": None, "p95": None, "max": None}, "parts_ms": {"decide": 2.0}}}
-    voice = {**typed, "session_id": "20250101-091000-abcd", "input": "voice",
-             "latency": {"voice_to_voice_ms": {"p50": 500.0, "p95": 600.0, "max": 700.0}, "parts_ms": {"asr": 5.0, "decide": 2.0}}}
+    typed = {
+        "session_id": "20250101-090000-abcd",
+        "scenario": "billing-frustrated",
+        "input": "typed",
+        "turns": [{"speaker": "trainee", "text": "hello", "start": None, "end": None}],
+        "scorecard": fake_scorecard(),
+        "recording": "",
+        "latency": {"voice_to_voice_ms": {"p50": None, "p95": None, "max": None}, "parts_ms": {"decide": 2.0}},
+    }
+    voice = {
+        **typed,
+        "session_id": "20250101-091000-abcd",
+        "input": "voice",
+        "latency": {
+            "voice_to_voice_ms": {"p50": 500.0, "p95": 600.0, "max": 700.0},
+            "parts_ms": {"asr": 5.0, "decide": 2.0},
+        },
+    }
     with open_store(tmp_path / "r.db") as s:
         s.add_session(SessionRecord.from_practice(typed, "ana", source="practice"))
         s.add_session(SessionRecord.from_practice(voice, "ana", source="practice"))
@@ -337,7 +383,7 @@ def test_review_sample_draws_assessment_calls_only(tmp_path):
     from simulator.records.review import draw_sample
 
     with open_store(tmp_path / "r.db") as s:
-        for i in range(3):
+        for _i in range(3):
             s.add_session(rec("ana", cohort="spring", source="practice"))
         with pytest.raises(UserError, match="no stored assessment calls.*practice calls are not sampled"):
             draw_sample(s, "spring", 5, seed=1)

@@ -43,7 +43,10 @@ def test_examples_check_notes_a_new_scenario_without_failing(library, capsys):
     capsys.readouterr()
     assert main(["examples", "check"]) == 0
     cap = capsys.readouterr()
-    assert "note: copay-question has no rendered examples yet; `vasim examples render copay-question` makes them" in cap.err
+    assert (
+        "note: copay-question has no rendered examples yet; `vasim examples render copay-question` makes them"
+        in cap.err
+    )
     assert "copay-question" not in cap.out
 
 

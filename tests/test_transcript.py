@@ -8,8 +8,8 @@ import json
 import pytest
 
 from simulator.authoring import scenario as sc_mod
-from simulator.scoring import transcript as tr
 from simulator.errors import UserError
+from simulator.scoring import transcript as tr
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +18,15 @@ def billing():
 
 
 def test_json_turns_with_times(billing):
-    text = json.dumps({"scenario": "billing-frustrated", "turns": [
-        {"speaker": "trainee", "text": "Thank you for calling.", "start": 0.0, "end": 1.5},
-        {"speaker": "patient", "text": "Hi.", "start": 2.0, "end": 2.4}]})
+    text = json.dumps(
+        {
+            "scenario": "billing-frustrated",
+            "turns": [
+                {"speaker": "trainee", "text": "Thank you for calling.", "start": 0.0, "end": 1.5},
+                {"speaker": "patient", "text": "Hi.", "start": 2.0, "end": 2.4},
+            ],
+        }
+    )
     t = tr.for_scenario(tr.parse(text), billing)
     assert [x.speaker for x in t.turns] == ["trainee", "patient"]
     assert t.turns[0].end == 1.5 and t.timed
@@ -28,8 +34,15 @@ def test_json_turns_with_times(billing):
 
 
 def test_json_overrides_context_and_ignores_unknown_keys(billing):
-    text = json.dumps({"practice": "Lakeside Clinic", "patient": "Ann Lee", "mode": "voicemail", "recorded_by": "x",
-                       "turns": [{"speaker": "va", "text": "Hello"}, {"speaker": "caller", "text": "Hi"}]})
+    text = json.dumps(
+        {
+            "practice": "Lakeside Clinic",
+            "patient": "Ann Lee",
+            "mode": "voicemail",
+            "recorded_by": "x",
+            "turns": [{"speaker": "va", "text": "Hello"}, {"speaker": "caller", "text": "Hi"}],
+        }
+    )
     t = tr.for_scenario(tr.parse(text), billing)
     assert (t.practice, t.patient, t.mode) == ("Lakeside Clinic", "Ann Lee", "voicemail")
     assert [x.speaker for x in t.turns] == ["trainee", "patient"]
@@ -50,21 +63,27 @@ def test_from_example_uses_scenario_context(billing):
     assert t.patient == billing.patient.name
 
 
-@pytest.mark.parametrize("text, needle", [
-    ('{"turns": [', "<t>:1:12: invalid JSON"),
-    ('{"turns": [\n {"speaker": "va", "text": "hi"},\n {"speaker": "nurse", "text": "x"}\n]}', "<t>:3: turns[1].speaker: unknown speaker 'nurse'"),
-    ("VA: hello\nDOCTOR: hi", "<t>:2: unknown speaker 'DOCTOR'"),
-    ("hello there", "<t>:1: no speaker"),
-    ("", "<t>: empty transcript"),
-    ("   \n\n", "<t>: empty transcript"),
-    ('{"turns": []}', "turns: empty"),
-    ('{"text": "x"}', 'missing "turns"'),
-    ('{"turns": [{"speaker": "va", "text": "hi", "start": -1}]}', "turns[0].start"),
-    ('{"turns": [{"speaker": "va", "text": "hi", "start": 3, "end": 1}]}', "ends (1.0) before it starts"),
-    ('{"turns": [{"speaker": "va"}]}', "turns[0].text"),
-    ('{"mode": "sms", "turns": [{"speaker": "va", "text": "x"}]}', "mode: 'sms'"),
-    ('[1]', "turns[0]: expected an object"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('{"turns": [', "<t>:1:12: invalid JSON"),
+        (
+            '{"turns": [\n {"speaker": "va", "text": "hi"},\n {"speaker": "nurse", "text": "x"}\n]}',
+            "<t>:3: turns[1].speaker: unknown speaker 'nurse'",
+        ),
+        ("VA: hello\nDOCTOR: hi", "<t>:2: unknown speaker 'DOCTOR'"),
+        ("hello there", "<t>:1: no speaker"),
+        ("", "<t>: empty transcript"),
+        ("   \n\n", "<t>: empty transcript"),
+        ('{"turns": []}', "turns: empty"),
+        ('{"text": "x"}', 'missing "turns"'),
+        ('{"turns": [{"speaker": "va", "text": "hi", "start": -1}]}', "turns[0].start"),
+        ('{"turns": [{"speaker": "va", "text": "hi", "start": 3, "end": 1}]}', "ends (1.0) before it starts"),
+        ('{"turns": [{"speaker": "va"}]}', "turns[0].text"),
+        ('{"mode": "sms", "turns": [{"speaker": "va", "text": "x"}]}', "mode: 'sms'"),
+        ('[1]', "turns[0]: expected an object"),
+    ],
+)
 def test_malformed_is_one_clear_line(text, needle):
     with pytest.raises(UserError) as exc:
         tr.parse(text, "<t>")
@@ -74,7 +93,9 @@ def test_malformed_is_one_clear_line(text, needle):
 
 def test_wrong_scenario_id_is_refused(billing):
     t = tr.parse('{"scenario": "refill-request", "turns": [{"speaker": "va", "text": "hi"}]}', "call.json")
-    with pytest.raises(UserError, match="call.json: transcript is for scenario 'refill-request', not 'billing-frustrated'"):
+    with pytest.raises(
+        UserError, match="call.json: transcript is for scenario 'refill-request', not 'billing-frustrated'"
+    ):
         tr.for_scenario(t, billing, "call.json")
 
 

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from simulator.errors import RuntimeFailure
+from simulator.speech.tts import (
+    CachedSynthesizer,
+    Pyttsx3Synthesizer,
+    cache_key,
+    resample,
+    shift_pitch,
+    split_sentences,
+)
 from simulator.speech.voice import VoiceProfile
-from simulator.speech.tts import CachedSynthesizer, Pyttsx3Synthesizer, cache_key, resample, shift_pitch, split_sentences
 from simulator.testing import FakePyttsx3Engine, FakeSynthesizer
 
 LINE = "Hi, this is Maria Lopez. I got a bill for two hundred dollars and I don't understand it."
@@ -50,7 +57,11 @@ def test_piper_voice_profiles_sound_different(piper):
 def test_piper_to_whisper_round_trip(piper, faster_whisper):
     from simulator.speech.asr import normalize_text
 
-    audio = resample(piper.synthesize("I would like to refill my blood pressure medication.", VoiceProfile()), piper.sample_rate, 16000)
+    audio = resample(
+        piper.synthesize("I would like to refill my blood pressure medication.", VoiceProfile()),
+        piper.sample_rate,
+        16000,
+    )
     words = set(normalize_text(faster_whisper.transcribe(audio).text))
     assert {"refill", "blood", "pressure", "medication"} <= words
 

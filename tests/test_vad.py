@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,7 @@ def test_silero_finds_the_three_spoken_parts(silero, load_clip):
     assert len(segs) == 3
     starts = [s for s, _ in segs]
     assert starts[0] == pytest.approx(0.5, abs=0.25)
-    assert all(b - a > 0.8 for a, b in zip(starts, starts[1:]))  # one-second pauses between
+    assert all(b - a > 0.8 for a, b in itertools.pairwise(starts))  # one-second pauses between
 
 
 @pytest.mark.real
@@ -52,7 +54,7 @@ def test_endpoint_after_silence_and_patience_mid_number(silero, load_clip, faste
 
     ep = Endpointer()
     events, asked = [], 0
-    for i, p in enumerate(probs):
+    for _i, p in enumerate(probs):
         ev = ep.update(p)
         if ev:
             events.append(ev)

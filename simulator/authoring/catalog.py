@@ -25,17 +25,42 @@ DIMENSIONS: tuple[str, ...] = ("greeting", "empathy", "accuracy", "escalation", 
 
 # The ids DESIGN.md fixes; the catalog file must define every one of them.
 FIXED_IDS: tuple[str, ...] = (
-    "greet_practice", "self_identify", "verify_identity",
-    "restate_issue", "empathy", "use_name", "take_ownership",
-    "advise_911", "stay_on_line", "transfer_clinical", "crisis_line_988", "flag_clinical",
-    "route_records", "escalate_manager", "flag_billing",
-    "offer_more_help", "next_steps", "warm_close",
-    "medical_advice", "promise_outcome", "override_clinical", "argue", "dismissive",
-    "jargon", "voicemail_phi", "disclose_before_verify",
+    "greet_practice",
+    "self_identify",
+    "verify_identity",
+    "restate_issue",
+    "empathy",
+    "use_name",
+    "take_ownership",
+    "advise_911",
+    "stay_on_line",
+    "transfer_clinical",
+    "crisis_line_988",
+    "flag_clinical",
+    "route_records",
+    "escalate_manager",
+    "flag_billing",
+    "offer_more_help",
+    "next_steps",
+    "warm_close",
+    "medical_advice",
+    "promise_outcome",
+    "override_clinical",
+    "argue",
+    "dismissive",
+    "jargon",
+    "voicemail_phi",
+    "disclose_before_verify",
 )
 ESCALATION_ACTIONS: tuple[str, ...] = (
-    "advise_911", "stay_on_line", "transfer_clinical", "crisis_line_988", "flag_clinical",
-    "route_records", "escalate_manager", "flag_billing",
+    "advise_911",
+    "stay_on_line",
+    "transfer_clinical",
+    "crisis_line_988",
+    "flag_clinical",
+    "route_records",
+    "escalate_manager",
+    "flag_billing",
 )
 
 
@@ -73,6 +98,9 @@ class Catalog:
 
     def __getitem__(self, bid: str) -> Behavior:
         return self.behaviors[bid]
+
+    def get(self, bid: str, default: Behavior | None = None) -> Behavior | None:
+        return self.behaviors.get(bid, default)
 
     def __iter__(self):
         return iter(self.behaviors.values())

@@ -23,10 +23,9 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     path: list = []
     cur = data
     for part in loc:
-        if isinstance(cur, dict) and isinstance(part, str) and part in cur:
-            path.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        if (isinstance(cur, dict) and isinstance(part, str) and part in cur) or (
+            isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        ):
             path.append(part)
             cur = cur[part]
         elif isinstance(cur, dict) and isinstance(part, str) and not path_is_synthetic(part):
@@ -58,7 +57,9 @@ def _known_fields(model: type[BaseModel] | None, data: Any, path: tuple) -> list
         if inner is None:
             return []
         origin = typing.get_origin(ann)
-        container = origin in (dict, list) or (origin is not None and any(typing.get_origin(a) in (dict, list) for a in typing.get_args(ann)))
+        container = origin in (dict, list) or (
+            origin is not None and any(typing.get_origin(a) in (dict, list) for a in typing.get_args(ann))
+        )
         cur = inner
     fields = getattr(cur, "model_fields", None)
     return [k for k in fields if not fields[k].exclude] if fields else []
@@ -76,7 +77,9 @@ def _inner_model(ann: Any) -> Any:
     return None
 
 
-def pydantic_problems(doc: yamlio.Document, exc: ValidationError, model: type[BaseModel] | None = None) -> list[Problem]:
+def pydantic_problems(
+    doc: yamlio.Document, exc: ValidationError, model: type[BaseModel] | None = None
+) -> list[Problem]:
     problems = []
     seen = set()
     for err in exc.errors(include_url=False):
@@ -87,8 +90,11 @@ def pydantic_problems(doc: yamlio.Document, exc: ValidationError, model: type[Ba
             key = path[-1] if path else "?"
             known = _known_fields(model, doc.data, path[:-1]) if model else []
             close = difflib.get_close_matches(str(key), known, n=1)
-            msg = f"unknown key '{key}'" + (f"; did you mean '{close[0]}'?" if close else "") + (
-                f" (allowed: {', '.join(known)})" if known and not close else "")
+            msg = (
+                f"unknown key '{key}'"
+                + (f"; did you mean '{close[0]}'?" if close else "")
+                + (f" (allowed: {', '.join(known)})" if known and not close else "")
+            )
         elif kind == "missing":
             field = path[-1] if path else "?"
             msg = f"missing required field '{field}'"
@@ -100,8 +106,12 @@ def pydantic_problems(doc: yamlio.Document, exc: ValidationError, model: type[Ba
             msg = f"'{err.get('input')}' is not a valid date; use YYYY-MM-DD (e.g. 1968-04-12)"
         elif kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
             ctx = err.get("ctx", {})
-            bound = {"less_than_equal": f"at most {ctx.get('le')}", "greater_than_equal": f"at least {ctx.get('ge')}",
-                     "less_than": f"below {ctx.get('lt')}", "greater_than": f"above {ctx.get('gt')}"}[kind]
+            bound = {
+                "less_than_equal": f"at most {ctx.get('le')}",
+                "greater_than_equal": f"at least {ctx.get('ge')}",
+                "less_than": f"below {ctx.get('lt')}",
+                "greater_than": f"above {ctx.get('gt')}",
+            }[kind]
             msg = f"{err.get('input')} is out of range; it must be {bound}"
         elif kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
             msg = f"expected a number, got {err.get('input')!r}"
@@ -131,8 +141,14 @@ def pydantic_problems(doc: yamlio.Document, exc: ValidationError, model: type[Ba
 
 
 def _yaml_type(v: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
-            float: "a number", type(None): "nothing"}.get(type(v), type(v).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+    }.get(type(v), type(v).__name__)
 
 
 # Models whose own "before" validator reshapes the input (shorthands) say so with a class

@@ -30,16 +30,22 @@ from pydantic import (
 )
 
 from simulator.authoring import yamlio
-from simulator.authoring.problems import _lost, _yaml_type, pydantic_problems, salvage
-from simulator.speech.tts import voice_problem
 from simulator.authoring.catalog import DIMENSIONS, Catalog, load_catalog
+from simulator.authoring.problems import _lost, _yaml_type, pydantic_problems, salvage
 from simulator.errors import Problem, ProblemsError
 from simulator.paths import scenarios_dir
+from simulator.speech.tts import voice_problem
 from simulator.speech.voice import VoiceProfile
 
 EscalationKind = Literal[
-    "none", "emergency_911", "crisis_transfer", "same_day_transfer",
-    "flag_clinical", "route_records", "escalate_manager", "flag_billing",
+    "none",
+    "emergency_911",
+    "crisis_transfer",
+    "same_day_transfer",
+    "flag_clinical",
+    "route_records",
+    "escalate_manager",
+    "flag_billing",
 ]
 
 # DESIGN.md, "Escalation kinds": what each kind requires, and whether missing it is a blocker.
@@ -60,20 +66,45 @@ ESCALATION_IS_BLOCKER: dict[str, bool] = {
 ALWAYS_BLOCKERS: tuple[str, ...] = ("medical_advice", "disclose_before_verify", "voicemail_phi")
 
 Touchpoint = Literal[
-    "billing", "billing_dispute", "symptoms", "emergency", "crisis", "refill", "lab_results",
-    "records", "complaint", "scheduling", "general_inquiry", "new_patient", "referral",
-    "post_visit_followup", "reminder",
+    "billing",
+    "billing_dispute",
+    "symptoms",
+    "emergency",
+    "crisis",
+    "refill",
+    "lab_results",
+    "records",
+    "complaint",
+    "scheduling",
+    "general_inquiry",
+    "new_patient",
+    "referral",
+    "post_visit_followup",
+    "reminder",
 ]
 
 # DESIGN.md, "Scenario library": the fixed ids every install ships. A trainer's own scenarios
 # (`vasim scenario new`) live beside them; tools that hold the library to a higher bar
 # (rendered examples, the test suite) ask this set rather than "every file in scenarios/".
-LIBRARY_IDS: frozenset[str] = frozenset({
-    "billing-frustrated", "billing-dispute-complex", "symptoms-same-day", "emergency-chest-pain",
-    "suicidal-ideation", "refill-request", "lab-results", "records-request", "legal-threat",
-    "appointment-scheduling", "general-inquiry", "new-patient-onboarding", "referral-status",
-    "post-visit-followup", "voicemail-reminder",
-})
+LIBRARY_IDS: frozenset[str] = frozenset(
+    {
+        "billing-frustrated",
+        "billing-dispute-complex",
+        "symptoms-same-day",
+        "emergency-chest-pain",
+        "suicidal-ideation",
+        "refill-request",
+        "lab-results",
+        "records-request",
+        "legal-threat",
+        "appointment-scheduling",
+        "general-inquiry",
+        "new-patient-onboarding",
+        "referral-status",
+        "post-visit-followup",
+        "voicemail-reminder",
+    }
+)
 
 MOOD_BANDS = ("calm", "upset", "angry")  # mood 0-3, 4-6, 7-10
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # scenario ids: lowercase words joined by hyphens
@@ -108,7 +139,6 @@ class Lines(Strict):
 
     salvage_whole: ClassVar[bool] = True  # its shorthand validator reshapes the input: salvaged whole
 
-
     any: list[str] = []
     calm: list[str] = []
     upset: list[str] = []
@@ -125,8 +155,11 @@ class Lines(Strict):
 
     def for_mood(self, mood: int) -> list[str]:
         band = mood_band(mood)
-        order = {"calm": ("calm", "upset", "angry"), "upset": ("upset", "angry", "calm"),
-                 "angry": ("angry", "upset", "calm")}[band]
+        order = {
+            "calm": ("calm", "upset", "angry"),
+            "upset": ("upset", "angry", "calm"),
+            "angry": ("angry", "upset", "calm"),
+        }[band]
         for b in order:
             lines = getattr(self, b)
             if lines:
@@ -164,8 +197,13 @@ class MoodSpec(Strict):
 
 
 DEFAULT_MOOD_MOVES: dict[str, int] = {
-    "empathy": -2, "use_name": -1, "restate_issue": -1, "take_ownership": -1,
-    "argue": 2, "dismissive": 3, "jargon": 1,
+    "empathy": -2,
+    "use_name": -1,
+    "restate_issue": -1,
+    "take_ownership": -1,
+    "argue": 2,
+    "dismissive": 3,
+    "jargon": 1,
 }
 
 
@@ -194,8 +232,8 @@ class Patient(Strict):
 
 class Fact(Strict):
     """Something the VA can look up. ``phi``: may only be said after identity is verified."""
-    salvage_whole: ClassVar[bool] = True  # its shorthand validator reshapes the input: salvaged whole
 
+    salvage_whole: ClassVar[bool] = True  # its shorthand validator reshapes the input: salvaged whole
 
     value: str
     phi: bool = True
@@ -360,8 +398,16 @@ class Scenario(Strict):
         if self.mode == "voicemail":
             req.update({"greet_practice": 1, "self_identify": 1})
         else:
-            req.update({"greet_practice": 1, "self_identify": 1, "verify_identity": 2,
-                        "empathy": 1, "offer_more_help": 1, "warm_close": 1})
+            req.update(
+                {
+                    "greet_practice": 1,
+                    "self_identify": 1,
+                    "verify_identity": 2,
+                    "empathy": 1,
+                    "offer_more_help": 1,
+                    "warm_close": 1,
+                }
+            )
         for bid in ESCALATION_REQUIRES[self.escalation]:
             req[bid] = 3.0
         req.update(self.scoring.required)
@@ -463,13 +509,19 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
     complete = states_known  # every state and transition was read, so reachability can be judged
     names = set(states)
     if RING in names and not _lost(sc, data, "direction") and not _lost(sc, data, "mode") and not sc.va_speaks_first:
-        problems.append(doc.problem(("states", RING), f"state '{RING}' is only for inbound calls, where the VA answers first"))
+        problems.append(
+            doc.problem(("states", RING), f"state '{RING}' is only for inbound calls, where the VA answers first")
+        )
     if END in names:
-        problems.append(doc.problem(("states", END), f"'{END}' is reserved (a transition to it ends the call); rename this state"))
+        problems.append(
+            doc.problem(("states", END), f"'{END}' is reserved (a transition to it ends the call); rename this state")
+        )
     start = sc.start if has(sc, "start", data) else ""
     if start and states_known and start not in names:
         close = difflib.get_close_matches(start, list(names), n=1)
-        problems.append(doc.problem(("start",), f"no state named '{start}'" + (f"; did you mean '{close[0]}'?" if close else "")))
+        problems.append(
+            doc.problem(("start",), f"no state named '{start}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        )
     dangling = False
     for name, st in states.items():
         base = ("states", name)
@@ -478,8 +530,12 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
             complete = False
             continue
         if name != RING and has(st, "say", rs) and not st.say:
-            problems.append(doc.problem(base + ("say",) if isinstance(rs, dict) and "say" in rs else base,
-                                        "the patient needs at least one line here (say: ...)"))
+            problems.append(
+                doc.problem(
+                    base + ("say",) if isinstance(rs, dict) and "say" in rs else base,
+                    "the patient needs at least one line here (say: ...)",
+                )
+            )
         if has(st, "expects", rs):
             behaviors(base + ("expects",), st.expects)
         if _lost(st, rs, "on") or _lost(st, rs, "end"):
@@ -498,12 +554,23 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
             elif tr.goto is not None and tr.goto != END and tr.goto not in names:
                 dangling = True
                 close = difflib.get_close_matches(tr.goto, list(names) + [END], n=1)
-                problems.append(doc.problem(tp + ("goto",), f"no state named '{tr.goto}'" + (
-                    f"; did you mean '{close[0]}'?" if close else f" (states: {', '.join(names)}, or '{END}')")))
-            if (tr.mood_at_least is not None and tr.mood_below is not None and tr.mood_below <= tr.mood_at_least):
-                problems.append(doc.problem(tp + ("mood_below",), "mood_below must be above mood_at_least, or the transition can never fire"))
+                problems.append(
+                    doc.problem(
+                        tp + ("goto",),
+                        f"no state named '{tr.goto}'"
+                        + (f"; did you mean '{close[0]}'?" if close else f" (states: {', '.join(names)}, or '{END}')"),
+                    )
+                )
+            if tr.mood_at_least is not None and tr.mood_below is not None and tr.mood_below <= tr.mood_at_least:
+                problems.append(
+                    doc.problem(
+                        tp + ("mood_below",), "mood_below must be above mood_at_least, or the transition can never fire"
+                    )
+                )
         if st.end and st.on and has(st, "end", rs):
-            problems.append(doc.problem(base + ("on",), "an end state hangs up, so its transitions never run; remove `on` or `end`"))
+            problems.append(
+                doc.problem(base + ("on",), "an end state hangs up, so its transitions never run; remove `on` or `end`")
+            )
 
     # reachability from the first state (and from `ring` on inbound calls); skipped when a
     # transition points nowhere, since every later complaint would just repeat that one, and
@@ -519,9 +586,17 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
                     todo.append(tr.goto)
         for name in states:
             if name not in reach and name != END:
-                problems.append(doc.problem(("states", name), f"state '{name}' is unreachable: no transition leads to it from '{first}'"))
+                problems.append(
+                    doc.problem(
+                        ("states", name), f"state '{name}' is unreachable: no transition leads to it from '{first}'"
+                    )
+                )
         if not any(st.end or any(tr.goto == END for tr in st.on) for n, st in states.items() if n in reach):
-            problems.append(doc.problem(("states",), "the call can never end: add a state with `end: true` or a transition with `goto: end`"))
+            problems.append(
+                doc.problem(
+                    ("states",), "the call can never end: add a state with `end: true` or a transition with `goto: end`"
+                )
+            )
 
     scoring, rsc = (sc.scoring, raw("scoring")) if has(sc, "scoring", data) else (None, None)
     if scoring is not None:
@@ -541,7 +616,6 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
             behavior(("patient", "mood", "moves", bid), bid)
     voice = patient.__dict__.get("voice") if has(patient, "voice", raw("patient")) else None
     if voice is not None and isinstance(raw("patient", "voice"), dict) and "voice" in raw("patient", "voice"):
-
         why = voice_problem(voice)
         if why:
             problems.append(doc.problem(("patient", "voice", "voice"), why))
@@ -553,8 +627,12 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
     if None not in kinds:  # every example's kind was read
         for kind in ("strong", "weak"):
             if kind not in kinds:
-                problems.append(doc.problem(("examples",) if "examples" in data else (),
-                                            f"missing a {kind} example call (examples: - name: ..., kind: {kind}, expect: ..., turns: ...)"))
+                problems.append(
+                    doc.problem(
+                        ("examples",) if "examples" in data else (),
+                        f"missing a {kind} example call (examples: - name: ..., kind: {kind}, expect: ..., turns: ...)",
+                    )
+                )
     seen: dict[str, int] = {}
     for i, ex in enumerate(examples):
         if ex is None:
@@ -563,7 +641,9 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
         name = ex.__dict__.get("name")
         if isinstance(name, str):
             if name in seen:
-                problems.append(doc.problem(ep + ("name",), f"duplicate example name '{name}' (also examples[{seen[name]}])"))
+                problems.append(
+                    doc.problem(ep + ("name",), f"duplicate example name '{name}' (also examples[{seen[name]}])")
+                )
             seen.setdefault(name, i)
         expect = ex.__dict__.get("expect")
         if expect is not None:
@@ -575,12 +655,21 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
             if has(expect, "worse", rexp):
                 for dim in expect.worse:
                     if dim not in DIMENSIONS:
-                        problems.append(doc.problem(ep + ("expect", "worse"), f"unknown dimension '{dim}'; use one of {', '.join(DIMENSIONS)}"))
+                        problems.append(
+                            doc.problem(
+                                ep + ("expect", "worse"),
+                                f"unknown dimension '{dim}'; use one of {', '.join(DIMENSIONS)}",
+                            )
+                        )
             passed = expect.__dict__.get("passed")
             if ex.__dict__.get("kind") == "strong" and passed is False:
-                problems.append(doc.problem(ep + ("expect", "passed"), "a strong example must pass (expect: {passed: true})"))
+                problems.append(
+                    doc.problem(ep + ("expect", "passed"), "a strong example must pass (expect: {passed: true})")
+                )
             if passed is True and has(expect, "blockers", rexp) and expect.blockers:
-                problems.append(doc.problem(ep + ("expect", "blockers"), "an example that passes cannot expect blockers"))
+                problems.append(
+                    doc.problem(ep + ("expect", "blockers"), "an example that passes cannot expect blockers")
+                )
         turns = ex.__dict__.get("turns")
         if isinstance(turns, list) and turns and None not in turns and not any(t.speaker == "trainee" for t in turns):
             problems.append(doc.problem(ep + ("turns",), "an example call needs at least one VA turn"))
@@ -596,7 +685,9 @@ def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | Non
     root = root or scenarios_dir()
     problems: list[Problem] = list(doc.problems)  # e.g. duplicate keys, read past so the rest is checked too
     if not isinstance(doc.data, dict):
-        raise ProblemsError(problems + [doc.problem((), f"a scenario must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")])
+        raise ProblemsError(
+            problems + [doc.problem((), f"a scenario must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")]
+        )
     data = _practice_ref(doc.data, doc, root, problems)
     try:
         sc = Scenario.model_validate({**data, "source": doc.file})
@@ -612,9 +703,14 @@ def parse(doc: yamlio.Document, root: Path | None = None, catalog: Catalog | Non
     for path in doc.comma_splits:
         # only what the caller says: lists of ids ([empathy, use_name]) are meant item by item
         if path[:1] in (("states",), ("patient",)) and len(path) >= 2 and path[-2] in _LINE_KEYS:
-            problems.append(doc.problem(path, f"'{_raw_at(doc.data, path)}' looks like part of a line cut at a comma: "
-                                              "in [a, b] every comma starts a new line variant; put each line in quotes "
-                                              "([\"Sure, it's me.\"]) or write one '- ' item per line"))
+            problems.append(
+                doc.problem(
+                    path,
+                    f"'{_raw_at(doc.data, path)}' looks like part of a line cut at a comma: "
+                    "in [a, b] every comma starts a new line variant; put each line in quotes "
+                    "([\"Sure, it's me.\"]) or write one '- ' item per line",
+                )
+            )
     if problems or not valid:
         raise ProblemsError(list(dict.fromkeys(problems)))
     return sc
@@ -635,8 +731,11 @@ def load_file(path: Path, display: str | None = None, root: Path | None = None) 
     except yamlio.YamlProblems as exc:
         raise ProblemsError(exc.problems) from None
     raw_id = doc.data.get("id") if isinstance(doc.data, dict) else None
-    mismatch = ([doc.problem(("id",), f"id '{raw_id}' does not match the file name '{path.name}'; rename one of them")]
-                if isinstance(raw_id, str) and re.fullmatch(ID_PATTERN, raw_id) and raw_id != path.stem else [])
+    mismatch = (
+        [doc.problem(("id",), f"id '{raw_id}' does not match the file name '{path.name}'; rename one of them")]
+        if isinstance(raw_id, str) and re.fullmatch(ID_PATTERN, raw_id) and raw_id != path.stem
+        else []
+    )
     try:
         sc = parse(doc, root=root or _root_for(path))
     except ProblemsError as exc:
@@ -704,7 +803,11 @@ def load(ref: str) -> Scenario:
 
         known = [f.stem for f in scenario_files(root)]
         close = difflib.get_close_matches(ref, known, n=1)
-        raise UserError(f"{ref}: no such scenario" + (f"; did you mean '{close[0]}'?" if close else "") + " (vasim scenario list shows them)")
+        raise UserError(
+            f"{ref}: no such scenario"
+            + (f"; did you mean '{close[0]}'?" if close else "")
+            + " (vasim scenario list shows them)"
+        )
     return _load_by_id(ref, str(root))
 
 
@@ -722,6 +825,8 @@ def json_schema() -> dict:
     # `practice` may also be the name of a file in scenarios/practices/
     props = schema.get("properties", {})
     if "practice" in props:
-        props["practice"] = {"anyOf": [{"type": "string", "description": "name of scenarios/practices/NAME.yaml"}, props["practice"]]}
+        props["practice"] = {
+            "anyOf": [{"type": "string", "description": "name of scenarios/practices/NAME.yaml"}, props["practice"]]
+        }
     props.pop("source", None)
     return schema

@@ -27,8 +27,15 @@ class ExampleResult:
     passed: bool | None = None
 
     def as_dict(self) -> dict:
-        return {"scenario": self.scenario, "example": self.example, "kind": self.kind, "ok": self.ok,
-                "failures": self.failures, "scores": self.scores, "passed": self.passed}
+        return {
+            "scenario": self.scenario,
+            "example": self.example,
+            "kind": self.kind,
+            "ok": self.ok,
+            "failures": self.failures,
+            "scores": self.scores,
+            "passed": self.passed,
+        }
 
 
 def check(ex: Example, card, strong_card=None) -> list[str]:
@@ -37,7 +44,11 @@ def check(ex: Example, card, strong_card=None) -> list[str]:
     out = []
     fired = [b.id for b in card.blockers]
     if card.passed != e.passed:
-        why = f" (blockers: {', '.join(fired)})" if fired else f" (average {card.average:.1f}, pass mark {card.pass_mark:g})"
+        why = (
+            f" (blockers: {', '.join(fired)})"
+            if fired
+            else f" (average {card.average:.1f}, pass mark {card.pass_mark:g})"
+        )
         if card.escalation.missing:
             why += f" (missing escalation: {', '.join(card.escalation.missing)})"
         out.append(f"expected {'pass' if e.passed else 'fail'}, got {'pass' if card.passed else 'fail'}{why}")
@@ -53,8 +64,10 @@ def check(ex: Example, card, strong_card=None) -> list[str]:
             detail += f", missing {', '.join(esc.missing)}"
         if esc.needless:
             detail += f", not needed {', '.join(esc.needless)}"
-        out.append(f"expected escalation {'correct' if e.escalation_correct else 'wrong'} for {esc.expected}, got "
-                   f"{'correct' if esc.correct else 'wrong'} ({detail})")
+        out.append(
+            f"expected escalation {'correct' if e.escalation_correct else 'wrong'} for {esc.expected}, got "
+            f"{'correct' if esc.correct else 'wrong'} ({detail})"
+        )
     found = card.detected()
     for b in e.detects:
         if b not in found:
@@ -66,13 +79,17 @@ def check(ex: Example, card, strong_card=None) -> list[str]:
     scores = card.scores()
     for dim, low in e.min_scores.items():
         if scores[dim] < low:
-            out.append(f"{dim} scored {scores[dim]}, expected at least {low} (missed: {', '.join(card.dimensions[dim].missed) or '-'})")
+            out.append(
+                f"{dim} scored {scores[dim]}, expected at least {low} (missed: {', '.join(card.dimensions[dim].missed) or '-'})"
+            )
     for dim, high in e.max_scores.items():
         if scores[dim] > high:
             out.append(f"{dim} scored {scores[dim]}, expected at most {high}")
     if e.worse:
         if strong_card is None:
-            out.append(f"expects to be worse than the strong example in {', '.join(e.worse)}, but there is no strong example")
+            out.append(
+                f"expects to be worse than the strong example in {', '.join(e.worse)}, but there is no strong example"
+            )
         else:
             strong = strong_card.scores()
             for dim in e.worse:
@@ -110,8 +127,10 @@ def render(results: list[ExampleResult]) -> None:
     for r in results:
         scores = " ".join(f"{d[:3]}={s}" for d, s in r.scores.items())
         mark = "[green]ok  [/]" if r.ok else "[bold red]FAIL[/]"
-        con.print(f"{mark} {escape(r.scenario)}/{escape(r.example)} ({r.kind}) "
-                  f"[dim]{'pass' if r.passed else 'fail'} {scores}[/]")
+        con.print(
+            f"{mark} {escape(r.scenario)}/{escape(r.example)} ({r.kind}) "
+            f"[dim]{'pass' if r.passed else 'fail'} {scores}[/]"
+        )
         for f in r.failures:
             con.print(f"     {escape(f)}")
     bad = sum(not r.ok for r in results)

@@ -76,11 +76,17 @@ def read_text(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES
     if not path.exists():
         raise _file_problem(name, "no such file")
     if path.is_dir():
-        raise _file_problem(name, "is a directory, expected a file (pass the directory to `vasim scenario validate` to check all its files)")
+        raise _file_problem(
+            name,
+            "is a directory, expected a file (pass the directory to `vasim scenario validate` to check all its files)",
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise _file_problem(name, f"file is {size / 1e6:.1f} MB; a scenario file should be a few KB (limit {max_bytes // 1024 // 1024} MB)")
+            raise _file_problem(
+                name,
+                f"file is {size / 1e6:.1f} MB; a scenario file should be a few KB (limit {max_bytes // 1024 // 1024} MB)",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise _file_problem(name, f"cannot read: {exc.strerror or exc}") from None
@@ -136,7 +142,11 @@ def loads(text: str, name: str, duplicates: str = "raise") -> Document:
         if dup:
             first = exc.context_mark.line + 1 if exc.context_mark else None
             key = dup.group(1)
-            msg = f"duplicate key '{key}'" + (f" (the mapping starting on line {first} already has it)" if first else "") + "; keep one"
+            msg = (
+                f"duplicate key '{key}'"
+                + (f" (the mapping starting on line {first} already has it)" if first else "")
+                + "; keep one"
+            )
             raise YamlProblems([Problem(name, line, col, key, msg)]) from None
         raise _file_problem(name, f"YAML syntax: {msg}", line, col) from None
     except YAMLError as exc:
@@ -176,8 +186,15 @@ def _duplicate_keys(text: str, name: str) -> list[Problem]:
                 if key is None or key == "<<":
                     continue
                 if key in first:
-                    out.append(Problem(name, k.start_mark.line + 1, k.start_mark.column + 1, format_path(path + (key,)),
-                                       f"duplicate key '{key}' (already on line {first[key]}); keep one"))
+                    out.append(
+                        Problem(
+                            name,
+                            k.start_mark.line + 1,
+                            k.start_mark.column + 1,
+                            format_path(path + (key,)),
+                            f"duplicate key '{key}' (already on line {first[key]}); keep one",
+                        )
+                    )
                     continue
                 first[key] = k.start_mark.line + 1
                 todo.append((v, path + (key,)))
@@ -190,8 +207,15 @@ def load(path: Path, display: str | None = None, duplicates: str = "raise") -> D
     return loads(read_text(path, display), display or str(path), duplicates)
 
 
-def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: set[int], name: str,
-           splits: list[tuple] | None = None) -> Any:
+def _plain(
+    node: Any,
+    path: tuple,
+    positions: dict,
+    budget: list[int],
+    active: set[int],
+    name: str,
+    splits: list[tuple] | None = None,
+) -> Any:
     """Convert ruamel's round-trip nodes to plain data, recording positions.
 
     Aliases are expanded with a budget on the total node count, so a YAML bomb is
@@ -202,7 +226,17 @@ def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: s
     budget[0] -= 1
     if budget[0] < 0:
         line, col = positions.get(path, (1, 1))
-        raise YamlProblems([Problem(name, line, col, "(file)", "document expands to too many values (YAML aliases/anchors nested too deeply); write it out plainly")])
+        raise YamlProblems(
+            [
+                Problem(
+                    name,
+                    line,
+                    col,
+                    "(file)",
+                    "document expands to too many values (YAML aliases/anchors nested too deeply); write it out plainly",
+                )
+            ]
+        )
     if isinstance(node, (CommentedMap, dict)):
         if id(node) in active:
             raise YamlProblems([Problem(name, *positions.get(path, (1, 1)), format_path(path), "recursive YAML alias")])
@@ -238,8 +272,12 @@ def _plain(node: Any, path: tuple, positions: dict, budget: list[int], active: s
         if splits is not None and isinstance(node, CommentedSeq) and node.fa.flow_style():
             for i in range(1, len(node)):
                 prev, item = node[i - 1], node[i]
-                if (type(item) is str and item[:1].islower() and isinstance(prev, str)
-                        and not prev.rstrip().endswith((".", "!", "?", '"', "'", ")"))):
+                if (
+                    type(item) is str
+                    and item[:1].islower()
+                    and isinstance(prev, str)
+                    and not prev.rstrip().endswith((".", "!", "?", '"', "'", ")"))
+                ):
                     splits.append(path + (i,))
         return items
     if isinstance(node, bool) or node is None:

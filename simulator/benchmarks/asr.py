@@ -62,7 +62,13 @@ def worker(engine: str, model: str, clips_dir: str, runs: int) -> dict:
             t = time.perf_counter()
             texts[name] = recognizer.transcribe(audio).text
             times[name].append(time.perf_counter() - t)
-    out: dict = {"engine": engine, "model": model, "import_s": round(import_s, 3), "load_s": round(load_s, 3), "runs": runs}
+    out: dict = {
+        "engine": engine,
+        "model": model,
+        "import_s": round(import_s, 3),
+        "load_s": round(load_s, 3),
+        "runs": runs,
+    }
     for kind in ("short", "long"):
         names = [n for n in clips if refs[n].get("kind") == kind]
         dur = sum(len(clips[n]) / 16000 for n in names)
@@ -117,7 +123,9 @@ def run(args) -> dict:
         fw = next((r for r in rows if r["model"] == m and r["engine"] == "faster-whisper"), None)
         oa = next((r for r in rows if r["model"] == m and r["engine"] == "openai-whisper"), None)
         if fw and oa:
-            ratios[m] = {k: round(oa[k] / fw[k], 2) for k in ("rtf_short", "rtf_long", "import_s", "load_s") if fw[k] and oa[k]}
+            ratios[m] = {
+                k: round(oa[k] / fw[k], 2) for k in ("rtf_short", "rtf_long", "import_s", "load_s") if fw[k] and oa[k]
+            }
     return {
         "benchmark": "asr",
         "command": "vasim bench asr " + " ".join(sys.argv[3:]).strip(),
@@ -142,12 +150,23 @@ def render(result: dict) -> None:
             r["engine"], r["model"], f"{r['import_s']:.2f}", f"{r['load_s']:.2f}", f"{r['rtf_short']:.3f}", f"{r['rtf_long']:.3f}",
             f"{100 * r['wer']:.1f}%", f"{r['peak_rss_mb']:.0f}",
         )  # fmt: skip
-    table.add_row("target (tiny.en int8)", "", "", f"<= {t['load_s']}", f"<= {t['rtf_short']}", "", f"<= {100 * t['wer']:.0f}%", "")
+    table.add_row(
+        "target (tiny.en int8)",
+        "",
+        "",
+        f"<= {t['load_s']}",
+        f"<= {t['rtf_short']}",
+        "",
+        f"<= {100 * t['wer']:.0f}%",
+        "",
+    )
     console = Console(width=max(110, Console().width))
     console.print(table)
     for m, ratio in result["openai_over_faster"].items():
         console.print(f"{m}: openai-whisper / faster-whisper = " + ", ".join(f"{k} x{v}" for k, v in ratio.items()))
-    console.print(f"peak RSS with ASR + TTS + VAD loaded: {result['asr_tts_peak_rss_mb']:.0f} MB (target <= {t['rss_asr_tts_mb']} MB)")
+    console.print(
+        f"peak RSS with ASR + TTS + VAD loaded: {result['asr_tts_peak_rss_mb']:.0f} MB (target <= {t['rss_asr_tts_mb']} MB)"
+    )
 
 
 if __name__ == "__main__":

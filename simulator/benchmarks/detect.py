@@ -26,8 +26,11 @@ def add_arguments(p) -> None:
     p.add_argument("--data", type=Path, default=DEV_SET, help="labeled JSONL (default: tests/data/detect_dev.jsonl)")
     p.add_argument("--rules-only", action="store_true", help="measure the rule layer alone")
     p.add_argument("--runs", type=int, default=5, help="throughput runs (median reported)")
-    p.add_argument("--errors", choices=("train", "test"),
-                   help="list the lines of this split the detector gets wrong (develop on train, not test)")
+    p.add_argument(
+        "--errors",
+        choices=("train", "test"),
+        help="list the lines of this split the detector gets wrong (develop on train, not test)",
+    )
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,19 @@ def load_dev_set(path: Path) -> list[Example]:
             continue
         try:
             row = json.loads(line)
-            out.append(Example(row["text"], frozenset(row.get("labels", [])),
-                               Context(row.get("practice"), row.get("patient"), row.get("mode", "call")),
-                               row.get("split", "test"), i))
+            out.append(
+                Example(
+                    row["text"],
+                    frozenset(row.get("labels", [])),
+                    Context(row.get("practice"), row.get("patient"), row.get("mode", "call")),
+                    row.get("split", "test"),
+                    i,
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise UserError(f"{path}:{i}: bad line ({exc}); expected "
-                            '{"text", "labels": [...], "split": "train"|"test"}') from None
+            raise UserError(
+                f"{path}:{i}: bad line ({exc}); expected {{\"text\", \"labels\": [...], \"split\": \"train\"|\"test\"}}"
+            ) from None
     return out
 
 
@@ -68,8 +78,15 @@ def prf(pred: list[set[str]], gold: list[frozenset[str]], ids: list[str]) -> dic
         prec = tp / (tp + fp) if tp + fp else 1.0
         rec = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        out[bid] = {"precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3),
-                    "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+        out[bid] = {
+            "precision": round(prec, 3),
+            "recall": round(rec, 3),
+            "f1": round(f1, 3),
+            "support": tp + fn,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+        }
     return out
 
 
@@ -115,13 +132,23 @@ def run(args) -> dict:
     preds = [{d.id for d in ds} for ds in detections]
     per = prf(preds, [e.labels for e in test], ids)
     macro = {k: round(statistics.mean(m[k] for m in per.values()), 3) for k in ("precision", "recall", "f1")}
-    errors = [{"line": e.line, "text": e.text, "missed": sorted(e.labels - p), "extra": sorted(p - e.labels)}
-              for e, p in zip(test, preds) if p != set(e.labels)]
+    errors = [
+        {"line": e.line, "text": e.text, "missed": sorted(e.labels - p), "extra": sorted(p - e.labels)}
+        for e, p in zip(test, preds)
+        if p != set(e.labels)
+    ]
     if args.errors == "train" and train:
         tp = detector.decide(detector.prepare([(e.text, e.context) for e in train]), thresholds)
-        errors = [{"line": e.line, "text": e.text, "missed": sorted(e.labels - {d.id for d in ds}),
-                   "extra": sorted({d.id for d in ds} - e.labels)}
-                  for e, ds in zip(train, tp) if {d.id for d in ds} != set(e.labels)]
+        errors = [
+            {
+                "line": e.line,
+                "text": e.text,
+                "missed": sorted(e.labels - {d.id for d in ds}),
+                "extra": sorted({d.id for d in ds} - e.labels),
+            }
+            for e, ds in zip(train, tp)
+            if {d.id for d in ds} != set(e.labels)
+        ]
 
     items = [(e.text, e.context) for e in examples]
     rates, cpu_rates = [], []
@@ -134,10 +161,14 @@ def run(args) -> dict:
         cpu_rates.append(len(items) / max(1e-9, (time.process_time() - c) / 2))
     result = {
         "layers": "rules" if detector.embedder is None else f"rules+{detector.embedder.name}",
-        "data": str(args.data), "train_lines": len(train), "test_lines": len(test),
-        "macro": macro, "behaviors": per,
+        "data": str(args.data),
+        "train_lines": len(train),
+        "test_lines": len(test),
+        "macro": macro,
+        "behaviors": per,
         "thresholds_tuned_on_train": thresholds,
-        "throughput_utt_per_s": round(statistics.median(rates), 1), "throughput_runs": [round(r, 1) for r in rates],
+        "throughput_utt_per_s": round(statistics.median(rates), 1),
+        "throughput_runs": [round(r, 1) for r in rates],
         # CPU seconds spent, spread over 2 cores: what 2 idle cores would do on a shared machine
         "throughput_utt_per_2cpu_s": round(statistics.median(cpu_rates), 1),
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -160,15 +191,23 @@ def render(result: dict) -> None:
     thr = result["thresholds_tuned_on_train"]
     for bid, m in result["behaviors"].items():
         style = "red" if m["f1"] < 0.9 else ""
-        table.add_row(bid, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"]),
-                      f"{thr[bid]:.2f}" if bid in thr else "-", style=style)
+        table.add_row(
+            bid,
+            f"{m['precision']:.2f}",
+            f"{m['recall']:.2f}",
+            f"{m['f1']:.2f}",
+            str(m["support"]),
+            f"{thr[bid]:.2f}" if bid in thr else "-",
+            style=style,
+        )
     mac = result["macro"]
-    table.add_row("macro", f"{mac['precision']:.2f}", f"{mac['recall']:.2f}", f"{mac['f1']:.2f}", "", "",
-                  style="bold")
+    table.add_row("macro", f"{mac['precision']:.2f}", f"{mac['recall']:.2f}", f"{mac['f1']:.2f}", "", "", style="bold")
     console = Console()
     console.print(table)
-    console.print(f"throughput {result['throughput_utt_per_s']} utterances/s wall (median of "
-                  f"{len(result['throughput_runs'])}; load average {result['load_average_1m']}), "
-                  f"{result['throughput_utt_per_2cpu_s']} per 2 CPU-seconds; detector load {result['load_s']} s")
+    console.print(
+        f"throughput {result['throughput_utt_per_s']} utterances/s wall (median of "
+        f"{len(result['throughput_runs'])}; load average {result['load_average_1m']}), "
+        f"{result['throughput_utt_per_2cpu_s']} per 2 CPU-seconds; detector load {result['load_s']} s"
+    )
     for err in result.get("errors", []):
         console.print(f"  line {err['line']}: {err['text']!r} missed={err['missed']} extra={err['extra']}")

@@ -34,8 +34,13 @@ def twenty_turn_call(scenario):
 
     strong = next(e for e in scenario.examples if e.kind == "strong")
     body, last = list(strong.turns[:-1]), strong.turns[-1]
-    pair = [Turn(speaker="patient", text="Sorry, can you say that part again?"),
-            Turn(speaker="trainee", text="Of course. I'm going to go over it again so it's clear, and I'll note it on your account.")]
+    pair = [
+        Turn(speaker="patient", text="Sorry, can you say that part again?"),
+        Turn(
+            speaker="trainee",
+            text="Of course. I'm going to go over it again so it's clear, and I'll note it on your account.",
+        ),
+    ]
     while len(body) + 1 < 20:
         body += pair
     if len(body) + 1 > 20:
@@ -67,8 +72,8 @@ class _Replay:
 def run(args) -> dict:
     from simulator.authoring import scenario as sc_mod
     from simulator.authoring.catalog import load_catalog
-    from simulator.speech import factory
     from simulator.scoring.score import score_call
+    from simulator.speech import factory
 
     scenario = sc_mod.load(args.scenario)
     catalog = load_catalog()
@@ -111,13 +116,25 @@ def run(args) -> dict:
     warm_ms = statistics.median(warm)
     cold_s = statistics.median(cold)
     return {
-        "scenario": args.scenario, "turns": len(call.turns), "detector": "rules-only" if args.rules_only else "full",
+        "scenario": args.scenario,
+        "turns": len(call.turns),
+        "detector": "rules-only" if args.rules_only else "full",
         "detector_load_s": round(load_s, 3),
-        "warm_ms": {"median": round(warm_ms, 2), "max": round(max(warm), 2), "runs": len(warm), "target": TARGET_WARM_MS,
-                    "ok": warm_ms <= TARGET_WARM_MS},
+        "warm_ms": {
+            "median": round(warm_ms, 2),
+            "max": round(max(warm), 2),
+            "runs": len(warm),
+            "target": TARGET_WARM_MS,
+            "ok": warm_ms <= TARGET_WARM_MS,
+        },
         "scoring_only_ms": {"median": round(statistics.median(own), 2), "max": round(max(own), 2), "runs": len(own)},
-        "cold_s": {"median": round(cold_s, 3), "max": round(max(cold), 3), "runs": len(cold), "target": TARGET_COLD_S,
-                   "ok": cold_s <= TARGET_COLD_S},
+        "cold_s": {
+            "median": round(cold_s, 3),
+            "max": round(max(cold), 3),
+            "runs": len(cold),
+            "target": TARGET_COLD_S,
+            "ok": cold_s <= TARGET_COLD_S,
+        },
     }
 
 
@@ -125,15 +142,29 @@ def render(result: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"vasim score: {result['turns']}-turn call, {result['detector']} detector "
-                        f"(load {result['detector_load_s']:.2f} s)")
+    table = Table(
+        title=f"vasim score: {result['turns']}-turn call, {result['detector']} detector "
+        f"(load {result['detector_load_s']:.2f} s)"
+    )
     for col in ("measure", "median", "max", "target", "runs", ""):
         table.add_column(col)
     w, c = result["warm_ms"], result["cold_s"]
-    table.add_row("warm: detect + score", f"{w['median']:.1f} ms", f"{w['max']:.1f} ms", f"<= {w['target']:.0f} ms", str(w["runs"]),
-                  "[green]ok[/]" if w["ok"] else "[red]over[/]")
+    table.add_row(
+        "warm: detect + score",
+        f"{w['median']:.1f} ms",
+        f"{w['max']:.1f} ms",
+        f"<= {w['target']:.0f} ms",
+        str(w["runs"]),
+        "[green]ok[/]" if w["ok"] else "[red]over[/]",
+    )
     o = result["scoring_only_ms"]
     table.add_row("warm: scorer alone", f"{o['median']:.1f} ms", f"{o['max']:.1f} ms", "", str(o["runs"]), "")
-    table.add_row("cold: vasim score", f"{c['median']:.2f} s", f"{c['max']:.2f} s", f"<= {c['target']:.0f} s", str(c["runs"]),
-                  "[green]ok[/]" if c["ok"] else "[red]over[/]")
+    table.add_row(
+        "cold: vasim score",
+        f"{c['median']:.2f} s",
+        f"{c['max']:.2f} s",
+        f"<= {c['target']:.0f} s",
+        str(c["runs"]),
+        "[green]ok[/]" if c["ok"] else "[red]over[/]",
+    )
     Console().print(table)

@@ -65,11 +65,15 @@ def worker(engine: str, runs: int) -> dict:
 def run(args) -> dict:
     rows = []
     for engine in args.engines or ["piper", "pyttsx3"]:
-        proc = subprocess.run([sys.executable, "-m", "simulator.benchmarks.tts", engine, str(args.runs)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "simulator.benchmarks.tts", engine, str(args.runs)], capture_output=True, text=True
+        )
         if proc.returncode != 0:
             from simulator.errors import RuntimeFailure
 
-            raise RuntimeFailure(f"TTS benchmark for {engine} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+            raise RuntimeFailure(
+                f"TTS benchmark for {engine} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}"
+            )
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return {"benchmark": "tts", "lines": len(LINES), "results": rows, "targets": TARGETS}
 

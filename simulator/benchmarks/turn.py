@@ -15,8 +15,13 @@ import resource
 import tempfile
 import time
 
-TARGETS = {"voice_to_voice_p50_ms": 600, "voice_to_voice_p95_ms": 1000, "peak_rss_mb": 800,
-           "start_cold_20_lines_s": 10, "start_warm_s": 2}
+TARGETS = {
+    "voice_to_voice_p50_ms": 600,
+    "voice_to_voice_p95_ms": 1000,
+    "peak_rss_mb": 800,
+    "start_cold_20_lines_s": 10,
+    "start_warm_s": 2,
+}
 
 
 def add_arguments(p) -> None:
@@ -29,22 +34,30 @@ def _stats(values):
     from simulator.call.practice import percentile
 
     vals = [v for v in values if v is not None]
-    return {"p50": percentile(vals, 50), "p95": percentile(vals, 95), "max": round(max(vals), 1) if vals else None,
-            "n": len(vals)}
+    return {
+        "p50": percentile(vals, 50),
+        "p95": percentile(vals, 95),
+        "max": round(max(vals), 1) if vals else None,
+        "n": len(vals),
+    }
 
 
 def cold_start(scenario_id: str, script_path: str, model: str) -> dict:
     """Session start with an empty synthesis cache (run in a child process, so its memory
     does not count against the measured call). The cache is the caller's ``$VASIM_CACHE``."""
-    from simulator.call import practice
     from simulator.authoring import scenario as sc_mod
+    from simulator.call import practice
     from simulator.call.setup import build_voice_call
 
     scenario = sc_mod.load(scenario_id)
     script = practice.load_trainee_script(script_path)
     s = build_voice_call(scenario, options=practice.PracticeOptions(), script=script, asr_model=model)
-    return {"load_s": s.load_s, "prepare_s": s.prepare_s, "lines": s.lines,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "load_s": s.load_s,
+        "prepare_s": s.prepare_s,
+        "lines": s.lines,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def run(args) -> dict:
@@ -52,10 +65,10 @@ def run(args) -> dict:
     import subprocess
     import sys
 
-    from simulator.call import practice
-    from simulator.authoring import scenario as sc_mod
     from rich.console import Console
 
+    from simulator.authoring import scenario as sc_mod
+    from simulator.call import practice
     from simulator.call.setup import build_voice_call, default_script
 
     scenario = sc_mod.load(args.scenario)
@@ -67,10 +80,16 @@ def run(args) -> dict:
         os.environ["VASIM_CACHE"] = cache  # a cold synthesis cache, then the same one warm
         try:
             err.print("[dim]session start with a cold synthesis cache...[/]")
-            code = ("import json, sys; from simulator.benchmarks.turn import cold_start; "
-                    "print(json.dumps(cold_start(*sys.argv[1:])))")
-            proc = subprocess.run([sys.executable, "-c", code, scenario.id, script_path, args.model],
-                                  capture_output=True, text=True, env=os.environ.copy())
+            code = (
+                "import json, sys; from simulator.benchmarks.turn import cold_start; "
+                "print(json.dumps(cold_start(*sys.argv[1:])))"
+            )
+            proc = subprocess.run(
+                [sys.executable, "-c", code, scenario.id, script_path, args.model],
+                capture_output=True,
+                text=True,
+                env=os.environ.copy(),
+            )
             if proc.returncode != 0:
                 from simulator.errors import RuntimeFailure
 
@@ -119,22 +138,31 @@ def render(result: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    t = Table(title=f"vasim bench turn: {result['scenario']}, {result['model']}, {result['cpus']} CPUs "
-                    f"(load {result['load_average']}), {result['turns']} replies", show_edge=False)
+    t = Table(
+        title=f"vasim bench turn: {result['scenario']}, {result['model']}, {result['cpus']} CPUs "
+        f"(load {result['load_average']}), {result['turns']} replies",
+        show_edge=False,
+    )
     for col in ("latency (ms)", "p50", "p95", "max"):
         t.add_column(col, justify="left" if col.startswith("lat") else "right")
     for name, st in [*result["parts_ms"].items(), ("voice_to_voice", result["voice_to_voice_ms"])]:
-        fmt = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
+        fmt = lambda v: "-" if v is None else f"{v:.0f}"
         t.add_row(name.replace("_", " "), fmt(st["p50"]), fmt(st["p95"]), fmt(st["max"]))
     console.print(t)
     s = result["session_start_s"]
     v = result["voice_to_voice_ms"]
-    ok = lambda good: "[green]ok[/]" if good else "[red]over[/]"  # noqa: E731
-    console.print(f"voice-to-voice p50 {v['p50']} ms (target 600) {ok((v['p50'] or 1e9) <= 600)}, "
-                  f"p95 {v['p95']} ms (target 1000) {ok((v['p95'] or 1e9) <= 1000)}; "
-                  f"early recognition used in {result['early_asr_used']}/{result['turns']} turns")
-    console.print(f"session start: cold {s['cold']} s for {s['lines']} lines ({s['cold_20_lines']} s for 20, target 10) "
-                  f"{ok(s['cold_20_lines'] <= 10)}; warm {s['warm']} s (target 2) {ok(s['warm'] <= 2)}; "
-                  f"model load {s['model_load']} s")
-    console.print(f"peak RSS {result['peak_rss_mb']} MB (target 800) {ok(result['peak_rss_mb'] <= 800)}; "
-                  f"the call {'passed' if result['passed_call'] else 'did not pass'}")
+    ok = lambda good: "[green]ok[/]" if good else "[red]over[/]"
+    console.print(
+        f"voice-to-voice p50 {v['p50']} ms (target 600) {ok((v['p50'] or 1e9) <= 600)}, "
+        f"p95 {v['p95']} ms (target 1000) {ok((v['p95'] or 1e9) <= 1000)}; "
+        f"early recognition used in {result['early_asr_used']}/{result['turns']} turns"
+    )
+    console.print(
+        f"session start: cold {s['cold']} s for {s['lines']} lines ({s['cold_20_lines']} s for 20, target 10) "
+        f"{ok(s['cold_20_lines'] <= 10)}; warm {s['warm']} s (target 2) {ok(s['warm'] <= 2)}; "
+        f"model load {s['model_load']} s"
+    )
+    console.print(
+        f"peak RSS {result['peak_rss_mb']} MB (target 800) {ok(result['peak_rss_mb'] <= 800)}; "
+        f"the call {'passed' if result['passed_call'] else 'did not pass'}"
+    )

@@ -24,9 +24,10 @@ import hashlib
 import random
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol, Sequence
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -89,7 +90,10 @@ class PassRules(Strict):
         for k, s in v.items():
             if k not in DIMENSIONS:
                 close = difflib.get_close_matches(k, DIMENSIONS, n=1)
-                raise ValueError(f"unknown dimension '{k}'" + (f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(DIMENSIONS)}"))
+                raise ValueError(
+                    f"unknown dimension '{k}'"
+                    + (f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(DIMENSIONS)}")
+                )
             if not 1 <= s <= 5:
                 raise ValueError(f"minimum for {k} must be on the 1-5 scale, got {s}")
         return v
@@ -144,7 +148,9 @@ def parse(doc: yamlio.Document, check_scenarios: bool = True) -> Assessment:
     from simulator.authoring.problems import _yaml_type, pydantic_problems, salvage
 
     if not isinstance(doc.data, dict):
-        raise ProblemsError([doc.problem((), f"an assessment must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")])
+        raise ProblemsError(
+            [doc.problem((), f"an assessment must be a YAML mapping (key: value), got {_yaml_type(doc.data)}")]
+        )
     problems: list[Problem] = []
     try:
         a = Assessment.model_validate({**doc.data, "source": doc.file})
@@ -162,8 +168,13 @@ def parse(doc: yamlio.Document, check_scenarios: bool = True) -> Assessment:
         if item is None:
             continue
         if item.scenario in seen:
-            problems.append(doc.problem(("scenarios", i), f"scenario '{item.scenario}' is already scenarios[{seen[item.scenario]}]; "
-                                        "each scenario once (its result would be counted twice)"))
+            problems.append(
+                doc.problem(
+                    ("scenarios", i),
+                    f"scenario '{item.scenario}' is already scenarios[{seen[item.scenario]}]; "
+                    "each scenario once (its result would be counted twice)",
+                )
+            )
         seen.setdefault(item.scenario, i)
     if problems:
         raise ProblemsError(list(dict.fromkeys(problems)))
@@ -181,14 +192,24 @@ def _check_scenarios(a: Assessment, doc: yamlio.Document) -> list[Problem]:
         path = ("scenarios", i) if isinstance(doc.data["scenarios"][i], str) else ("scenarios", i, "scenario")
         if item.scenario not in known:
             close = difflib.get_close_matches(item.scenario, known, n=1)
-            problems.append(doc.problem(path, f"no scenario '{item.scenario}' in the library" +
-                                        (f"; did you mean '{close[0]}'?" if close else " (`vasim scenario list` shows them)")))
+            problems.append(
+                doc.problem(
+                    path,
+                    f"no scenario '{item.scenario}' in the library"
+                    + (f"; did you mean '{close[0]}'?" if close else " (`vasim scenario list` shows them)"),
+                )
+            )
             continue
         try:
             sc_mod.load(item.scenario)
         except ProblemsError as exc:
-            problems.append(doc.problem(path, f"scenario '{item.scenario}' has {len(exc.problems)} problem(s); "
-                                        f"run `vasim scenario validate {item.scenario}`"))
+            problems.append(
+                doc.problem(
+                    path,
+                    f"scenario '{item.scenario}' has {len(exc.problems)} problem(s); "
+                    f"run `vasim scenario validate {item.scenario}`",
+                )
+            )
     return problems
 
 
@@ -199,7 +220,9 @@ def load_file(path: Path, display: str | None = None, check_scenarios: bool = Tr
         raise ProblemsError(exc.problems) from None
     a = parse(doc, check_scenarios)
     if a.id != path.stem:
-        raise ProblemsError([doc.problem(("id",), f"id '{a.id}' does not match the file name '{path.name}'; rename one of them")])
+        raise ProblemsError(
+            [doc.problem(("id",), f"id '{a.id}' does not match the file name '{path.name}'; rename one of them")]
+        )
     return a
 
 
@@ -212,8 +235,11 @@ def load(ref: str) -> Assessment:
     if not path.is_file():
         known = sorted(f.stem for f in assessments_dir().glob("*.yaml"))
         close = difflib.get_close_matches(ref, known, n=1)
-        raise UserError(f"{ref}: no such assessment" + (f"; did you mean '{close[0]}'?" if close else "")
-                        + (f" (known: {', '.join(known)})" if known and not close else ""))
+        raise UserError(
+            f"{ref}: no such assessment"
+            + (f"; did you mean '{close[0]}'?" if close else "")
+            + (f" (known: {', '.join(known)})" if known and not close else "")
+        )
     return load_file(path, str(path))
 
 
@@ -237,8 +263,13 @@ class Outcome:
     calls: tuple[dict, ...]
 
     def as_dict(self) -> dict:
-        return {"passed": self.passed, "checks": [c.__dict__ for c in self.checks], "means": self.means,
-                "escalation_accuracy": self.escalation_accuracy, "calls": list(self.calls)}
+        return {
+            "passed": self.passed,
+            "checks": [c.__dict__ for c in self.checks],
+            "means": self.means,
+            "escalation_accuracy": self.escalation_accuracy,
+            "calls": list(self.calls),
+        }
 
 
 def evaluate(a: Assessment, sessions: Sequence[StoredSession]) -> Outcome:
@@ -246,29 +277,71 @@ def evaluate(a: Assessment, sessions: Sequence[StoredSession]) -> Outcome:
     rules = a.pass_rules
     n = len(sessions)
     checks: list[Check] = []
-    means = {d: sum(s.scores[d] for s in sessions if d in s.scores) / max(1, sum(d in s.scores for s in sessions))
-             for d in DIMENSIONS}
+    means = {
+        d: sum(s.scores[d] for s in sessions if d in s.scores) / max(1, sum(d in s.scores for s in sessions))
+        for d in DIMENSIONS
+    }
     for d, minimum in rules.min_per_dimension.items():
-        checks.append(Check(f"min_per_dimension.{d}", means[d] >= minimum, f"mean {d} {means[d]:.2f} (minimum {minimum:g})"))
+        checks.append(
+            Check(f"min_per_dimension.{d}", means[d] >= minimum, f"mean {d} {means[d]:.2f} (minimum {minimum:g})")
+        )
     if rules.min_any_call is not None:
-        low = [(s.scenario, d, s.scores[d]) for s in sessions for d in DIMENSIONS if s.scores.get(d, 5) < rules.min_any_call]
-        checks.append(Check("min_any_call", not low, "no score below {}".format(rules.min_any_call) if not low else
-                            "; ".join(f"{sc} {d} {v}" for sc, d, v in low[:4]) + f" (below {rules.min_any_call})"))
+        low = [
+            (s.scenario, d, s.scores[d])
+            for s in sessions
+            for d in DIMENSIONS
+            if s.scores.get(d, 5) < rules.min_any_call
+        ]
+        checks.append(
+            Check(
+                "min_any_call",
+                not low,
+                f"no score below {rules.min_any_call}"
+                if not low
+                else "; ".join(f"{sc} {d} {v}" for sc, d, v in low[:4]) + f" (below {rules.min_any_call})",
+            )
+        )
     if rules.no_blockers:
         blocked = [(s.scenario, b) for s in sessions for b in s.blockers]
-        checks.append(Check("no_blockers", not blocked, "no blockers" if not blocked else
-                            "; ".join(f"{sc}: {b}" for sc, b in blocked)))
+        checks.append(
+            Check(
+                "no_blockers",
+                not blocked,
+                "no blockers" if not blocked else "; ".join(f"{sc}: {b}" for sc, b in blocked),
+            )
+        )
     judged = [s for s in sessions if s.escalation_correct is not None]
     acc = sum(1 for s in judged if s.escalation_correct) / len(judged) if judged else None
     wrong = [s.scenario for s in judged if not s.escalation_correct]
-    checks.append(Check("escalation_accuracy", acc is not None and acc >= rules.escalation_accuracy,
-                        f"{0 if acc is None else acc:.0%} right (target {rules.escalation_accuracy:.0%})"
-                        + (f"; wrong in {', '.join(wrong)}" if wrong else "")))
+    checks.append(
+        Check(
+            "escalation_accuracy",
+            acc is not None and acc >= rules.escalation_accuracy,
+            f"{0 if acc is None else acc:.0%} right (target {rules.escalation_accuracy:.0%})"
+            + (f"; wrong in {', '.join(wrong)}" if wrong else ""),
+        )
+    )
     if rules.calls_passed:
         share = sum(s.passed for s in sessions) / n if n else 0.0
-        checks.append(Check("calls_passed", share >= rules.calls_passed, f"{share:.0%} of calls passed (minimum {rules.calls_passed:.0%})"))
-    calls = tuple({"position": s.position, "scenario": s.scenario, "session_id": s.session_id, "passed": s.passed,
-                   "scores": s.scores, "blockers": s.blockers, "escalation_correct": s.escalation_correct} for s in sessions)
+        checks.append(
+            Check(
+                "calls_passed",
+                share >= rules.calls_passed,
+                f"{share:.0%} of calls passed (minimum {rules.calls_passed:.0%})",
+            )
+        )
+    calls = tuple(
+        {
+            "position": s.position,
+            "scenario": s.scenario,
+            "session_id": s.session_id,
+            "passed": s.passed,
+            "scores": s.scores,
+            "blockers": s.blockers,
+            "escalation_correct": s.escalation_correct,
+        }
+        for s in sessions
+    )
     return Outcome(all(c.passed for c in checks) and n > 0, tuple(checks), means, acc, calls)
 
 
@@ -299,10 +372,17 @@ class AssessmentView(Protocol):
 
 
 class QuietView:
-    def starting(self, a, done, total): pass
-    def before_call(self, req): pass
-    def after_call(self, req): pass
-    def finished(self, a, outcome, show_scores): pass
+    def starting(self, a, done, total):
+        pass
+
+    def before_call(self, req):
+        pass
+
+    def after_call(self, req):
+        pass
+
+    def finished(self, a, outcome, show_scores):
+        pass
 
 
 class Interrupted(UserError):
@@ -371,11 +451,16 @@ def silent_scorecard(scenario: Any) -> dict:
 
     Not stored by :func:`run` (an unanswered call is retaken, never a final result); kept for
     callers that want to show what such a call would have scored."""
-    return {"scenario": scenario.id, "passed": False, "blockers": [],
-            "dimensions": {d: {"score": 1, "evidence": [], "missed": ["no answer"]} for d in DIMENSIONS},
-            "behaviors": [], "escalation": {"expected": scenario.escalation, "observed": [], "correct": scenario.escalation == "none"},
-            "timing": {"response_latency_s": {"median": None, "max": None}, "talk_ratio": 0.0},
-            "feedback": ["The call was not answered."]}
+    return {
+        "scenario": scenario.id,
+        "passed": False,
+        "blockers": [],
+        "dimensions": {d: {"score": 1, "evidence": [], "missed": ["no answer"]} for d in DIMENSIONS},
+        "behaviors": [],
+        "escalation": {"expected": scenario.escalation, "observed": [], "correct": scenario.escalation == "none"},
+        "timing": {"response_latency_s": {"median": None, "max": None}, "talk_ratio": 0.0},
+        "feedback": ["The call was not answered."],
+    }
 
 
 class _SigintFlag:
@@ -387,9 +472,11 @@ class _SigintFlag:
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
+
             def handler(signum, frame):
                 self.hit = True
                 raise KeyboardInterrupt
+
             self._old = signal.signal(signal.SIGINT, handler)
         return self
 
@@ -398,9 +485,18 @@ class _SigintFlag:
             signal.signal(signal.SIGINT, self._old)
 
 
-def run(a: Assessment, *, trainee: str, cohort: str | None, store: Store, runner: CallRunner,
-        view: AssessmentView | None = None, hide_scores: bool | None = None, restart: bool = False,
-        load_scenario: Callable[[str], Any] | None = None) -> RunResult:
+def run(
+    a: Assessment,
+    *,
+    trainee: str,
+    cohort: str | None,
+    store: Store,
+    runner: CallRunner,
+    view: AssessmentView | None = None,
+    hide_scores: bool | None = None,
+    restart: bool = False,
+    load_scenario: Callable[[str], Any] | None = None,
+) -> RunResult:
     """Take (or resume) the assessment for ``trainee``; every finished call is stored at once."""
     from simulator.authoring import scenario as sc_mod
 
@@ -413,12 +509,16 @@ def run(a: Assessment, *, trainee: str, cohort: str | None, store: Store, runner
     resumed = False
     if run_ is not None and (restart or run_.digest != digest):
         if not restart:
-            raise UserError(f"{a.source or a.id}: the assessment changed since {trainee}'s unfinished attempt started "
-                            f"({run_.started_at}); pass --restart to abandon that attempt and start again")
+            raise UserError(
+                f"{a.source or a.id}: the assessment changed since {trainee}'s unfinished attempt started "
+                f"({run_.started_at}); pass --restart to abandon that attempt and start again"
+            )
         store.abandon_run(run_.id)
         run_ = None
     if run_ is None:
-        run_ = store.start_run(a.id, digest, trainee, cohort, a.seed, a.hide_scores if hide_scores is None else hide_scores)
+        run_ = store.start_run(
+            a.id, digest, trainee, cohort, a.seed, a.hide_scores if hide_scores is None else hide_scores
+        )
     else:
         resumed = True
     hidden = run_.hide_scores if hide_scores is None else (hide_scores or run_.hide_scores)
@@ -437,19 +537,27 @@ def run(a: Assessment, *, trainee: str, cohort: str | None, store: Store, runner
                 flag.hit = True
                 result = None
             except InputClosed:
-                raise NoAnswer(f"assessment '{a.id}': input ended before call {c.position + 1} of {len(calls)} was answered; "
-                               f"nothing was stored for it and {len(stored)} finished call(s) are saved — "
-                               "run the same command in a terminal to resume") from None
+                raise NoAnswer(
+                    f"assessment '{a.id}': input ended before call {c.position + 1} of {len(calls)} was answered; "
+                    f"nothing was stored for it and {len(stored)} finished call(s) are saved — "
+                    "run the same command in a terminal to resume"
+                ) from None
         if flag.hit or result is None:
-            raise Interrupted(f"assessment '{a.id}' stopped at call {c.position + 1} of {len(calls)}; "
-                              f"{len(stored)} finished call(s) are saved — run the same command to resume")
+            raise Interrupted(
+                f"assessment '{a.id}' stopped at call {c.position + 1} of {len(calls)}; "
+                f"{len(stored)} finished call(s) are saved — run the same command to resume"
+            )
         if not result.get("scorecard") or not any(
-                t.get("speaker") == "trainee" and str(t.get("text") or "").strip() for t in result.get("turns") or ()):
-            raise NoAnswer(f"assessment '{a.id}': call {c.position + 1} of {len(calls)} ({c.scenario}) ended with no answer "
-                           f"from the trainee; it was not stored and {len(stored)} finished call(s) are saved — "
-                           "run the same command to take it again")
-        rec = SessionRecord.from_practice(result, trainee, cohort=cohort, run_id=run_.id, position=c.position,
-                                          source="assessment")
+            t.get("speaker") == "trainee" and str(t.get("text") or "").strip() for t in result.get("turns") or ()
+        ):
+            raise NoAnswer(
+                f"assessment '{a.id}': call {c.position + 1} of {len(calls)} ({c.scenario}) ended with no answer "
+                f"from the trainee; it was not stored and {len(stored)} finished call(s) are saved — "
+                "run the same command to take it again"
+            )
+        rec = SessionRecord.from_practice(
+            result, trainee, cohort=cohort, run_id=run_.id, position=c.position, source="assessment"
+        )
         store.add_session(rec)
         stored[c.position] = store.session(rec.session_id, with_turns=False)
         view.after_call(req)
@@ -457,8 +565,9 @@ def run(a: Assessment, *, trainee: str, cohort: str | None, store: Store, runner
     outcome = evaluate(a, sessions)
     store.finish_run(run_.id, outcome.as_dict())
     view.finished(a, outcome, not hidden)
-    return RunResult(run_.id, trainee, outcome, len(calls), len(calls), resumed, hidden,
-                     tuple(s.session_id for s in sessions))
+    return RunResult(
+        run_.id, trainee, outcome, len(calls), len(calls), resumed, hidden, tuple(s.session_id for s in sessions)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,16 +582,27 @@ class TextRunner:
     conversation only: the practice views show no hints).
     """
 
-    def __init__(self, detector, trainee_for: Callable[[CallRequest], Any], view_for: Callable[[CallRequest], Any] | None = None,
-                 embedder=None):
+    def __init__(
+        self,
+        detector,
+        trainee_for: Callable[[CallRequest], Any],
+        view_for: Callable[[CallRequest], Any] | None = None,
+        embedder=None,
+    ):
         self.detector, self.trainee_for, self.view_for, self.embedder = detector, trainee_for, view_for, embedder
 
     def __call__(self, req: CallRequest) -> dict:
         from simulator.call import practice
 
         view = self.view_for(req) if self.view_for else practice.NullView()
-        result = practice.run_text_call(req.scenario, self.trainee_for(req), self.detector,
-                                        options=practice.PracticeOptions(seed=req.seed), view=view, embedder=self.embedder)
+        result = practice.run_text_call(
+            req.scenario,
+            self.trainee_for(req),
+            self.detector,
+            options=practice.PracticeOptions(seed=req.seed),
+            view=view,
+            embedder=self.embedder,
+        )
         return result.to_json()
 
 
@@ -493,9 +613,18 @@ class VoiceRunner:
     and speaker with ``trainee=None``, or the virtual ones with a ``ScriptedVoice`` trainee.
     """
 
-    def __init__(self, *, recognizer, vad_factory: Callable[[], Any], detector, synthesizer_for: Callable[[str], Any],
-                 devices: Callable[[CallRequest], tuple], view_for: Callable[[CallRequest], Any] | None = None,
-                 embedder=None, barge_in: bool = True):
+    def __init__(
+        self,
+        *,
+        recognizer,
+        vad_factory: Callable[[], Any],
+        detector,
+        synthesizer_for: Callable[[str], Any],
+        devices: Callable[[CallRequest], tuple],
+        view_for: Callable[[CallRequest], Any] | None = None,
+        embedder=None,
+        barge_in: bool = True,
+    ):
         self.recognizer, self.vad_factory, self.detector = recognizer, vad_factory, detector
         self.synthesizer_for = synthesizer_for  # engine name ("piper", "pyttsx3") -> synthesizer, built once each
         self.devices, self.view_for, self.embedder, self.barge_in = devices, view_for, embedder, barge_in
@@ -509,13 +638,25 @@ class VoiceRunner:
         bank.prepare(patient.all_lines())
         source, sink, clock, trainee = self.devices(req)
         view = self.view_for(req) if self.view_for else practice.NullView()
-        call = practice.VoiceCall(req.scenario, source=source, sink=sink, recognizer=self.recognizer, vad=self.vad_factory(),
-                                  detector=self.detector, bank=bank, clock=clock, options=options, trainee=trainee,
-                                  view=view, patient=patient, mode="assessment")
+        call = practice.VoiceCall(
+            req.scenario,
+            source=source,
+            sink=sink,
+            recognizer=self.recognizer,
+            vad=self.vad_factory(),
+            detector=self.detector,
+            bank=bank,
+            clock=clock,
+            options=options,
+            trainee=trainee,
+            view=view,
+            patient=patient,
+            mode="assessment",
+        )
         try:
             return call.run().to_json()
         finally:
             try:
                 sink.close()
-            except Exception:  # noqa: BLE001 - closing a broken device must not hide the call
+            except Exception:
                 pass

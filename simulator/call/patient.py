@@ -38,43 +38,129 @@ import copy
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
 from simulator.authoring.scenario import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
 
-ReplyKind = Literal["opening", "line", "reaction", "again", "identity", "answer", "confused",
-                    "reprompt", "goodbye", "hangup", "clarify"]
-EndReason = Literal["", "end_state", "goto_end", "trainee_close", "mood_hangup", "silence_hangup",
-                    "trainee_hangup"]
+ReplyKind = Literal[
+    "opening", "line", "reaction", "again", "identity", "answer", "confused", "reprompt", "goodbye", "hangup", "clarify"
+]
+EndReason = Literal["", "end_state", "goto_end", "trainee_close", "mood_hangup", "silence_hangup", "trainee_hangup"]
 
 # Lines every patient has; the scenario's own lines come first wherever it has them.
 REPROMPT = Lines(any=["Hello? Are you still there?", "Hello? Can you hear me?"])
-SILENCE_HANGUP = Lines(any=["I guess nobody's there. I'll call back later.",
-                            "Hello? ... Okay, I'll try again later."])
+SILENCE_HANGUP = Lines(any=["I guess nobody's there. I'll call back later.", "Hello? ... Okay, I'll try again later."])
 SIGNOFF = Lines(any=["Bye now.", "Bye.", "Okay, bye."])  # after the trainee's sign-off at an end state
-GOODBYE = Lines(calm=["Okay, thank you. Bye.", "Great, thanks so much. Bye now."],
-                upset=["Okay. Thanks. Bye."],
-                angry=["Fine. Bye."])
-MOOD_HANGUP = Lines(upset=["I don't have time for this. Goodbye."],
-                    angry=["You know what, forget it. I'm hanging up.",
-                           "This is ridiculous. I'm done. Goodbye."])
+GOODBYE = Lines(
+    calm=["Okay, thank you. Bye.", "Great, thanks so much. Bye now."],
+    upset=["Okay. Thanks. Bye."],
+    angry=["Fine. Bye."],
+)
+MOOD_HANGUP = Lines(
+    upset=["I don't have time for this. Goodbye."],
+    angry=["You know what, forget it. I'm hanging up.", "This is ridiculous. I'm done. Goodbye."],
+)
 # A line half heard: recognition was unsure of the words a strong reaction would rest on
 CLARIFY = Lines(any=["Sorry, what was that?", "Sorry, I didn't catch that. What did you say?"])
-IDENTITY_TEMPLATES = Lines(calm=["Sure, it's {name}, date of birth {dob}."],
-                           upset=["It's {name}. Date of birth {dob}."],
-                           angry=["{name}. {dob}."])
+IDENTITY_TEMPLATES = Lines(
+    calm=["Sure, it's {name}, date of birth {dob}."],
+    upset=["It's {name}. Date of birth {dob}."],
+    angry=["{name}. {dob}."],
+)
 
-_INTERROGATIVES = {"what", "which", "when", "where", "who", "whom", "whose", "why", "how", "do", "does",
-                   "did", "is", "are", "was", "were", "can", "could", "would", "will", "may", "have",
-                   "has", "should", "shall"}
-_STOPWORDS = {"a", "an", "the", "is", "are", "was", "were", "do", "does", "did", "you", "your", "yours",
-              "i", "me", "my", "we", "our", "it", "its", "of", "to", "for", "on", "in", "at", "and", "or",
-              "what", "which", "when", "where", "who", "why", "how", "can", "could", "would", "will",
-              "may", "have", "has", "that", "this", "there", "be", "please", "just", "so", "okay", "ok",
-              "tell", "know", "give", "get", "with", "about", "from", "any", "some"}
+_INTERROGATIVES = {
+    "what",
+    "which",
+    "when",
+    "where",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "how",
+    "do",
+    "does",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "would",
+    "will",
+    "may",
+    "have",
+    "has",
+    "should",
+    "shall",
+}
+_STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "you",
+    "your",
+    "yours",
+    "i",
+    "me",
+    "my",
+    "we",
+    "our",
+    "it",
+    "its",
+    "of",
+    "to",
+    "for",
+    "on",
+    "in",
+    "at",
+    "and",
+    "or",
+    "what",
+    "which",
+    "when",
+    "where",
+    "who",
+    "why",
+    "how",
+    "can",
+    "could",
+    "would",
+    "will",
+    "may",
+    "have",
+    "has",
+    "that",
+    "this",
+    "there",
+    "be",
+    "please",
+    "just",
+    "so",
+    "okay",
+    "ok",
+    "tell",
+    "know",
+    "give",
+    "get",
+    "with",
+    "about",
+    "from",
+    "any",
+    "some",
+}
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -108,12 +194,40 @@ class Reply:
 
 # --------------------------------------------------------------------------- spoken dates
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-         "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_ORD = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-        "nine": "ninth", "twelve": "twelfth", "twenty": "twentieth", "thirty": "thirtieth"}
+_ORD = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+    "twenty": "twentieth",
+    "thirty": "thirtieth",
+}
 
 
 def number_words(n: int) -> str:
@@ -178,8 +292,9 @@ class Knowledge:
     cosine similarity; without one, by the share of the topic's content words in the question.
     """
 
-    def __init__(self, knows: dict[str, str], embedder=None, *, threshold: float = 0.45,
-                 overlap_threshold: float = 0.5):
+    def __init__(
+        self, knows: dict[str, str], embedder=None, *, threshold: float = 0.45, overlap_threshold: float = 0.5
+    ):
         self.topics = list(knows)
         self.answers = [knows[t] for t in self.topics]
         self.embedder = embedder
@@ -249,14 +364,21 @@ class _Memory:
 class Patient:
     """One simulated caller for one call. Feed it trainee turns; it answers with a :class:`Reply`."""
 
-    def __init__(self, scenario: Scenario, options: PatientOptions = PatientOptions(), *, embedder=None,
-                 knowledge: Knowledge | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        options: PatientOptions = PatientOptions(),
+        *,
+        embedder=None,
+        knowledge: Knowledge | None = None,
+    ):
         self.scenario = scenario
         self.options = options
         p = scenario.patient
         self.moves = {**DEFAULT_MOOD_MOVES, **p.mood.moves}
-        self.knowledge = knowledge or Knowledge(p.knows, embedder, threshold=options.knows_threshold,
-                                                overlap_threshold=options.overlap_threshold)
+        self.knowledge = knowledge or Knowledge(
+            p.knows, embedder, threshold=options.knows_threshold, overlap_threshold=options.overlap_threshold
+        )
         first = RING if scenario.va_speaks_first else self._first_spoken_state()
         self.m = _Memory(state=first, mood=p.mood.start, path=[first])
 
@@ -325,8 +447,13 @@ class Patient:
                 return self._respond(text, shown - doubt)
             m = self.m
             m.asked_again = True
-            return self._reply(self._pick("clarify", CLARIFY.for_mood(m.mood)), "clarify", state_from=m.state,
-                               mood_from=m.mood, behaviors=tuple(sorted(shown)))
+            return self._reply(
+                self._pick("clarify", CLARIFY.for_mood(m.mood)),
+                "clarify",
+                state_from=m.state,
+                mood_from=m.mood,
+                behaviors=tuple(sorted(shown)),
+            )
         return self._respond(text, shown)
 
     def _hinges_on(self, text: str, shown: frozenset[str], doubt: frozenset[str]) -> bool:
@@ -348,8 +475,9 @@ class Patient:
         state_from, mood_from = m.state, m.mood
         if m.closing:  # the trainee signs off after the patient's last line
             text = self._pick("signoff", SIGNOFF.for_mood(m.mood)) if text.strip() else ""
-            return self._end(text, "goodbye", "end_state", state_from=state_from, mood_from=mood_from,
-                             behaviors=tuple(sorted(shown)))
+            return self._end(
+                text, "goodbye", "end_state", state_from=state_from, mood_from=mood_from, behaviors=tuple(sorted(shown))
+            )
         st = self._state(state_from)
 
         mood = mood_from + sum(self.moves.get(b, 0) for b in shown)
@@ -405,8 +533,9 @@ class Patient:
         if m.closing:  # nobody signed off: the patient just hangs up
             return self._end("", "hangup", "end_state", **ctx)
         if m.silences > self.options.max_reprompts:
-            return self._end(self._pick("silence_hangup", SILENCE_HANGUP.for_mood(m.mood)), "hangup",
-                             "silence_hangup", **ctx)
+            return self._end(
+                self._pick("silence_hangup", SILENCE_HANGUP.for_mood(m.mood)), "hangup", "silence_hangup", **ctx
+            )
         return self._reply(self._pick("reprompt", REPROMPT.for_mood(m.mood)), "reprompt", **ctx)
 
     def trainee_hung_up(self) -> None:
@@ -420,7 +549,7 @@ class Patient:
         """Every line this patient can speak, for pre-synthesis at session start (no duplicates)."""
         sc = self.scenario
         out: list[str] = []
-        for name, st in sc.states.items():
+        for _name, st in sc.states.items():
             out += st.say.all()
             if st.again:
                 out += st.again.all()
@@ -508,17 +637,39 @@ class Patient:
         choices = [t for t in lines if t != self.m.last_text] or list(lines)
         return choices[_stable_index(self.options.seed, f"{key}\x00{n}", len(choices))]
 
-    def _reply(self, text: str, kind: ReplyKind, *, state_from: str, mood_from: int, fired: int | None = None,
-               behaviors: tuple[str, ...] = (), topic: str = "", ended: bool = False,
-               reason: EndReason = "", closing: bool = False) -> Reply:
+    def _reply(
+        self,
+        text: str,
+        kind: ReplyKind,
+        *,
+        state_from: str,
+        mood_from: int,
+        fired: int | None = None,
+        behaviors: tuple[str, ...] = (),
+        topic: str = "",
+        ended: bool = False,
+        reason: EndReason = "",
+        closing: bool = False,
+    ) -> Reply:
         if text:
             self.m.last_text = text
         if ended:
             self.m.ended = True
             self.m.end_reason = reason
-        return Reply(text=text, kind=kind, state=self.m.state, mood=self.m.mood, ended=ended, end_reason=reason,
-                     closing=closing,
-                     state_from=state_from, mood_from=mood_from, fired=fired, behaviors=behaviors, topic=topic)
+        return Reply(
+            text=text,
+            kind=kind,
+            state=self.m.state,
+            mood=self.m.mood,
+            ended=ended,
+            end_reason=reason,
+            closing=closing,
+            state_from=state_from,
+            mood_from=mood_from,
+            fired=fired,
+            behaviors=behaviors,
+            topic=topic,
+        )
 
     def _end(self, text: str, kind: ReplyKind, reason: EndReason, **ctx) -> Reply:
         return self._reply(text, kind, ended=True, reason=reason, **ctx)

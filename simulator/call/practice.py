@@ -42,18 +42,19 @@ from __future__ import annotations
 import concurrent.futures
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from simulator.understanding import hearing
-from simulator.errors import RuntimeFailure, UserError
-from simulator.understanding.hearing import HeardWord
-from simulator.call.patient import Patient, PatientOptions, Reply
 from simulator.authoring.scenario import Scenario, VoiceProfile
+from simulator.call.patient import Patient, PatientOptions, Reply
 from simulator.call.session import SessionWriter, TurnRecord
+from simulator.errors import RuntimeFailure, UserError
+from simulator.understanding import hearing
+from simulator.understanding.hearing import HeardWord
 
 ASR_RATE = 16000
 VAD_FRAME = 512  # Silero's window at 16 kHz
@@ -109,7 +110,9 @@ def parse_trainee_script(text: str, display: str = "<script>") -> list[ScriptTur
     """Trainee turns from a script: plain lines, or a transcript whose trainee turns are used."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
-        raise UserError(f"{display}: no trainee turns; write one line per turn (blank lines and # comments are ignored)")
+        raise UserError(
+            f"{display}: no trainee turns; write one line per turn (blank lines and # comments are ignored)"
+        )
     if text.lstrip().startswith("{") or any(_SPEAKER_LINE.match(ln) for ln in lines):
         from simulator.scoring import transcript
 
@@ -137,7 +140,9 @@ def parse_trainee_script(text: str, display: str = "<script>") -> list[ScriptTur
             try:
                 after = float(num) if num else 1.0
             except ValueError:
-                raise UserError(f"{display}:{n}: '[interrupt {num}]': give the seconds as a number, e.g. [interrupt 1.5]") from None
+                raise UserError(
+                    f"{display}:{n}: '[interrupt {num}]': give the seconds as a number, e.g. [interrupt 1.5]"
+                ) from None
             out.append(ScriptTurn(rest, interrupt_after_s=after))
     return out
 
@@ -176,9 +181,16 @@ class TurnLatency:
     segments: int = 0  # stretches of the turn (between pauses) recognised separately
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: round(float(v), 1) for k, v in self.__dict__.items()
-                               if k not in ("early_asr", "segments") and v is not None}
-        return out | ({"early_asr": True} if self.early_asr else {}) | ({"segments": self.segments} if self.segments else {})
+        out: dict[str, Any] = {
+            k: round(float(v), 1)
+            for k, v in self.__dict__.items()
+            if k not in ("early_asr", "segments") and v is not None
+        }
+        return (
+            out
+            | ({"early_asr": True} if self.early_asr else {})
+            | ({"segments": self.segments} if self.segments else {})
+        )
 
 
 def percentile(values: Sequence[float | None], q: float) -> float | None:
@@ -190,8 +202,11 @@ def latency_summary(latencies: Sequence[TurnLatency]) -> dict[str, Any]:
     """DESIGN.md's ``latency`` object: voice-to-voice p50/p95/max and the median of each part."""
     v2v = [lt.voice_to_voice for lt in latencies if lt.voice_to_voice is not None]
     return {
-        "voice_to_voice_ms": {"p50": percentile(v2v, 50), "p95": percentile(v2v, 95),
-                              "max": round(max(v2v), 1) if v2v else None},
+        "voice_to_voice_ms": {
+            "p50": percentile(v2v, 50),
+            "p95": percentile(v2v, 95),
+            "max": round(max(v2v), 1) if v2v else None,
+        },
         "parts_ms": {p: percentile([getattr(lt, p) for lt in latencies], 50) for p in LATENCY_PARTS},
         "turns": len(latencies),
     }
@@ -273,7 +288,9 @@ class PrintView:
         who = "[bold cyan]You[/]" if speaker == "trainee" else f"[bold magenta]{self.patient_name}[/]"
         from rich.markup import escape
 
-        self.console.print(f"{who}: {escape(text) if text else '[dim](silence)[/]'}" + (f" [dim]({note})[/]" if note else ""))
+        self.console.print(
+            f"{who}: {escape(text) if text else '[dim](silence)[/]'}" + (f" [dim]({note})[/]" if note else "")
+        )
 
     def close(self) -> None:
         pass
@@ -316,8 +333,9 @@ class LiveView:
     def _update(self) -> None:
         if self._live is None:
             self.t0 = self.clock()
-            self._live = self._Live(self._render(), console=self.console, refresh_per_second=4,
-                                    get_renderable=self._render)
+            self._live = self._Live(
+                self._render(), console=self.console, refresh_per_second=4, get_renderable=self._render
+            )
             self._live.__enter__()
         self._live.update(self._render())
 
@@ -362,8 +380,11 @@ class CallResult:
         return {
             "session_id": self.session_id,
             "scenario": self.scenario,
-            "turns": [{"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end}
-                      for t in self.turns if t.text.strip()],
+            "turns": [
+                {"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end}
+                for t in self.turns
+                if t.text.strip()
+            ],
             "scorecard": self.scorecard,
             "latency": self.latency,
             "recording": self.recording,
@@ -384,33 +405,51 @@ def detection_context(scenario: Scenario):
 
 def score_turns(scenario: Scenario, turns: Sequence[TurnRecord], detector, catalog=None):
     """The scorecard of a call's turns, or None when the trainee said nothing."""
-    from simulator.scoring import score, transcript
     from simulator.authoring.catalog import load_catalog
+    from simulator.scoring import score, transcript
 
     said = [t for t in turns if t.text.strip()]
     if not any(t.speaker == "trainee" for t in said):
         return None
-    tr = transcript.from_turns(scenario, [{"speaker": t.speaker, "text": t.text,
-                                           **({"words": [list(w) for w in t.words]} if t.words else {}),
-                                           **({"start": t.start} if t.start is not None else {}),
-                                           **({"end": max(t.end, t.start or 0)} if t.end is not None else {})}
-                                          for t in said])
+    tr = transcript.from_turns(
+        scenario,
+        [
+            {
+                "speaker": t.speaker,
+                "text": t.text,
+                **({"words": [list(w) for w in t.words]} if t.words else {}),
+                **({"start": t.start} if t.start is not None else {}),
+                **({"end": max(t.end, t.start or 0)} if t.end is not None else {}),
+            }
+            for t in said
+        ],
+    )
     return score.score_call(scenario, tr, detector, catalog or load_catalog())
 
 
 class Call:
     """The bookkeeping every call shares: patient, detector, journal, view, latencies."""
 
-    def __init__(self, scenario: Scenario, detector, *, options: PracticeOptions = PracticeOptions(),
-                 writer: SessionWriter | None = None, view: CallView | None = None, embedder=None,
-                 patient: Patient | None = None, mode: str = "text"):
+    def __init__(
+        self,
+        scenario: Scenario,
+        detector,
+        *,
+        options: PracticeOptions = PracticeOptions(),
+        writer: SessionWriter | None = None,
+        view: CallView | None = None,
+        embedder=None,
+        patient: Patient | None = None,
+        mode: str = "text",
+    ):
         self.scenario = scenario
         self.detector = detector
         self.options = options
         self.patient = patient or Patient(scenario, PatientOptions(seed=options.seed), embedder=embedder)
         self.ctx = detection_context(scenario)
-        self.writer = writer or SessionWriter.create(scenario.id, seed=options.seed, mode=mode,
-                                                     options=options.to_json())
+        self.writer = writer or SessionWriter.create(
+            scenario.id, seed=options.seed, mode=mode, options=options.to_json()
+        )
         self.view = view or NullView()
         self.turns: list[TurnRecord] = []
         self.latencies: list[TurnLatency] = []
@@ -428,24 +467,57 @@ class Call:
         unsure = frozenset(d.id for d in found if not hearing.is_sure(hearing.evidence_p(d.quote, words)))
         return tuple(sorted({d.id for d in found})), unsure
 
-    def add_trainee(self, text: str, behaviors: Sequence[str], start: float | None, end: float | None,
-                    kind: str, audio: np.ndarray | None = None, sample_rate: int | None = None,
-                    words: Sequence[HeardWord] = ()) -> TurnRecord:
-        rec = TurnRecord(index=len(self.turns), speaker="trainee", text=text, start=_r(start), end=_r(end), kind=kind,
-                         behaviors=tuple(behaviors), words=tuple(tuple(w) for w in words))
+    def add_trainee(
+        self,
+        text: str,
+        behaviors: Sequence[str],
+        start: float | None,
+        end: float | None,
+        kind: str,
+        audio: np.ndarray | None = None,
+        sample_rate: int | None = None,
+        words: Sequence[HeardWord] = (),
+    ) -> TurnRecord:
+        rec = TurnRecord(
+            index=len(self.turns),
+            speaker="trainee",
+            text=text,
+            start=_r(start),
+            end=_r(end),
+            kind=kind,
+            behaviors=tuple(behaviors),
+            words=tuple(tuple(w) for w in words),
+        )
         rec = self.writer.add_turn(rec, audio, sample_rate)
         self.turns.append(rec)
         self.view.turn("trainee", text)
         return rec
 
-    def add_patient(self, reply: Reply, start: float | None, end: float | None, *, interrupted: bool = False,
-                    latency: TurnLatency | None = None, audio: np.ndarray | None = None,
-                    sample_rate: int | None = None) -> TurnRecord:
+    def add_patient(
+        self,
+        reply: Reply,
+        start: float | None,
+        end: float | None,
+        *,
+        interrupted: bool = False,
+        latency: TurnLatency | None = None,
+        audio: np.ndarray | None = None,
+        sample_rate: int | None = None,
+    ) -> TurnRecord:
         if latency is not None:
             self.latencies.append(latency)
-        rec = TurnRecord(index=len(self.turns), speaker="patient", text=reply.text, start=_r(start), end=_r(end),
-                         kind=reply.kind, state=reply.state, mood=reply.mood, interrupted=interrupted,
-                         latency_ms=latency.to_json() if latency else {})
+        rec = TurnRecord(
+            index=len(self.turns),
+            speaker="patient",
+            text=reply.text,
+            start=_r(start),
+            end=_r(end),
+            kind=reply.kind,
+            state=reply.state,
+            mood=reply.mood,
+            interrupted=interrupted,
+            latency_ms=latency.to_json() if latency else {},
+        )
         rec = self.writer.add_turn(rec, audio, sample_rate)
         self.turns.append(rec)
         if interrupted:
@@ -460,12 +532,22 @@ class Call:
             card_obj = score_turns(self.scenario, self.turns, self.detector, catalog)
             card = card_obj.model_dump(mode="json") if card_obj is not None else None
         finally:
-            self.writer.finish(reason, scorecard=card, latency=latency_summary(self.latencies),
-                               patient_path=self.patient.path)
+            self.writer.finish(
+                reason, scorecard=card, latency=latency_summary(self.latencies), patient_path=self.patient.path
+            )
             self.writer.close()
-        return CallResult(session_id=self.writer.id, scenario=self.scenario.id, turns=list(self.turns), scorecard=card,
-                          latencies=list(self.latencies), recording=str(self.writer.dir), end_reason=reason,
-                          patient_path=self.patient.path, interruptions=self.interruptions, scorecard_obj=card_obj)
+        return CallResult(
+            session_id=self.writer.id,
+            scenario=self.scenario.id,
+            turns=list(self.turns),
+            scorecard=card,
+            latencies=list(self.latencies),
+            recording=str(self.writer.dir),
+            end_reason=reason,
+            patient_path=self.patient.path,
+            interruptions=self.interruptions,
+            scorecard_obj=card_obj,
+        )
 
 
 def _r(t: float | None) -> float | None:
@@ -517,9 +599,17 @@ class TypedTrainee:
         return text.strip()
 
 
-def run_text_call(scenario: Scenario, trainee: TextTrainee, detector, *, options: PracticeOptions = PracticeOptions(),
-                  view: CallView | None = None, embedder=None, writer: SessionWriter | None = None,
-                  catalog=None) -> CallResult:
+def run_text_call(
+    scenario: Scenario,
+    trainee: TextTrainee,
+    detector,
+    *,
+    options: PracticeOptions = PracticeOptions(),
+    view: CallView | None = None,
+    embedder=None,
+    writer: SessionWriter | None = None,
+    catalog=None,
+) -> CallResult:
     """A call with typed (or scripted) turns: the same patient and journal, no audio.
 
     Typed turns carry no times (``start``/``end`` are None): how fast someone types says nothing
@@ -625,8 +715,15 @@ class ScriptedVoice:
     person would; when the script runs out it hangs up.
     """
 
-    def __init__(self, mic, clips: Sequence[np.ndarray], turns: Sequence[ScriptTurn], *, think_s: float = 0.5,
-                 ring_s: float = 0.8):
+    def __init__(
+        self,
+        mic,
+        clips: Sequence[np.ndarray],
+        turns: Sequence[ScriptTurn],
+        *,
+        think_s: float = 0.5,
+        ring_s: float = 0.8,
+    ):
         if len(clips) != len(turns):
             raise ValueError("one clip per turn")
         self.mic = mic
@@ -688,13 +785,15 @@ class ScriptedVoice:
 
 
 TRAINEE_SENTENCE_GAP_S = 0.25  # a fluent speaker's pause between sentences
+
+
 def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, keep_s: float = 0.03) -> np.ndarray:
     """Cut the leading and trailing near-silence of a synthesised sentence (keeping ``keep_s``)."""
     loud = np.nonzero(np.abs(audio) > threshold)[0]
     if not len(loud):
         return audio[:0]
     keep = int(keep_s * sample_rate)
-    return audio[max(0, loud[0] - keep): loud[-1] + keep]
+    return audio[max(0, loud[0] - keep) : loud[-1] + keep]
 
 
 def cap_pauses(audio: np.ndarray, sample_rate: int, max_pause_s: float = 0.3, threshold: float = 0.01) -> np.ndarray:
@@ -715,13 +814,17 @@ def cap_pauses(audio: np.ndarray, sample_rate: int, max_pause_s: float = 0.3, th
         while j < n and quiet[j]:
             j += 1
         if j - i > limit:
-            keep[(i + limit) * win: j * win] = False
+            keep[(i + limit) * win : j * win] = False
         i = j
     return audio[keep]
 
 
-def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: VoiceProfile,
-                             progress: Callable[[int, int, str], None] | None = None) -> list[np.ndarray]:
+def synthesize_trainee_clips(
+    turns: Sequence[ScriptTurn],
+    synthesizer,
+    voice: VoiceProfile,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[np.ndarray]:
     """Each script turn in the trainee's voice, at 16 kHz for the microphone.
 
     Sentences are made one by one and joined with a short, even pause: TTS pads every sentence
@@ -736,7 +839,7 @@ def synthesize_trainee_clips(turns: Sequence[ScriptTurn], synthesizer, voice: Vo
         if progress:
             progress(i, len(turns), t.text)
         parts: list[np.ndarray] = []
-        for sentence in ([] if t.silent else split_sentences(t.text)):
+        for sentence in [] if t.silent else split_sentences(t.text):
             audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
             audio = cap_pauses(audio, rate, TRAINEE_SENTENCE_GAP_S)
             if len(audio):
@@ -783,7 +886,7 @@ def heard(tr) -> tuple[str, tuple[HeardWord, ...]]:
     left = words
     for seg in segments:
         inside = [w for w in left if w.start <= seg.end + 1e-3]  # each word belongs to one segment
-        left = left[len(inside):]
+        left = left[len(inside) :]
         if seg.end - seg.start < 0.4 and inside and min(w.probability for w in inside) < 0.1:
             continue
         kept.append(seg.text.strip())
@@ -808,10 +911,25 @@ class _Segment:
 class VoiceCall:
     """A call in real time: frames from ``source`` through the VAD into ASR, lines to ``sink``."""
 
-    def __init__(self, scenario: Scenario, *, source, sink, recognizer, vad, detector, bank: LineBank,
-                 clock=None, options: PracticeOptions = PracticeOptions(), trainee: ScriptedVoice | None = None,
-                 view: CallView | None = None, embedder=None, writer: SessionWriter | None = None,
-                 patient: Patient | None = None, mode: str = "voice"):
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        source,
+        sink,
+        recognizer,
+        vad,
+        detector,
+        bank: LineBank,
+        clock=None,
+        options: PracticeOptions = PracticeOptions(),
+        trainee: ScriptedVoice | None = None,
+        view: CallView | None = None,
+        embedder=None,
+        writer: SessionWriter | None = None,
+        patient: Patient | None = None,
+        mode: str = "voice",
+    ):
         from simulator.speech import vad as vadmod
         from simulator.speech.audio import RealClock
 
@@ -824,11 +942,13 @@ class VoiceCall:
         self.clock = clock or RealClock()
         self.options = options
         self.trainee = trainee
-        self.call = Call(scenario, detector, options=options, writer=writer, view=view, embedder=embedder,
-                         patient=patient, mode=mode)
+        self.call = Call(
+            scenario, detector, options=options, writer=writer, view=view, embedder=embedder, patient=patient, mode=mode
+        )
         o = options
-        self._listen_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, number_patience_s=o.number_patience_s,
-                                                 min_speech_s=o.min_speech_s)
+        self._listen_cfg = vadmod.EndpointConfig(
+            silence_s=o.endpoint_silence_s, number_patience_s=o.number_patience_s, min_speech_s=o.min_speech_s
+        )
         self._barge_cfg = vadmod.EndpointConfig(silence_s=o.endpoint_silence_s, min_speech_s=o.barge_in_min_s)
         self.ep = vadmod.Endpointer(self._listen_cfg)
         self.barge = vadmod.Endpointer(self._barge_cfg)
@@ -861,8 +981,8 @@ class VoiceCall:
             buf = np.concatenate([self._pending, np.asarray(chunk, dtype=np.float32).reshape(-1)])
             n = len(buf) // VAD_FRAME
             for i in range(n):
-                yield buf[i * VAD_FRAME:(i + 1) * VAD_FRAME]
-            self._pending = buf[n * VAD_FRAME:]
+                yield buf[i * VAD_FRAME : (i + 1) * VAD_FRAME]
+            self._pending = buf[n * VAD_FRAME :]
 
     def _prob(self, frame: np.ndarray) -> float:
         return float(self.vad.process(frame))
@@ -906,8 +1026,9 @@ class VoiceCall:
                     wait = o.signoff_wait_s if p.closing else o.reprompt_after_s
                     if now - self.listen_since >= wait and (self.trainee is None or not self.trainee.busy):
                         if not p.closing:
-                            self.call.add_trainee("", (), self.stream_t - (now - self.listen_since), self.stream_t,
-                                                  "silence")
+                            self.call.add_trainee(
+                                "", (), self.stream_t - (now - self.listen_since), self.stream_t, "silence"
+                            )
                         self._say(p.silence(), None)
                 if now - t_start > o.max_call_s:
                     p.trainee_hung_up()
@@ -926,7 +1047,7 @@ class VoiceCall:
             self._pool.shutdown(wait=False, cancel_futures=True)
             try:
                 self.source.close()
-            except Exception:  # noqa: BLE001 - closing a broken device must not hide the call
+            except Exception:
                 pass
         view.status("Call ended, scoring...")
         result = self.call.finish()
@@ -984,7 +1105,7 @@ class VoiceCall:
         if self.segments and not self.ep.patient and self._ends_next_frame():
             try:
                 self.ep.set_partial(self._segments_text())
-            except Exception:  # noqa: BLE001 - surfaced when the turn ends
+            except Exception:
                 pass
         return False
 
@@ -992,7 +1113,11 @@ class VoiceCall:
         return self.ep.silence_s + self.ep.frame_s >= self._listen_cfg.silence_s - 1e-9
 
     def _close_segment(self, end: int, min_s: float = 0.0) -> None:
-        start = self.segments[-1].end if self.segments else max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
+        start = (
+            self.segments[-1].end
+            if self.segments
+            else max(0, self._frame_index(self.ep.turn_start - self.options.preroll_s))
+        )
         if end > start and (end - start) * VAD_FRAME / ASR_RATE >= min_s:
             audio = np.concatenate(self.buf[start:end])
             self.segments.append(_Segment(start, end, self._pool.submit(self._recognize, audio)))
@@ -1028,7 +1153,7 @@ class VoiceCall:
         t0 = time.perf_counter()
         try:
             text = _clean_asr(self._segments_text())
-        except Exception as exc:  # noqa: BLE001 - a failing recognizer ends the call with a clear message
+        except Exception as exc:
             raise RuntimeFailure(f"speech recognition failed: {exc}") from exc
         asr_wait_ms = (time.perf_counter() - t0) * 1000
         asr_compute_ms = sum(seg.future.result()[2] for seg in self.segments)
@@ -1046,9 +1171,18 @@ class VoiceCall:
         t2 = time.perf_counter()
         reply = p.respond(text, behaviors, unsure=unsure)
         decide_ms = detect_ms + (time.perf_counter() - t2) * 1000
-        self._say(reply, dict(endpoint=endpoint_ms, asr=asr_wait_ms, decide=decide_ms, early_asr=early,
-                              asr_compute=asr_compute_ms, segments=len(self.segments)),
-                  trainee=(text, behaviors, start_t, end_t, audio, words))
+        self._say(
+            reply,
+            dict(
+                endpoint=endpoint_ms,
+                asr=asr_wait_ms,
+                decide=decide_ms,
+                early_asr=early,
+                asr_compute=asr_compute_ms,
+                segments=len(self.segments),
+            ),
+            trainee=(text, behaviors, start_t, end_t, audio, words),
+        )
         return True
 
     # ------------------------------------------------------------------ speaking
@@ -1097,8 +1231,16 @@ class VoiceCall:
             return None
         now = self.clock.now() if now is None else now
         v2v = max(0.0, (now - self.last_speech_clock) * 1000)
-        return TurnLatency(parts["endpoint"], parts["asr"], parts["decide"], tts_ms, v2v, parts.get("early_asr", False),
-                           parts.get("asr_compute"), parts.get("segments", 0))
+        return TurnLatency(
+            parts["endpoint"],
+            parts["asr"],
+            parts["decide"],
+            tts_ms,
+            v2v,
+            parts.get("early_asr", False),
+            parts.get("asr_compute"),
+            parts.get("segments", 0),
+        )
 
     def _barge_frame(self, frame: np.ndarray, now: float) -> None:
         prob = self._prob(frame)
@@ -1131,8 +1273,15 @@ class VoiceCall:
         rate = self.bank.sample_rate
         played = audio if not interrupted else audio[: int(max(0.0, now - self.play_start_clock) * rate)]
         end_t = self.play_start_t + len(played) / rate
-        self.call.add_patient(reply, self.play_start_t, end_t, interrupted=interrupted, latency=self._latency_pending,
-                              audio=played, sample_rate=rate)
+        self.call.add_patient(
+            reply,
+            self.play_start_t,
+            end_t,
+            interrupted=interrupted,
+            latency=self._latency_pending,
+            audio=played,
+            sample_rate=rate,
+        )
         self.speaking = None
         self.play_audio = None
         if interrupted:

@@ -20,9 +20,10 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,9 @@ class TurnRecord:
     state: str = ""  # patient: the state after this line
     mood: int | None = None  # patient: the mood after this line
     interrupted: bool = False  # patient: cut off by the trainee (barge-in)
-    latency_ms: dict[str, float] = field(default_factory=dict)  # patient: endpoint, asr, decide, tts_first_audio, voice_to_voice
+    latency_ms: dict[str, float] = field(
+        default_factory=dict
+    )  # patient: endpoint, asr, decide, tts_first_audio, voice_to_voice
     audio: str = ""  # the FLAC file of this turn, relative to the session directory
     words: tuple[tuple[str, float], ...] = ()  # trainee, spoken: the recognised words and their probabilities
 
@@ -68,7 +71,7 @@ class TurnRecord:
         return {k: v for k, v in d.items() if v not in (None, "", (), [], {}) or k in ("text", "index")}
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "TurnRecord":
+    def from_json(cls, d: dict[str, Any]) -> TurnRecord:
         known = {f for f in cls.__dataclass_fields__}
         kw = {k: v for k, v in d.items() if k in known}
         kw["behaviors"] = tuple(kw.get("behaviors", ()))
@@ -84,7 +87,7 @@ def _write_private(path: Path, data: bytes) -> None:
         os.fchmod(fd, 0o600)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -122,16 +125,34 @@ class SessionWriter:
         os.fchmod(self._fd, 0o600)
 
     @classmethod
-    def create(cls, scenario_id: str, *, seed: int, mode: str, options: dict[str, Any] | None = None,
-               root: Path | None = None, session_id: str | None = None) -> "SessionWriter":
+    def create(
+        cls,
+        scenario_id: str,
+        *,
+        seed: int,
+        mode: str,
+        options: dict[str, Any] | None = None,
+        root: Path | None = None,
+        session_id: str | None = None,
+    ) -> SessionWriter:
         root = paths.private_dir(root) if root else sessions_root()
         sid = session_id or new_session_id()
         directory = root / sid
         directory.mkdir(mode=0o700)
         os.chmod(directory, 0o700)
         w = cls(directory, sid)
-        w._append({"type": "start", "schema": SCHEMA, "session_id": sid, "scenario": scenario_id, "seed": seed,
-                   "mode": mode, "options": options or {}, "started_at": dt.datetime.now().isoformat(timespec="seconds")})
+        w._append(
+            {
+                "type": "start",
+                "schema": SCHEMA,
+                "session_id": sid,
+                "scenario": scenario_id,
+                "seed": seed,
+                "mode": mode,
+                "options": options or {},
+                "started_at": dt.datetime.now().isoformat(timespec="seconds"),
+            }
+        )
         _fsync_dir(root)
         return w
 
@@ -139,7 +160,7 @@ class SessionWriter:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         view = memoryview(line)
         while view:
-            view = view[os.write(self._fd, view):]
+            view = view[os.write(self._fd, view) :]
         os.fsync(self._fd)
 
     def add_turn(self, turn: TurnRecord, audio: np.ndarray | None = None, sample_rate: int | None = None) -> TurnRecord:
@@ -156,25 +177,40 @@ class SessionWriter:
         """A note that is not a turn (e.g. a barge-in, a device error), kept for diagnosis."""
         self._append({"type": "event", "event": kind, **data})
 
-    def finish(self, reason: str, *, scorecard: dict | None = None, latency: dict | None = None,
-               patient_path: list[str] | None = None) -> None:
+    def finish(
+        self,
+        reason: str,
+        *,
+        scorecard: dict | None = None,
+        latency: dict | None = None,
+        patient_path: list[str] | None = None,
+    ) -> None:
         if self.finished:
             return
-        self._append({"type": "end", "reason": reason, "ended_at": dt.datetime.now().isoformat(timespec="seconds"),
-                      "patient_path": patient_path or [], "latency": latency or {}, "scorecard": scorecard})
+        self._append(
+            {
+                "type": "end",
+                "reason": reason,
+                "ended_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "patient_path": patient_path or [],
+                "latency": latency or {},
+                "scorecard": scorecard,
+            }
+        )
         self.finished = True
 
     def save_scorecard(self, scorecard: dict) -> None:
         """A (re)score of a finished or incomplete session, kept as its own record."""
-        self._append({"type": "score", "scorecard": scorecard,
-                      "scored_at": dt.datetime.now().isoformat(timespec="seconds")})
+        self._append(
+            {"type": "score", "scorecard": scorecard, "scored_at": dt.datetime.now().isoformat(timespec="seconds")}
+        )
 
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
 
-    def __enter__(self) -> "SessionWriter":
+    def __enter__(self) -> SessionWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -214,10 +250,19 @@ class Session:
 
     def transcript(self) -> dict[str, Any]:
         """The call in DESIGN.md's transcript format (input of the scorer)."""
-        return {"scenario": self.scenario,
-                "turns": [{"speaker": t.speaker, "text": t.text, **({"start": t.start} if t.start is not None else {}),
-                           **({"end": t.end} if t.end is not None else {})}
-                          for t in self.turns if t.text.strip()]}
+        return {
+            "scenario": self.scenario,
+            "turns": [
+                {
+                    "speaker": t.speaker,
+                    "text": t.text,
+                    **({"start": t.start} if t.start is not None else {}),
+                    **({"end": t.end} if t.end is not None else {}),
+                }
+                for t in self.turns
+                if t.text.strip()
+            ],
+        }
 
     def open_writer(self) -> SessionWriter:
         return SessionWriter(self.dir, self.id)
@@ -259,8 +304,16 @@ def load_dir(directory: Path) -> Session:
             scores.append(rec)
         elif kind == "event":
             events.append(rec)
-    return Session(id=start.get("session_id", directory.name), dir=directory, start=start, turns=turns, end=end,
-                   scores=scores, events=events, skipped_lines=skipped)
+    return Session(
+        id=start.get("session_id", directory.name),
+        dir=directory,
+        start=start,
+        turns=turns,
+        end=end,
+        scores=scores,
+        events=events,
+        skipped_lines=skipped,
+    )
 
 
 def list_sessions(root: Path | None = None) -> list[Session]:
@@ -314,5 +367,5 @@ def call_audio(session: Session, sample_rate: int = 22050) -> np.ndarray:
     length = max(off + len(a) for off, _, a in placed)
     out = np.zeros((length, 2), dtype=np.float32)
     for off, ch, a in placed:
-        out[off:off + len(a), ch] += a
+        out[off : off + len(a), ch] += a
     return np.clip(out, -1, 1)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Protocol, Sequence
+from typing import Any, Protocol
 
 from simulator.errors import UserError
 from simulator.paths import scenarios_dir
@@ -26,7 +28,7 @@ Counter = Callable[[int, int, str], None]  # (done, total, what) while a batch i
 
 
 class Reporter(Protocol):
-    def status(self, label: str) -> ContextManager[Any]:
+    def status(self, label: str) -> AbstractContextManager[Any]:
         """A step without a count (model loading)."""
         ...
 
@@ -36,7 +38,7 @@ class Reporter(Protocol):
 
 
 class QuietReporter:
-    def status(self, label: str) -> ContextManager[Any]:
+    def status(self, label: str) -> AbstractContextManager[Any]:
         return contextlib.nullcontext()
 
     def counter(self, label: str) -> tuple[Counter, Callable[[], None]]:
@@ -63,13 +65,23 @@ class VoiceSetup:
             for dev in (self.sink, *self.extra_close):
                 try:
                     dev.close()
-                except Exception:  # noqa: BLE001 - a device that is gone must not hide the call's result
+                except Exception:
                     pass
 
 
-def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virtual: bool = True,
-                     asr_model: str = "tiny.en", input_device=None, output_device=None, view=None,
-                     reporter: Reporter | None = None) -> VoiceSetup:
+def build_voice_call(
+    scenario,
+    *,
+    options,
+    script=None,
+    trainee_audio=None,
+    virtual: bool = True,
+    asr_model: str = "tiny.en",
+    input_device=None,
+    output_device=None,
+    view=None,
+    reporter: Reporter | None = None,
+) -> VoiceSetup:
     """Load the models, pre-synthesise every patient line and wire a :class:`VoiceCall`.
 
     ``script`` (trainee turns, spoken by a second voice) or ``trainee_audio`` (a folder with one
@@ -127,7 +139,9 @@ def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virt
             tsynth = factory.make_trainee_synthesizer(like=synth)
             cb, close = rep.counter("Preparing the trainee's voice")
             try:
-                clips = practice.synthesize_trainee_clips(turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb)
+                clips = practice.synthesize_trainee_clips(
+                    turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb
+                )
             finally:
                 close()
         # virtual: the clips go straight into the virtual microphone; devices: a second output
@@ -136,9 +150,21 @@ def build_voice_call(scenario, *, options, script=None, trainee_audio=None, virt
         trainee = practice.ScriptedVoice(mouth, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
     trainee_s = time.perf_counter() - t2
 
-    call = practice.VoiceCall(scenario, source=source, sink=sink, recognizer=recognizer, vad=turn_detector.vad,
-                              detector=detector, bank=bank, clock=clock, options=options, trainee=trainee,
-                              view=view or practice.NullView(), patient=patient, mode="virtual" if virtual else "voice")
+    call = practice.VoiceCall(
+        scenario,
+        source=source,
+        sink=sink,
+        recognizer=recognizer,
+        vad=turn_detector.vad,
+        detector=detector,
+        bank=bank,
+        clock=clock,
+        options=options,
+        trainee=trainee,
+        view=view or practice.NullView(),
+        patient=patient,
+        mode="virtual" if virtual else "voice",
+    )
     setup = VoiceSetup(call, sink, load_s, prepare_s, len(bank), trainee_s)
     if trainee is not None and trainee.mic is not source:
         setup.extra_close.append(trainee.mic)
@@ -170,14 +196,22 @@ def demo_script(scenario, script: str | Path | None = None):
         turns = [practice.ScriptTurn(t.text) for t in ex.turns if t.speaker == "trainee"] if ex.kind == "strong" else []
         if turns:
             return turns, f"the VA turns of its strong example call '{ex.name}' ({scenario.source or scenario.id})"
-    raise UserError(f"{scenario.id}: no demo script ({path}) and no strong example call to take the VA's lines from; pass --script FILE")
+    raise UserError(
+        f"{scenario.id}: no demo script ({path}) and no strong example call to take the VA's lines from; pass --script FILE"
+    )
 
 
 # --------------------------------------------------------------------------- assessments
 
 
-def voice_runner(*, asr_model: str = "tiny.en", virtual: bool = False, scripts: dict[str, Sequence] | None = None,
-                 view_for=None, reporter: Reporter | None = None):
+def voice_runner(
+    *,
+    asr_model: str = "tiny.en",
+    virtual: bool = False,
+    scripts: dict[str, Sequence] | None = None,
+    view_for=None,
+    reporter: Reporter | None = None,
+):
     """An ``assessment.VoiceRunner`` with the real models, loaded once for every call.
 
     ``virtual``: the virtual microphone and speaker, the trainee's turns from ``scripts``
@@ -199,6 +233,7 @@ def voice_runner(*, asr_model: str = "tiny.en", virtual: bool = False, scripts: 
             if engine not in synths:
                 synths[engine] = factory.make_synthesizer(engine)
             return synths[engine]
+
         synth_for("piper")
 
     def devices(req):
@@ -211,14 +246,24 @@ def voice_runner(*, asr_model: str = "tiny.en", virtual: bool = False, scripts: 
         source.gap_s = 0.0  # ScriptedVoice times each turn itself
         sink = factory.make_audio_sink(virtual=True, clock=clock)
         turns = scripts[req.scenario.id]
-        clips = practice.synthesize_trainee_clips(turns, factory.make_trainee_synthesizer(like=synth_for("piper")),
-                                                  practice.trainee_voice_for(req.scenario.patient.voice))
+        clips = practice.synthesize_trainee_clips(
+            turns,
+            factory.make_trainee_synthesizer(like=synth_for("piper")),
+            practice.trainee_voice_for(req.scenario.patient.voice),
+        )
         trainee = practice.ScriptedVoice(source, clips, turns)
         return source, sink, clock, trainee
 
-    return assessment.VoiceRunner(recognizer=recognizer, vad_factory=lambda: factory.make_vad().vad, detector=detector,
-                                  synthesizer_for=synth_for, devices=devices, view_for=view_for, embedder=embedder,
-                                  barge_in=virtual)
+    return assessment.VoiceRunner(
+        recognizer=recognizer,
+        vad_factory=lambda: factory.make_vad().vad,
+        detector=detector,
+        synthesizer_for=synth_for,
+        devices=devices,
+        view_for=view_for,
+        embedder=embedder,
+        barge_in=virtual,
+    )
 
 
 # --------------------------------------------------------------------------- text calls
@@ -236,8 +281,9 @@ def text_call(scenario, trainee, *, detector=None, options=None, view=None, embe
     detector = detector if detector is not None else factory.make_detector()
     if embedder is None:
         embedder = getattr(detector, "embedder", None)
-    return practice.run_text_call(scenario, trainee, detector, options=options or practice.PracticeOptions(),
-                                  view=view, embedder=embedder)
+    return practice.run_text_call(
+        scenario, trainee, detector, options=options or practice.PracticeOptions(), view=view, embedder=embedder
+    )
 
 
 def text_runner(scripts: dict[str, Sequence] | None = None, *, detector=None, view_for=None):

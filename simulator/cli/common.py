@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, ContextManager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
 
 
 def stderr_console():
@@ -15,8 +17,14 @@ def progress_callback(console, label: str):
     """A rich progress bar driven by ``(done, total, text)`` calls; returns (callback, close)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+    prog = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
     task = None
 
     def cb(done: int, total: int, text: str) -> None:
@@ -40,7 +48,7 @@ class RichReporter:
         self.console = console or stderr_console()
         self.progress = progress
 
-    def status(self, label: str) -> ContextManager[Any]:
+    def status(self, label: str) -> AbstractContextManager[Any]:
         return self.console.status(label)
 
     def counter(self, label: str) -> tuple[Callable[[int, int, str], None], Callable[[], None]]:

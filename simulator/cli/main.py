@@ -17,8 +17,22 @@ from simulator.errors import ProblemsError, RuntimeFailure, UserError
 
 # Command groups, in the order `vasim --help` lists them; any other module in
 # simulator/cli/commands/ is picked up after these.
-COMMAND_ORDER = ["scenario", "practice", "sessions", "score", "detect", "examples", "listen",
-                 "assess", "review", "report", "speech", "models", "bench", "demo"]
+COMMAND_ORDER = [
+    "scenario",
+    "practice",
+    "sessions",
+    "score",
+    "detect",
+    "examples",
+    "listen",
+    "assess",
+    "review",
+    "report",
+    "speech",
+    "models",
+    "bench",
+    "demo",
+]
 
 
 def command_modules() -> list[str]:

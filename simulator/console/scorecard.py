@@ -21,8 +21,12 @@ _COLOR = {1: "red", 2: "red", 3: "yellow", 4: "green", 5: "green"}
 
 def build(card: Scorecard, title: str = "", max_tips: int = MAX_TIPS) -> Panel:
     verdict = Text("PASS", style="bold white on green") if card.passed else Text("FAIL", style="bold white on red")
-    head = Text.assemble(verdict, "  ", (title or card.scenario, "bold"),
-                         (f"   average {card.average:.1f} (pass mark {card.pass_mark:g})", "dim"))
+    head = Text.assemble(
+        verdict,
+        "  ",
+        (title or card.scenario, "bold"),
+        (f"   average {card.average:.1f} (pass mark {card.pass_mark:g})", "dim"),
+    )
 
     scores = Table.grid(padding=(0, 2))
     for _ in range(3):
@@ -31,8 +35,11 @@ def build(card: Scorecard, title: str = "", max_tips: int = MAX_TIPS) -> Panel:
         d = card.dimensions[dim]
         bar = Text("■" * d.score, style=_COLOR[d.score]) + Text("□" * (5 - d.score), style="dim")
         missed = ", ".join(m.replace("_", " ") for m in d.missed)
-        scores.add_row(Text(dim.capitalize(), style="bold"), Text.assemble(bar, f" {d.score}"),
-                       Text(f"missed: {missed}" if missed else "", style="dim"))
+        scores.add_row(
+            Text(dim.capitalize(), style="bold"),
+            Text.assemble(bar, f" {d.score}"),
+            Text(f"missed: {missed}" if missed else "", style="dim"),
+        )
     parts: list = [head, Text(""), scores]
 
     if card.blockers:
@@ -52,8 +59,7 @@ def build(card: Scorecard, title: str = "", max_tips: int = MAX_TIPS) -> Panel:
     verdict_esc = ("right", "green") if esc.correct else ("wrong", "red")
     observed = ", ".join(o.replace("_", " ") for o in esc.observed) or "none"
     expected = "no escalation needed" if esc.expected == "none" else f"expected {esc.expected.replace('_', ' ')}"
-    line = Text.assemble(("Escalation ", "bold"), (verdict_esc[0], verdict_esc[1]),
-                         f": {expected}; you did {observed}")
+    line = Text.assemble(("Escalation ", "bold"), (verdict_esc[0], verdict_esc[1]), f": {expected}; you did {observed}")
     if esc.missing:
         line.append(f"; missing {', '.join(esc.missing)}", style="red")
     if esc.needless:
@@ -82,7 +88,9 @@ def build(card: Scorecard, title: str = "", max_tips: int = MAX_TIPS) -> Panel:
             stage, _, rest = tip.text.partition(": ")
             parts.append(Text.assemble(f"  {n}. ", (stage, f"bold {style}"), ": ", rest))
         if len(card.tips) > max_tips:
-            parts.append(Text(f"  ... and {len(card.tips) - max_tips} more (vasim score --json shows all)", style="dim"))
+            parts.append(
+                Text(f"  ... and {len(card.tips) - max_tips} more (vasim score --json shows all)", style="dim")
+            )
     elif card.passed:
         parts += [Text(""), Text("Nothing to fix on this call. Well done.", style="green")]
     return Panel(Group(*parts), border_style="green" if card.passed else "red", expand=False)

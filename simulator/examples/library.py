@@ -28,14 +28,15 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
-from simulator.paths import REPO_DIR
 from simulator.authoring.scenario import Example, Scenario, VoiceProfile, mood_band
+from simulator.paths import REPO_DIR
 
 RENDERER_VERSION = 1  # bump when rendering changes in a way that changes the audio
 KINDS = ("strong", "weak")
@@ -166,12 +167,21 @@ class Plan:
             "renderer": RENDERER_VERSION,
             "key": self.key,
             "turns": [
-                {"speaker": t.speaker, "text": t.say, "voice": t.voice.model_dump(mode="json"),
-                 "pause": t.pause_before_s}
+                {
+                    "speaker": t.speaker,
+                    "text": t.say,
+                    "voice": t.voice.model_dump(mode="json"),
+                    "pause": t.pause_before_s,
+                }
                 for t in self.turns
             ],
-            "options": {"sample_rate": o.sample_rate, "format": o.format, "opus_compression": o.opus_compression,
-                        "lead_in_s": o.lead_in_s, "tail_s": o.tail_s},
+            "options": {
+                "sample_rate": o.sample_rate,
+                "format": o.format,
+                "opus_compression": o.opus_compression,
+                "lead_in_s": o.lead_in_s,
+                "tail_s": o.tail_s,
+            },
         }
         raw = json.dumps(blob, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
@@ -219,10 +229,12 @@ def delivery(base: VoiceProfile, mood: int, touchpoint: str) -> VoiceProfile:
         rate, pitch = 1 - 0.12 * arousal, 1 - 0.06 * arousal
     else:
         rate, pitch = 1 + 0.12 * arousal, 1 + 0.07 * arousal
-    return base.model_copy(update={
-        "rate": round(min(2.0, max(0.5, base.rate * rate)), 3),
-        "pitch": round(min(2.0, max(0.5, base.pitch * pitch)), 3),
-    })
+    return base.model_copy(
+        update={
+            "rate": round(min(2.0, max(0.5, base.rate * rate)), 3),
+            "pitch": round(min(2.0, max(0.5, base.pitch * pitch)), 3),
+        }
+    )
 
 
 def distinct_from(patient: VoiceProfile, va: VoiceProfile) -> VoiceProfile:
@@ -283,9 +295,16 @@ def plan(scenario: Scenario, example: Example, options: RenderOptions | None = N
         spoken = spoken_form(text)
         turns.append(PlannedTurn(i, t.speaker, text, voice, pause, mood, spoken if spoken != text else ""))
     return Plan(
-        key=example_key(scenario.id, example.kind), scenario=scenario.id, example=example.name,
-        kind=example.kind, about=example.about, practice=scenario.practice.name,
-        patient=scenario.patient.name, mode=scenario.mode, turns=tuple(turns), options=options,
+        key=example_key(scenario.id, example.kind),
+        scenario=scenario.id,
+        example=example.name,
+        kind=example.kind,
+        about=example.about,
+        practice=scenario.practice.name,
+        patient=scenario.patient.name,
+        mode=scenario.mode,
+        turns=tuple(turns),
+        options=options,
     )
 
 
@@ -339,7 +358,7 @@ def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01) -
     loud = np.flatnonzero(env > threshold * max(float(env.max()), 1e-9))
     if loud.size == 0:
         return audio[:0]
-    return audio[loud[0] * win: min(len(audio), (loud[-1] + 1) * win)]
+    return audio[loud[0] * win : min(len(audio), (loud[-1] + 1) * win)]
 
 
 def level(audio: np.ndarray) -> np.ndarray:
@@ -420,12 +439,26 @@ def to_json(r: Rendering, audio_name: str) -> dict:
     """The DESIGN.md transcript format (``vasim score`` reads it) plus what the rendering used."""
     p = r.plan
     return {
-        "scenario": p.scenario, "practice": p.practice, "patient": p.patient, "mode": p.mode,
-        "example": p.example, "kind": p.kind, "about": p.about,
-        "audio": audio_name, "duration_s": r.duration_s, "sample_rate": r.sample_rate, "hash": p.content_hash(),
+        "scenario": p.scenario,
+        "practice": p.practice,
+        "patient": p.patient,
+        "mode": p.mode,
+        "example": p.example,
+        "kind": p.kind,
+        "about": p.about,
+        "audio": audio_name,
+        "duration_s": r.duration_s,
+        "sample_rate": r.sample_rate,
+        "hash": p.content_hash(),
         "turns": [
-            {"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end,
-             "voice": pt.voice.model_dump(mode="json"), **({"mood": pt.mood} if pt.mood is not None else {})}
+            {
+                "speaker": t.speaker,
+                "text": t.text,
+                "start": t.start,
+                "end": t.end,
+                "voice": pt.voice.model_dump(mode="json"),
+                **({"mood": pt.mood} if pt.mood is not None else {}),
+            }
             for t, pt in zip(r.turns, p.turns)
         ],
     }
@@ -464,7 +497,9 @@ def load_index(directory: Path) -> dict[str, IndexEntry]:
     except (json.JSONDecodeError, TypeError, AttributeError) as exc:
         from simulator.errors import UserError
 
-        raise UserError(f"{path}: unreadable example index ({exc}); delete it and run `vasim examples render`") from None
+        raise UserError(
+            f"{path}: unreadable example index ({exc}); delete it and run `vasim examples render`"
+        ) from None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -515,9 +550,19 @@ def write(r: Rendering, directory: Path) -> IndexEntry:
     _atomic_write(directory / audio_name, blob)
     _atomic_write(directory / f"{p.key}.vtt", to_vtt(r).encode("utf-8"))
     _atomic_write(directory / f"{p.key}.json", (json.dumps(to_json(r, audio_name), indent=2) + "\n").encode("utf-8"))
-    return IndexEntry(key=p.key, scenario=p.scenario, example=p.example, kind=p.kind, about=p.about,
-                      hash=p.content_hash(), duration_s=r.duration_s, audio=audio_name,
-                      vtt=f"{p.key}.vtt", transcript=f"{p.key}.json", bytes=len(blob))
+    return IndexEntry(
+        key=p.key,
+        scenario=p.scenario,
+        example=p.example,
+        kind=p.kind,
+        about=p.about,
+        hash=p.content_hash(),
+        duration_s=r.duration_s,
+        audio=audio_name,
+        vtt=f"{p.key}.vtt",
+        transcript=f"{p.key}.json",
+        bytes=len(blob),
+    )
 
 
 def remove(entry: IndexEntry, directory: Path) -> None:
@@ -545,8 +590,7 @@ def readme(entries: dict[str, IndexEntry]) -> str:
         "add `--text` to read it with the scorer's notes instead. Generated by",
         "`vasim examples render`; do not edit by hand (`vasim examples check` finds stale ones).",
         "",
-        f"{len(entries)} examples, {mmss(sum(e.duration_s for e in entries.values()))} in all, "
-        f"{total / 1e6:.1f} MB.",
+        f"{len(entries)} examples, {mmss(sum(e.duration_s for e in entries.values()))} in all, {total / 1e6:.1f} MB.",
         "",
         "| scenario | kind | length | what it shows | audio |",
         "|---|---|---|---|---|",
@@ -593,7 +637,9 @@ def status(plans_: Iterable[Plan], directory: Path, index: dict[str, IndexEntry]
             out.append(Status(p.key, "missing", f"{', '.join(gone)} not found; run `vasim examples render --changed`"))
         elif e.hash != p.content_hash():
             what = "the example changed" if e.example == p.example else f"now example '{p.example}'"
-            out.append(Status(p.key, "stale", f"{what} (or its voices or the renderer); run `vasim examples render --changed`"))
+            out.append(
+                Status(p.key, "stale", f"{what} (or its voices or the renderer); run `vasim examples render --changed`")
+            )
         else:
             out.append(Status(p.key, "ok"))
     for k in sorted(set(index) - keys):
@@ -628,7 +674,7 @@ def render_to(
     for p in plans_:
         try:
             entry = write(render(p, synthesizer, on_turn), directory)
-        except Exception as exc:  # noqa: BLE001 - an engine failing on one line must not lose the rest
+        except Exception as exc:
             if on_error is None:
                 raise
             on_error(p, exc)
@@ -668,7 +714,7 @@ def annotate(card, catalog) -> dict[int, list[Note]]:
         if (hit.id, hit.turn) in blocked or (hit.id, hit.turn) in seen:
             continue
         seen.add((hit.id, hit.turn))
-        beh = catalog[hit.id] if hit.id in catalog else None
+        beh = catalog.get(hit.id, None)
         good = beh is None or beh.polarity == "positive"
         notes.setdefault(hit.turn, []).append(Note(hit.turn, good, hit.id, beh.meaning if beh else hit.id))
     for turn in notes:
@@ -680,10 +726,17 @@ def verdict(card) -> list[str]:
     """The outcome in a few lines: pass or fail and why, escalation, and what was never done."""
     lines = [("PASSED" if card.passed else "FAILED") + f" (average {card.average:.1f}, pass mark {card.pass_mark:.1f})"]
     for b in card.blockers:
-        lines.append(f"blocker {b.id}" + (f" at turn {b.turn}" if b.turn is not None else "") + (f": {b.reason}" if b.reason else ""))
+        lines.append(
+            f"blocker {b.id}"
+            + (f" at turn {b.turn}" if b.turn is not None else "")
+            + (f": {b.reason}" if b.reason else "")
+        )
     esc = card.escalation
-    lines.append(f"escalation {esc.expected}: " + ("correct" if esc.correct else "NOT correct")
-                 + (f" (missing {', '.join(esc.missing)})" if esc.missing else ""))
+    lines.append(
+        f"escalation {esc.expected}: "
+        + ("correct" if esc.correct else "NOT correct")
+        + (f" (missing {', '.join(esc.missing)})" if esc.missing else "")
+    )
     scores = ", ".join(f"{d} {s.score}" for d, s in card.dimensions.items())
     lines.append(f"scores: {scores}")
     missed = sorted({m for d in card.dimensions.values() for m in d.missed})

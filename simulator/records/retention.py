@@ -68,12 +68,24 @@ def _session_files(s: StoredSession) -> tuple[list[tuple[Path, str]], list[str]]
 
 
 def _session_json(s: StoredSession, reviews: list) -> dict:
-    return {"session_id": s.session_id, "scenario": s.scenario, "cohort": s.cohort, "started_at": s.started_at,
-            "source": s.source, "run_id": s.run_id, "position": s.position, "passed": s.passed,
-            "scores": s.scores, "automatic_scores": s.auto_scores,
-            "overrides": [o.__dict__ for o in s.overrides],
-            "reviews": [r.__dict__ for r in reviews if r.session_id == s.session_id],
-            "scorecard": s.scorecard, "latency": s.latency, "turns": list(s.turns), "recording": s.recording}
+    return {
+        "session_id": s.session_id,
+        "scenario": s.scenario,
+        "cohort": s.cohort,
+        "started_at": s.started_at,
+        "source": s.source,
+        "run_id": s.run_id,
+        "position": s.position,
+        "passed": s.passed,
+        "scores": s.scores,
+        "automatic_scores": s.auto_scores,
+        "overrides": [o.__dict__ for o in s.overrides],
+        "reviews": [r.__dict__ for r in reviews if r.session_id == s.session_id],
+        "scorecard": s.scorecard,
+        "latency": s.latency,
+        "turns": list(s.turns),
+        "recording": s.recording,
+    }
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,9 @@ class ExportResult:
     missing_audio: tuple[str, ...]
 
 
-def export_trainee(store: Store, trainee: str, out: Path | None = None, allow_missing_audio: bool = False) -> ExportResult:
+def export_trainee(
+    store: Store, trainee: str, out: Path | None = None, allow_missing_audio: bool = False
+) -> ExportResult:
     """Write one zip: ``manifest.json``, ``records.json`` and each session's journal and audio."""
     store.require_trainee(trainee)
     sessions = store.sessions(trainee=trainee, with_turns=True)
@@ -98,8 +112,10 @@ def export_trainee(store: Store, trainee: str, out: Path | None = None, allow_mi
         missing += m
     if missing and not allow_missing_audio:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise UserError(f"{missing[0]}: audio file of a stored session is missing{more}; "
-                        "nothing was written — restore it, or pass --allow-missing-audio to export without it")
+        raise UserError(
+            f"{missing[0]}: audio file of a stored session is missing{more}; "
+            "nothing was written — restore it, or pass --allow-missing-audio to export without it"
+        )
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in trainee)
     out = Path(out) if out else Path.cwd() / f"vasim-records-{safe}-{stamp}.zip"
@@ -109,12 +125,21 @@ def export_trainee(store: Store, trainee: str, out: Path | None = None, allow_mi
         raise UserError(f"{out.parent}: no such directory")
     if out.exists():
         raise UserError(f"{out}: already exists; choose another file name")
-    records = {"trainee": trainee, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-               "retention_years": store.retention_years(),
-               "assessments": [r.__dict__ for r in runs],
-               "sessions": [_session_json(s, reviews) for s in sessions]}
-    manifest = {"format": "va-simulator records export", "version": 1, "trainee": trainee,
-                "sessions": len(sessions), "files": [name for _, name in files], "missing_audio": missing}
+    records = {
+        "trainee": trainee,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "retention_years": store.retention_years(),
+        "assessments": [r.__dict__ for r in runs],
+        "sessions": [_session_json(s, reviews) for s in sessions],
+    }
+    manifest = {
+        "format": "va-simulator records export",
+        "version": 1,
+        "trainee": trainee,
+        "sessions": len(sessions),
+        "files": [name for _, name in files],
+        "missing_audio": missing,
+    }
     tmp = out.with_name(f".{out.name}.part{os.getpid()}")
     try:
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
@@ -123,7 +148,13 @@ def export_trainee(store: Store, trainee: str, out: Path | None = None, allow_mi
             z.writestr("records.json", json.dumps(records, indent=2, default=str))
             for f, name in files:
                 try:
-                    z.write(f, name, compress_type=zipfile.ZIP_STORED if f.suffix.lower() in (".flac", ".ogg", ".mp3") else zipfile.ZIP_DEFLATED)
+                    z.write(
+                        f,
+                        name,
+                        compress_type=zipfile.ZIP_STORED
+                        if f.suffix.lower() in (".flac", ".ogg", ".mp3")
+                        else zipfile.ZIP_DEFLATED,
+                    )
                 except FileNotFoundError:
                     raise UserError(f"{f}: audio file disappeared while exporting; nothing was written") from None
         os.replace(tmp, out)
@@ -184,4 +215,3 @@ def expire(store: Store, now: dt.datetime | None = None) -> tuple[PurgeResult, i
     result = store.purge_expired(store.retention_years(), now=now)
     removed, failed = delete_audio(result)
     return result, removed, failed
-

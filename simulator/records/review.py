@@ -21,8 +21,8 @@ import os
 import random
 import secrets
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import UserError
@@ -52,7 +52,9 @@ def draw_sample(store: Store, cohort: str, n: int, seed: int | None = None, by: 
     # (nothing to listen to), and would tilt the draw towards whoever practises most
     sessions = [s for s in store.sessions(cohort=cohort) if s.source != "practice"]
     if not sessions:
-        raise UserError(f"cohort '{cohort}' has no stored assessment calls to review yet (practice calls are not sampled)")
+        raise UserError(
+            f"cohort '{cohort}' has no stored assessment calls to review yet (practice calls are not sampled)"
+        )
     if seed is None:
         seed = secrets.randbelow(2**31)
     ids = [s.session_id for s in sorted(sessions, key=lambda s: (s.started_at, s.session_id))]
@@ -107,8 +109,15 @@ class Agreement:
     mean_trainer: float | None
 
     def as_dict(self) -> dict:
-        return {"dimension": self.dimension, "n": self.n, "exact": self.exact, "within_one": self.within_one,
-                "kappa": self.kappa, "mean_auto": self.mean_auto, "mean_trainer": self.mean_trainer}
+        return {
+            "dimension": self.dimension,
+            "n": self.n,
+            "exact": self.exact,
+            "within_one": self.within_one,
+            "kappa": self.kappa,
+            "mean_auto": self.mean_auto,
+            "mean_trainer": self.mean_trainer,
+        }
 
 
 def agreement_from_pairs(pairs: dict[str, list[tuple[int, int]]]) -> list[Agreement]:
@@ -121,12 +130,17 @@ def agreement_from_pairs(pairs: dict[str, list[tuple[int, int]]]) -> list[Agreem
             continue
         a = [p[0] for p in ps]
         b = [p[1] for p in ps]
-        out.append(Agreement(
-            d, n,
-            exact=sum(x == y for x, y in ps) / n,
-            within_one=sum(abs(x - y) <= 1 for x, y in ps) / n,
-            kappa=quadratic_weighted_kappa(a, b),
-            mean_auto=sum(a) / n, mean_trainer=sum(b) / n))
+        out.append(
+            Agreement(
+                d,
+                n,
+                exact=sum(x == y for x, y in ps) / n,
+                within_one=sum(abs(x - y) <= 1 for x, y in ps) / n,
+                kappa=quadratic_weighted_kappa(a, b),
+                mean_auto=sum(a) / n,
+                mean_trainer=sum(b) / n,
+            )
+        )
     return out
 
 
@@ -144,8 +158,9 @@ def score_pairs(sessions: Iterable[StoredSession], reviews: Iterable[Review]) ->
     return pairs
 
 
-def agreement(store: Store, cohort: str | None = None, trainee: str | None = None,
-              scenario: str | None = None) -> list[Agreement]:
+def agreement(
+    store: Store, cohort: str | None = None, trainee: str | None = None, scenario: str | None = None
+) -> list[Agreement]:
     """Agreement of the automatic scorer with trainers over the reviewed sessions in scope."""
     sessions = store.sessions(cohort=cohort, trainee=trainee, scenario=scenario)
     reviews = store.reviews([s.session_id for s in sessions])

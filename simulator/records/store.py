@@ -37,14 +37,15 @@ import random
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
+from simulator import paths
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import RuntimeFailure, UserError
-from simulator import paths
 
 DB_NAME = "results.db"
 DEFAULT_RETENTION_YEARS = 6  # training records are kept six years (seed guide, HIPAA training records)
@@ -52,7 +53,7 @@ GENESIS = "0" * 64
 
 
 def utcnow() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def new_id() -> str:
@@ -99,7 +100,7 @@ class SessionRecord:
     resolved: bool | None = None  # first-call resolution; None: derived from the scorecard
 
     @classmethod
-    def from_practice(cls, result: dict, trainee: str, **kw: Any) -> "SessionRecord":
+    def from_practice(cls, result: dict, trainee: str, **kw: Any) -> SessionRecord:
         """From ``vasim practice --json`` output (DESIGN.md)."""
         if not isinstance(result, dict) or not isinstance(result.get("scorecard"), dict):
             raise UserError("practice result has no scorecard; expected `vasim practice --json` output")
@@ -110,10 +111,17 @@ class SessionRecord:
         if result.get("input") == "typed":
             # typed calls have no timings; the mark travels in the latency block (no schema change)
             latency = {**(latency if isinstance(latency, dict) else {}), "input": "typed"}
-        return cls(trainee=trainee, scenario=str(result.get("scenario") or result["scorecard"].get("scenario")),
-                   scorecard=result["scorecard"], session_id=str(result.get("session_id") or new_id()),
-                   turns=turns, latency=latency, recording=str(rec) if rec else None,
-                   resolved=result.get("resolved"), **extra)
+        return cls(
+            trainee=trainee,
+            scenario=str(result.get("scenario") or result["scorecard"].get("scenario")),
+            scorecard=result["scorecard"],
+            session_id=str(result.get("session_id") or new_id()),
+            turns=turns,
+            latency=latency,
+            recording=str(rec) if rec else None,
+            resolved=result.get("resolved"),
+            **extra,
+        )
 
 
 def derive_resolved(scorecard: dict) -> bool:
@@ -274,8 +282,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def open_run(self, assessment: str, trainee: str) -> Run | None: ...
     @abc.abstractmethod
-    def start_run(self, assessment: str, digest: str, trainee: str, cohort: str | None, seed: int,
-                  hide_scores: bool) -> Run: ...
+    def start_run(
+        self, assessment: str, digest: str, trainee: str, cohort: str | None, seed: int, hide_scores: bool
+    ) -> Run: ...
     @abc.abstractmethod
     def finish_run(self, run_id: str, result: dict) -> None: ...
     @abc.abstractmethod
@@ -287,8 +296,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def add_session(self, rec: SessionRecord) -> str: ...
     @abc.abstractmethod
-    def sessions(self, *, trainee: str | None = None, cohort: str | None = None, scenario: str | None = None,
-                 run_id: str | None = None, ids: list[str] | None = None, with_turns: bool = False) -> list[StoredSession]: ...
+    def sessions(
+        self,
+        *,
+        trainee: str | None = None,
+        cohort: str | None = None,
+        scenario: str | None = None,
+        run_id: str | None = None,
+        ids: list[str] | None = None,
+        with_turns: bool = False,
+    ) -> list[StoredSession]: ...
     @abc.abstractmethod
     def session(self, ref: str, with_turns: bool = True) -> StoredSession: ...
 
@@ -298,8 +315,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def samples(self, cohort: str | None = None) -> list[Sample]: ...
     @abc.abstractmethod
-    def add_review(self, session_id: str, reviewer: str, scores: dict[str, int], notes: dict[str, str],
-                   sample_id: int | None = None) -> Review: ...
+    def add_review(
+        self,
+        session_id: str,
+        reviewer: str,
+        scores: dict[str, int],
+        notes: dict[str, str],
+        sample_id: int | None = None,
+    ) -> Review: ...
     @abc.abstractmethod
     def reviews(self, session_ids: list[str] | None = None) -> list[Review]: ...
     @abc.abstractmethod
@@ -325,7 +348,7 @@ class Store(abc.ABC):
         value = self.get_setting("retention_years")
         return int(value) if value else DEFAULT_RETENTION_YEARS
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -342,7 +365,9 @@ def open_store(location: str | Path | None = None, **kw: Any) -> Store:
     """The store at ``location``: a file path (SQLite, the default) or a server URL later."""
     loc = str(location) if location else ""
     if loc.startswith(("postgres://", "postgresql://")):
-        raise UserError(f"{loc.split('@')[-1]}: a PostgreSQL results store is not available in this version; use a SQLite file path")
+        raise UserError(
+            f"{loc.split('@')[-1]}: a PostgreSQL results store is not available in this version; use a SQLite file path"
+        )
     return SqliteStore(Path(loc) if loc else default_path(), **kw)
 
 
@@ -373,7 +398,10 @@ def _m4_chain_backfill(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: list[tuple[int, str, Any]] = [
-    (1, "initial", """
+    (
+        1,
+        "initial",
+        """
         CREATE TABLE trainees (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
         CREATE TABLE cohorts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
         CREATE TABLE cohort_members (
@@ -407,8 +435,12 @@ MIGRATIONS: list[tuple[int, str, Any]] = [
             dimension TEXT NOT NULL,
             score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
             PRIMARY KEY (session_id, dimension));
-    """),
-    (2, "assessments", """
+    """,
+    ),
+    (
+        2,
+        "assessments",
+        """
         CREATE TABLE assessments (
             id INTEGER PRIMARY KEY, name TEXT NOT NULL, title TEXT NOT NULL, digest TEXT NOT NULL,
             spec TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (name, digest));
@@ -427,8 +459,12 @@ MIGRATIONS: list[tuple[int, str, Any]] = [
         ALTER TABLE sessions ADD COLUMN position INTEGER;
         ALTER TABLE sessions ADD COLUMN voice_to_voice_p50_ms REAL;
         CREATE UNIQUE INDEX sessions_run_position ON sessions(run_id, position) WHERE run_id IS NOT NULL;
-    """),
-    (3, "review", """
+    """,
+    ),
+    (
+        3,
+        "review",
+        """
         CREATE TABLE samples (
             id INTEGER PRIMARY KEY, cohort_id INTEGER NOT NULL REFERENCES cohorts(id),
             n INTEGER NOT NULL, seed INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL);
@@ -455,7 +491,8 @@ MIGRATIONS: list[tuple[int, str, Any]] = [
             reason TEXT NOT NULL CHECK (length(trim(reason)) > 0), who TEXT NOT NULL, at TEXT NOT NULL);
         CREATE INDEX overrides_session ON overrides(session_id);
         CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """),
+    """,
+    ),
     (4, "hash_chain", _m4_chain_backfill),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -478,21 +515,29 @@ def _session_content(conn: sqlite3.Connection, key: str) -> dict | None:
     if row is None:
         return None
     row["trainee"] = conn.execute("SELECT name FROM trainees WHERE id = ?", (row.pop("trainee_id"),)).fetchone()[0]
-    turns = [list(r) for r in conn.execute(
-        'SELECT idx, speaker, text, start, "end" FROM turns WHERE session_id = ? ORDER BY idx', (key,))]
-    scores = dict(conn.execute("SELECT dimension, score FROM scores WHERE session_id = ? ORDER BY dimension", (key,)).fetchall())
+    turns = [
+        list(r)
+        for r in conn.execute(
+            'SELECT idx, speaker, text, start, "end" FROM turns WHERE session_id = ? ORDER BY idx', (key,)
+        )
+    ]
+    scores = dict(
+        conn.execute("SELECT dimension, score FROM scores WHERE session_id = ? ORDER BY dimension", (key,)).fetchall()
+    )
     return {"row": row, "turns": turns, "scores": scores}
 
 
 def _table_content(table: str, id_col: str = "id") -> Callable[[sqlite3.Connection, str], dict | None]:
     def content(conn: sqlite3.Connection, key: str) -> dict | None:
         return _row(conn, f"SELECT * FROM {table} WHERE {id_col} = ?", (key,))
+
     return content
 
 
 def _int_key_content(table: str) -> Callable[[sqlite3.Connection, str], dict | None]:
     def content(conn: sqlite3.Connection, key: str) -> dict | None:
         return _row(conn, f"SELECT * FROM {table} WHERE id = ?", (int(key),))
+
     return content
 
 
@@ -505,8 +550,15 @@ _CONTENT: dict[str, Callable[[sqlite3.Connection, str], dict | None]] = {
     "assessment": _int_key_content("assessments"),
     "purge": _table_content("purges"),
 }
-_TABLE = {"session": "sessions", "review": "reviews", "override": "overrides", "run": "assessment_runs",
-          "sample": "samples", "assessment": "assessments", "purge": "purges"}
+_TABLE = {
+    "session": "sessions",
+    "review": "reviews",
+    "override": "overrides",
+    "run": "assessment_runs",
+    "sample": "samples",
+    "assessment": "assessments",
+    "purge": "purges",
+}
 _ROW_KEYS: dict[str, Callable[[sqlite3.Connection], list[str]]] = {
     kind: (lambda conn, t=table: [str(r[0]) for r in conn.execute(f"SELECT id FROM {t} ORDER BY rowid")])
     for kind, table in _TABLE.items()
@@ -522,8 +574,10 @@ def _chain_append(conn: sqlite3.Connection, kind: str, key: str, content: Any) -
     last = conn.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = sha256(canonical(content))
-    conn.execute("INSERT INTO chain (seq, kind, key, content, prev, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (seq, kind, key, digest, prev, _chain_hash(seq, kind, key, digest, prev), utcnow()))
+    conn.execute(
+        "INSERT INTO chain (seq, kind, key, content, prev, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (seq, kind, key, digest, prev, _chain_hash(seq, kind, key, digest, prev), utcnow()),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -536,23 +590,37 @@ def _db_error(exc: BaseException, path: Path) -> Exception:
     code = getattr(exc, "sqlite_errorcode", None)
     low = msg.lower()
     if code in (5, 6) or "locked" in low or "busy" in low:
-        return UserError(f"{path}: the results database is busy (locked by another program); "
-                         "nothing was changed — wait for it to finish and run the command again")
+        return UserError(
+            f"{path}: the results database is busy (locked by another program); "
+            "nothing was changed — wait for it to finish and run the command again"
+        )
     if code == 13 or "full" in low:
-        return UserError(f"{path}: disk full while saving results; nothing was changed — free some space and run the command again")
+        return UserError(
+            f"{path}: disk full while saving results; nothing was changed — free some space and run the command again"
+        )
     if code in (11, 26) or "malformed" in low or "not a database" in low or "corrupt" in low:
-        return UserError(f"{path}: the results database is damaged ({msg}); it was left untouched — "
-                         "restore a copy made with `vasim backup`, or move the file aside to start a new one")
+        return UserError(
+            f"{path}: the results database is damaged ({msg}); it was left untouched — "
+            "restore a copy made with `vasim backup`, or move the file aside to start a new one"
+        )
     if code in (8, 14) or "readonly" in low or "unable to open" in low or "disk i/o" in low:
-        return UserError(f"{path}: cannot use the results database ({msg}); check the path, its permissions and free space")
+        return UserError(
+            f"{path}: cannot use the results database ({msg}); check the path, its permissions and free space"
+        )
     return RuntimeFailure(f"{path}: results database error: {msg}")
 
 
 class SqliteStore(Store):
     """The SQLite results store (one file; WAL; safe for several processes at once)."""
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0, busy_ms: int = 2000,
-                 migrations: list[tuple[int, str, Any]] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_timeout: float = 30.0,
+        busy_ms: int = 2000,
+        migrations: list[tuple[int, str, Any]] | None = None,
+    ):
         self.path = Path(path)
         self.location = str(self.path)
         self.lock_timeout = lock_timeout
@@ -635,12 +703,16 @@ class SqliteStore(Store):
 
     def _migrate(self) -> None:
         conn = self.conn
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
         current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
         newest = self._migrations[-1][0] if self._migrations else 0
         if current > newest:
-            raise UserError(f"{self.path}: results database is schema version {current}, newer than this "
-                            f"va-simulator understands ({newest}); upgrade va-simulator")
+            raise UserError(
+                f"{self.path}: results database is schema version {current}, newer than this "
+                f"va-simulator understands ({newest}); upgrade va-simulator"
+            )
         for version, name, step in self._migrations:
             if version <= current:
                 continue
@@ -654,15 +726,19 @@ class SqliteStore(Store):
                 else:
                     for stmt in _statements(step):
                         c.execute(stmt)
-                c.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)", (version, name, utcnow()))
+                c.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)", (version, name, utcnow())
+                )
 
             try:
                 self._write(apply)
             except UserError:
                 raise
             except RuntimeFailure as exc:
-                raise UserError(f"{self.path}: upgrading the results database to version {version} ({name}) failed "
-                                f"({str(exc).split(': ')[-1]}); the file was left at version {self.schema_version()}") from None
+                raise UserError(
+                    f"{self.path}: upgrading the results database to version {version} ({name}) failed "
+                    f"({str(exc).split(': ')[-1]}); the file was left at version {self.schema_version()}"
+                ) from None
 
     def schema_version(self) -> int:
         return self._read(lambda c: c.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
@@ -704,6 +780,7 @@ class SqliteStore(Store):
             if cohort is not None:
                 cid = self._cohort_id(c, cohort, create=True)
                 c.execute("INSERT OR IGNORE INTO cohort_members (cohort_id, trainee_id) VALUES (?, ?)", (cid, tid))
+
         self._write(fn)
 
     def require_trainee(self, name: str) -> None:
@@ -717,8 +794,14 @@ class SqliteStore(Store):
             if cohort is None:
                 return [r[0] for r in c.execute("SELECT name FROM trainees ORDER BY name")]
             cid = self._cohort_id(c, cohort)
-            return [r[0] for r in c.execute(
-                "SELECT t.name FROM trainees t JOIN cohort_members m ON m.trainee_id = t.id WHERE m.cohort_id = ? ORDER BY t.name", (cid,))]
+            return [
+                r[0]
+                for r in c.execute(
+                    "SELECT t.name FROM trainees t JOIN cohort_members m ON m.trainee_id = t.id WHERE m.cohort_id = ? ORDER BY t.name",
+                    (cid,),
+                )
+            ]
+
         return self._read(fn)
 
     def cohorts(self) -> list[str]:
@@ -730,15 +813,21 @@ class SqliteStore(Store):
         def fn(c: sqlite3.Connection) -> None:
             if c.execute("SELECT 1 FROM assessments WHERE name = ? AND digest = ?", (name, digest)).fetchone():
                 return
-            aid = c.execute("INSERT INTO assessments (name, title, digest, spec, created_at) VALUES (?, ?, ?, ?, ?)",
-                            (name, title, digest, canonical(spec), utcnow())).lastrowid
+            aid = c.execute(
+                "INSERT INTO assessments (name, title, digest, spec, created_at) VALUES (?, ?, ?, ?, ?)",
+                (name, title, digest, canonical(spec), utcnow()),
+            ).lastrowid
             _chain_append(c, "assessment", str(aid), _CONTENT["assessment"](c, str(aid)))
+
         self._write(fn)
 
     def require_assessment(self, name: str) -> None:
         def fn(c: sqlite3.Connection) -> None:
             if not c.execute("SELECT 1 FROM assessments WHERE name = ?", (name,)).fetchone():
-                raise UserError(_unknown("assessment", name, [r[0] for r in c.execute("SELECT DISTINCT name FROM assessments")]))
+                raise UserError(
+                    _unknown("assessment", name, [r[0] for r in c.execute("SELECT DISTINCT name FROM assessments")])
+                )
+
         self._read(fn)
 
     _RUN_SQL = """SELECT r.id, a.name, a.digest, t.name, co.name, r.seed, r.status, r.started_at, r.finished_at,
@@ -748,18 +837,34 @@ class SqliteStore(Store):
 
     @staticmethod
     def _run(r: tuple) -> Run:
-        return Run(id=r[0], assessment=r[1], digest=r[2], trainee=r[3], cohort=r[4], seed=r[5], status=r[6],
-                   started_at=r[7], finished_at=r[8], hide_scores=bool(r[9]), result=json.loads(r[10]) if r[10] else None)
+        return Run(
+            id=r[0],
+            assessment=r[1],
+            digest=r[2],
+            trainee=r[3],
+            cohort=r[4],
+            seed=r[5],
+            status=r[6],
+            started_at=r[7],
+            finished_at=r[8],
+            hide_scores=bool(r[9]),
+            result=json.loads(r[10]) if r[10] else None,
+        )
 
     def open_run(self, assessment: str, trainee: str) -> Run | None:
         def fn(c: sqlite3.Connection) -> Run | None:
-            r = c.execute(self._RUN_SQL + " WHERE a.name = ? AND t.name = ? AND r.status = 'running' ORDER BY r.started_at DESC LIMIT 1",
-                          (assessment, trainee)).fetchone()
+            r = c.execute(
+                self._RUN_SQL
+                + " WHERE a.name = ? AND t.name = ? AND r.status = 'running' ORDER BY r.started_at DESC LIMIT 1",
+                (assessment, trainee),
+            ).fetchone()
             return self._run(r) if r else None
+
         return self._read(fn)
 
-    def start_run(self, assessment: str, digest: str, trainee: str, cohort: str | None, seed: int,
-                  hide_scores: bool) -> Run:
+    def start_run(
+        self, assessment: str, digest: str, trainee: str, cohort: str | None, seed: int, hide_scores: bool
+    ) -> Run:
         _check_name("trainee", trainee)
         run_id = new_id()
 
@@ -772,19 +877,26 @@ class SqliteStore(Store):
             if cohort is not None:
                 cid = self._cohort_id(c, cohort, create=True)
                 c.execute("INSERT OR IGNORE INTO cohort_members (cohort_id, trainee_id) VALUES (?, ?)", (cid, tid))
-            c.execute("INSERT INTO assessment_runs (id, assessment_id, trainee_id, cohort_id, seed, status, started_at, hide_scores)"
-                      " VALUES (?, ?, ?, ?, ?, 'running', ?, ?)", (run_id, row[0], tid, cid, seed, utcnow(), int(hide_scores)))
+            c.execute(
+                "INSERT INTO assessment_runs (id, assessment_id, trainee_id, cohort_id, seed, status, started_at, hide_scores)"
+                " VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+                (run_id, row[0], tid, cid, seed, utcnow(), int(hide_scores)),
+            )
             _chain_append(c, "run", run_id, _CONTENT["run"](c, run_id))
+
         self._write(fn)
         return self._read(lambda c: self._run(c.execute(self._RUN_SQL + " WHERE r.id = ?", (run_id,)).fetchone()))
 
     def _set_run(self, run_id: str, status: str, result: dict | None) -> None:
         def fn(c: sqlite3.Connection) -> None:
-            cur = c.execute("UPDATE assessment_runs SET status = ?, finished_at = ?, result = ? WHERE id = ?",
-                            (status, utcnow(), canonical(result) if result is not None else None, run_id))
+            cur = c.execute(
+                "UPDATE assessment_runs SET status = ?, finished_at = ?, result = ? WHERE id = ?",
+                (status, utcnow(), canonical(result) if result is not None else None, run_id),
+            )
             if cur.rowcount != 1:
                 raise UserError(f"no assessment run {run_id}")
             _chain_append(c, "run", run_id, _CONTENT["run"](c, run_id))
+
         self._write(fn)
 
     def finish_run(self, run_id: str, result: dict) -> None:
@@ -803,6 +915,7 @@ class SqliteStore(Store):
                 where.append("a.name = ?"), args.append(assessment)
             sql = self._RUN_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.started_at, r.rowid"
             return [self._run(r) for r in c.execute(sql, args)]
+
         return self._read(fn)
 
     # -- sessions --------------------------------------------------------------------------
@@ -817,7 +930,9 @@ class SqliteStore(Store):
             if s is None:
                 continue
             if not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 5:
-                raise UserError(f"session {rec.session_id}: scorecard dimensions.{d}.score must be an integer 1-5, got {s!r}")
+                raise UserError(
+                    f"session {rec.session_id}: scorecard dimensions.{d}.score must be an integer 1-5, got {s!r}"
+                )
             scores[d] = s
         esc = card.get("escalation") or {}
         timing = (card.get("timing") or {}).get("response_latency_s") or {}
@@ -836,17 +951,43 @@ class SqliteStore(Store):
                 "INSERT INTO sessions (id, trainee_id, cohort_id, scenario, started_at, passed, escalation_expected,"
                 " escalation_correct, resolved, latency_median_s, latency_max_s, recording, source, scorecard, latency,"
                 " run_id, position, voice_to_voice_p50_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (rec.session_id, tid, cid, rec.scenario, rec.started_at, int(bool(card.get("passed"))),
-                 esc.get("expected"), None if esc.get("correct") is None else int(bool(esc.get("correct"))),
-                 int(bool(resolved)), _num(timing.get("median")), _num(timing.get("max")), rec.recording, rec.source,
-                 canonical(card), canonical(rec.latency) if rec.latency is not None else None,
-                 rec.run_id, rec.position, _num(v2v)))
+                (
+                    rec.session_id,
+                    tid,
+                    cid,
+                    rec.scenario,
+                    rec.started_at,
+                    int(bool(card.get("passed"))),
+                    esc.get("expected"),
+                    None if esc.get("correct") is None else int(bool(esc.get("correct"))),
+                    int(bool(resolved)),
+                    _num(timing.get("median")),
+                    _num(timing.get("max")),
+                    rec.recording,
+                    rec.source,
+                    canonical(card),
+                    canonical(rec.latency) if rec.latency is not None else None,
+                    rec.run_id,
+                    rec.position,
+                    _num(v2v),
+                ),
+            )
             for i, t in enumerate(rec.turns):
-                c.execute('INSERT INTO turns (session_id, idx, speaker, text, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
-                          (rec.session_id, i, str(t.get("speaker", "")), str(t.get("text", "")), _num(t.get("start")), _num(t.get("end"))))
+                c.execute(
+                    'INSERT INTO turns (session_id, idx, speaker, text, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
+                    (
+                        rec.session_id,
+                        i,
+                        str(t.get("speaker", "")),
+                        str(t.get("text", "")),
+                        _num(t.get("start")),
+                        _num(t.get("end")),
+                    ),
+                )
             for d, s in scores.items():
                 c.execute("INSERT INTO scores (session_id, dimension, score) VALUES (?, ?, ?)", (rec.session_id, d, s))
             _chain_append(c, "session", rec.session_id, _session_content(c, rec.session_id))
+
         self._write(fn)
         return rec.session_id
 
@@ -855,8 +996,16 @@ class SqliteStore(Store):
                              s.recording, s.run_id, s.position, s.source, s.scorecard, s.latency
                       FROM sessions s JOIN trainees t ON t.id = s.trainee_id LEFT JOIN cohorts co ON co.id = s.cohort_id"""
 
-    def sessions(self, *, trainee: str | None = None, cohort: str | None = None, scenario: str | None = None,
-                 run_id: str | None = None, ids: list[str] | None = None, with_turns: bool = False) -> list[StoredSession]:
+    def sessions(
+        self,
+        *,
+        trainee: str | None = None,
+        cohort: str | None = None,
+        scenario: str | None = None,
+        run_id: str | None = None,
+        ids: list[str] | None = None,
+        with_turns: bool = False,
+    ) -> list[StoredSession]:
         def fn(c: sqlite3.Connection) -> list[StoredSession]:
             where, args = [], []
             if trainee is not None:
@@ -864,8 +1013,10 @@ class SqliteStore(Store):
             if cohort is not None:
                 # a cohort's sessions: those taken in the cohort, and members' sessions taken outside any cohort
                 cid = self._cohort_id(c, cohort)
-                where.append("(s.cohort_id = ? OR (s.cohort_id IS NULL AND s.trainee_id IN "
-                             "(SELECT trainee_id FROM cohort_members WHERE cohort_id = ?)))")
+                where.append(
+                    "(s.cohort_id = ? OR (s.cohort_id IS NULL AND s.trainee_id IN "
+                    "(SELECT trainee_id FROM cohort_members WHERE cohort_id = ?)))"
+                )
                 args += [cid, cid]
             if scenario is not None:
                 where.append("s.scenario = ?"), args.append(scenario)
@@ -875,55 +1026,93 @@ class SqliteStore(Store):
                 if not ids:
                     return []
                 where.append(f"s.id IN ({','.join('?' * len(ids))})"), args.extend(ids)
-            sql = self._SESSION_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.started_at, s.rowid"
+            sql = (
+                self._SESSION_SQL
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY s.started_at, s.rowid"
+            )
             rows = c.execute(sql, args).fetchall()
             return [self._session(c, r, with_turns) for r in rows]
+
         return self._read(fn)
 
     def session(self, ref: str, with_turns: bool = True) -> StoredSession:
         def fn(c: sqlite3.Connection) -> StoredSession:
             rows = c.execute(self._SESSION_SQL + " WHERE s.id = ?", (ref,)).fetchall()
             if not rows and len(ref) >= 4:
-                rows = c.execute(self._SESSION_SQL + " WHERE s.id LIKE ? ESCAPE '\\' LIMIT 2",
-                                 (ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",)).fetchall()
+                rows = c.execute(
+                    self._SESSION_SQL + " WHERE s.id LIKE ? ESCAPE '\\' LIMIT 2",
+                    (ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+                ).fetchall()
             if not rows:
                 raise UserError(f"no stored session '{ref}' (`vasim report trainee NAME` lists a trainee's sessions)")
             if len(rows) > 1:
                 raise UserError(f"session '{ref}' is ambiguous; give more characters of its id")
             return self._session(c, rows[0], with_turns)
+
         return self._read(fn)
 
     @staticmethod
     def _session(c: sqlite3.Connection, r: tuple, with_turns: bool) -> StoredSession:
         sid = r[0]
         auto = dict(c.execute("SELECT dimension, score FROM scores WHERE session_id = ?", (sid,)).fetchall())
-        ovs = tuple(Override(*o) for o in c.execute(
-            "SELECT id, session_id, dimension, old, new, reason, who, at FROM overrides WHERE session_id = ? ORDER BY at, rowid", (sid,)))
+        ovs = tuple(
+            Override(*o)
+            for o in c.execute(
+                "SELECT id, session_id, dimension, old, new, reason, who, at FROM overrides WHERE session_id = ? ORDER BY at, rowid",
+                (sid,),
+            )
+        )
         eff = dict(auto)
         for o in ovs:
             eff[o.dimension] = o.new
         turns: tuple[dict, ...] = ()
         if with_turns:
-            turns = tuple({"speaker": t[0], "text": t[1], "start": t[2], "end": t[3]} for t in c.execute(
-                'SELECT speaker, text, start, "end" FROM turns WHERE session_id = ? ORDER BY idx', (sid,)))
+            turns = tuple(
+                {"speaker": t[0], "text": t[1], "start": t[2], "end": t[3]}
+                for t in c.execute(
+                    'SELECT speaker, text, start, "end" FROM turns WHERE session_id = ? ORDER BY idx', (sid,)
+                )
+            )
         return StoredSession(
-            session_id=sid, trainee=r[1], cohort=r[2], scenario=r[3], started_at=r[4], passed=bool(r[5]),
-            escalation_expected=r[6], escalation_correct=None if r[7] is None else bool(r[7]), resolved=bool(r[8]),
-            latency_median_s=r[9], latency_max_s=r[10], voice_to_voice_p50_ms=r[11], recording=r[12], run_id=r[13],
-            position=r[14], source=r[15], scorecard=json.loads(r[16]), latency=json.loads(r[17]) if r[17] else None,
-            auto_scores=auto, scores=eff, overrides=ovs, turns=turns)
+            session_id=sid,
+            trainee=r[1],
+            cohort=r[2],
+            scenario=r[3],
+            started_at=r[4],
+            passed=bool(r[5]),
+            escalation_expected=r[6],
+            escalation_correct=None if r[7] is None else bool(r[7]),
+            resolved=bool(r[8]),
+            latency_median_s=r[9],
+            latency_max_s=r[10],
+            voice_to_voice_p50_ms=r[11],
+            recording=r[12],
+            run_id=r[13],
+            position=r[14],
+            source=r[15],
+            scorecard=json.loads(r[16]),
+            latency=json.loads(r[17]) if r[17] else None,
+            auto_scores=auto,
+            scores=eff,
+            overrides=ovs,
+            turns=turns,
+        )
 
     # -- review ----------------------------------------------------------------------------
 
     def add_sample(self, cohort: str, n: int, seed: int, session_ids: list[str], by: str) -> Sample:
         def fn(c: sqlite3.Connection) -> int:
             cid = self._cohort_id(c, cohort)
-            sid = c.execute("INSERT INTO samples (cohort_id, n, seed, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                            (cid, n, seed, utcnow(), by)).lastrowid
+            sid = c.execute(
+                "INSERT INTO samples (cohort_id, n, seed, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                (cid, n, seed, utcnow(), by),
+            ).lastrowid
             for i, s in enumerate(session_ids):
                 c.execute("INSERT INTO sample_items (sample_id, session_id, position) VALUES (?, ?, ?)", (sid, s, i))
             _chain_append(c, "sample", str(sid), _CONTENT["sample"](c, str(sid)))
             return sid
+
         sample_id = self._write(fn)
         return next(s for s in self.samples(cohort) if s.id == sample_id)
 
@@ -936,13 +1125,25 @@ class SqliteStore(Store):
                 args.append(self._cohort_id(c, cohort))
             out = []
             for r in c.execute(sql + " ORDER BY s.id", args).fetchall():
-                items = tuple(x[0] for x in c.execute("SELECT session_id FROM sample_items WHERE sample_id = ? ORDER BY position", (r[0],)))
+                items = tuple(
+                    x[0]
+                    for x in c.execute(
+                        "SELECT session_id FROM sample_items WHERE sample_id = ? ORDER BY position", (r[0],)
+                    )
+                )
                 out.append(Sample(*r, session_ids=items))
             return out
+
         return self._read(fn)
 
-    def add_review(self, session_id: str, reviewer: str, scores: dict[str, int], notes: dict[str, str],
-                   sample_id: int | None = None) -> Review:
+    def add_review(
+        self,
+        session_id: str,
+        reviewer: str,
+        scores: dict[str, int],
+        notes: dict[str, str],
+        sample_id: int | None = None,
+    ) -> Review:
         for d, s in scores.items():
             if d not in DIMENSIONS:
                 raise UserError(f"unknown dimension '{d}'; use one of {', '.join(DIMENSIONS)}")
@@ -958,10 +1159,13 @@ class SqliteStore(Store):
         def fn(c: sqlite3.Connection) -> None:
             if not c.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise UserError(f"no stored session '{session_id}'")
-            c.execute("INSERT INTO reviews (id, session_id, reviewer, created_at, sample_id, greeting, empathy, accuracy,"
-                      " escalation, closing, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      (rid, session_id, reviewer, at, sample_id, *(scores.get(d) for d in DIMENSIONS), canonical(notes)))
+            c.execute(
+                "INSERT INTO reviews (id, session_id, reviewer, created_at, sample_id, greeting, empathy, accuracy,"
+                " escalation, closing, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rid, session_id, reviewer, at, sample_id, *(scores.get(d) for d in DIMENSIONS), canonical(notes)),
+            )
             _chain_append(c, "review", rid, _CONTENT["review"](c, rid))
+
         self._write(fn)
         return Review(rid, session_id, reviewer, at, dict(scores), dict(notes), sample_id)
 
@@ -979,6 +1183,7 @@ class SqliteStore(Store):
                 scores = {d: v for d, v in zip(DIMENSIONS, r[5:10]) if v is not None}
                 out.append(Review(r[0], r[1], r[2], r[3], scores, json.loads(r[10]), r[4]))
             return out
+
         return self._read(fn)
 
     def add_override(self, session_id: str, dimension: str, new: int, reason: str, who: str) -> Override:
@@ -995,16 +1200,23 @@ class SqliteStore(Store):
         def fn(c: sqlite3.Connection) -> Override:
             if not c.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise UserError(f"no stored session '{session_id}'")
-            last = c.execute("SELECT new FROM overrides WHERE session_id = ? AND dimension = ? ORDER BY at DESC, rowid DESC LIMIT 1",
-                             (session_id, dimension)).fetchone()
+            last = c.execute(
+                "SELECT new FROM overrides WHERE session_id = ? AND dimension = ? ORDER BY at DESC, rowid DESC LIMIT 1",
+                (session_id, dimension),
+            ).fetchone()
             if last is None:
-                last = c.execute("SELECT score FROM scores WHERE session_id = ? AND dimension = ?", (session_id, dimension)).fetchone()
+                last = c.execute(
+                    "SELECT score FROM scores WHERE session_id = ? AND dimension = ?", (session_id, dimension)
+                ).fetchone()
             if last is None:
                 raise UserError(f"session {short_id(session_id)} has no automatic {dimension} score to override")
-            c.execute("INSERT INTO overrides (id, session_id, dimension, old, new, reason, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      (oid, session_id, dimension, last[0], new, reason.strip(), who, at))
+            c.execute(
+                "INSERT INTO overrides (id, session_id, dimension, old, new, reason, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (oid, session_id, dimension, last[0], new, reason.strip(), who, at),
+            )
             _chain_append(c, "override", oid, _CONTENT["override"](c, oid))
             return Override(oid, session_id, dimension, last[0], new, reason.strip(), who, at)
+
         return self._write(fn)
 
     # -- records ---------------------------------------------------------------------------
@@ -1028,7 +1240,9 @@ class SqliteStore(Store):
     @staticmethod
     def _log_purge(c: sqlite3.Connection, reason: str, keys: list[str]) -> None:
         pid = new_id()
-        c.execute("INSERT INTO purges (id, at, reason, keys) VALUES (?, ?, ?, ?)", (pid, utcnow(), reason, canonical(keys)))
+        c.execute(
+            "INSERT INTO purges (id, at, reason, keys) VALUES (?, ?, ?, ?)", (pid, utcnow(), reason, canonical(keys))
+        )
         _chain_append(c, "purge", pid, _CONTENT["purge"](c, pid))
 
     def purge_trainee(self, name: str) -> PurgeResult:
@@ -1044,12 +1258,13 @@ class SqliteStore(Store):
             # the chain keeps opaque ids only, never the trainee's name
             self._log_purge(c, "on request", keys)
             return PurgeResult(tuple(sids), tuple(recordings), rows)
+
         return self._write(fn)
 
     def purge_expired(self, years: int, now: dt.datetime | None = None) -> PurgeResult:
         if years < 1:
             raise UserError("the retention period must be at least 1 year")
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         try:
             cutoff = now.replace(year=now.year - years)
         except ValueError:  # 29 February
@@ -1059,14 +1274,20 @@ class SqliteStore(Store):
         def fn(c: sqlite3.Connection) -> PurgeResult:
             sids = [r[0] for r in c.execute("SELECT id FROM sessions WHERE started_at < ? ORDER BY rowid", (cut,))]
             keys, recordings, rows = self._purge_sessions(c, sids)
-            old_runs = [r[0] for r in c.execute(
-                "SELECT id FROM assessment_runs r WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.run_id = r.id)", (cut,))]
+            old_runs = [
+                r[0]
+                for r in c.execute(
+                    "SELECT id FROM assessment_runs r WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.run_id = r.id)",
+                    (cut,),
+                )
+            ]
             for rid in old_runs:
                 keys.append(f"run:{rid}")
                 rows += c.execute("DELETE FROM assessment_runs WHERE id = ?", (rid,)).rowcount
             if keys:
                 self._log_purge(c, f"retention {years} years (started before {cut})", keys)
             return PurgeResult(tuple(sids), tuple(recordings), rows)
+
         return self._write(fn)
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
@@ -1074,8 +1295,12 @@ class SqliteStore(Store):
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        self._write(lambda c: c.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                        (key, value)))
+        self._write(
+            lambda c: c.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
 
     def verify(self) -> VerifyResult:
         def fn(c: sqlite3.Connection) -> VerifyResult:
@@ -1104,12 +1329,15 @@ class SqliteStore(Store):
                     continue
                 rows += 1
                 if sha256(canonical(current)) != content:
-                    problems.append(f"{kind} {short_id(key)}: changed outside vasim (its content no longer matches the stored hash)")
+                    problems.append(
+                        f"{kind} {short_id(key)}: changed outside vasim (its content no longer matches the stored hash)"
+                    )
             for kind in _TABLE:
                 for key in _ROW_KEYS[kind](c):
                     if (kind, key) not in latest:
                         problems.append(f"{kind} {short_id(key)}: added outside vasim (not in the hash chain)")
             return VerifyResult(len(entries), rows, tuple(problems), prev)
+
         return self._read(fn)
 
     def backup(self, dest: Path) -> Path:
@@ -1169,7 +1397,11 @@ def _unknown(what: str, name: str, known: list[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else (f" (known: {', '.join(sorted(known)[:8])})" if known else f" (no {what}s stored yet)")
+    hint = (
+        f"; did you mean '{close[0]}'?"
+        if close
+        else (f" (known: {', '.join(sorted(known)[:8])})" if known else f" (no {what}s stored yet)")
+    )
     return f"unknown {what} '{name}'{hint}"
 
 

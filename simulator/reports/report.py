@@ -40,8 +40,13 @@ from simulator.errors import UserError
 from simulator.records.store import Store, StoredSession, short_id
 
 Kind = Literal["trainee", "cohort", "scenario"]
-DIM_LABEL = {"greeting": "Greeting", "empathy": "Empathy", "accuracy": "Accuracy",
-             "escalation": "Escalation handling", "closing": "Closing"}
+DIM_LABEL = {
+    "greeting": "Greeting",
+    "empathy": "Empathy",
+    "accuracy": "Accuracy",
+    "escalation": "Escalation handling",
+    "closing": "Closing",
+}
 
 
 @dataclass(frozen=True)
@@ -123,25 +128,50 @@ class Report:
     def as_dict(self) -> dict:
         """The JSON export: every figure with its counts."""
         return {
-            "kind": self.kind, "name": self.name, "generated_at": self.generated_at,
+            "kind": self.kind,
+            "name": self.name,
+            "generated_at": self.generated_at,
             "targets": asdict(self.targets),
             "only": self.only,
-            "summary": {"sessions": len(self.sessions), "trainees": len(self.trainees),
-                        "practice_sessions": self.practice_sessions,
-                        "assessment_sessions": len(self.sessions) - self.practice_sessions,
-                        "typed_sessions": self.typed_sessions,
-                        "passed": self.passed.as_dict(), "escalation_accuracy": self.escalation.as_dict(),
-                        "first_call_resolution": self.fcr.as_dict(), "means": self.means,
-                        "response_latency_s": {"median": self.latency_median_s, "p90": self.latency_p90_s}},
+            "summary": {
+                "sessions": len(self.sessions),
+                "trainees": len(self.trainees),
+                "practice_sessions": self.practice_sessions,
+                "assessment_sessions": len(self.sessions) - self.practice_sessions,
+                "typed_sessions": self.typed_sessions,
+                "passed": self.passed.as_dict(),
+                "escalation_accuracy": self.escalation.as_dict(),
+                "first_call_resolution": self.fcr.as_dict(),
+                "means": self.means,
+                "response_latency_s": {"median": self.latency_median_s, "p90": self.latency_p90_s},
+            },
             "distributions": {d: {str(k): v for k, v in dist.items()} for d, dist in self.distributions.items()},
-            "trainees": [{"trainee": t.trainee, "sessions": t.sessions, "means": t.means, "passed": t.passed.as_dict(),
-                          "escalation_accuracy": t.escalation.as_dict(), "first_call_resolution": t.fcr.as_dict(),
-                          "response_latency_median_s": t.latency_median_s, "meets": t.meets,
-                          "practice_sessions": t.practice, "typed_sessions": t.typed} for t in self.trainees],
+            "trainees": [
+                {
+                    "trainee": t.trainee,
+                    "sessions": t.sessions,
+                    "means": t.means,
+                    "passed": t.passed.as_dict(),
+                    "escalation_accuracy": t.escalation.as_dict(),
+                    "first_call_resolution": t.fcr.as_dict(),
+                    "response_latency_median_s": t.latency_median_s,
+                    "meets": t.meets,
+                    "practice_sessions": t.practice,
+                    "typed_sessions": t.typed,
+                }
+                for t in self.trainees
+            ],
             "progress": self.progress,
-            "scenarios": [{"scenario": s.scenario, "attempts": s.attempts, "failures": s.failures,
-                           "fail_rate": s.fail_rate, "reasons": [{"reason": r, "count": c} for r, c in s.reasons]}
-                          for s in self.scenarios],
+            "scenarios": [
+                {
+                    "scenario": s.scenario,
+                    "attempts": s.attempts,
+                    "failures": s.failures,
+                    "fail_rate": s.fail_rate,
+                    "reasons": [{"reason": r, "count": c} for r, c in s.reasons],
+                }
+                for s in self.scenarios
+            ],
             "agreement": self.agreement,
             "assessments": self.runs,
             "sessions": [session_row(s) for s in self.sessions],
@@ -177,8 +207,11 @@ def failure_reasons(s: StoredSession, targets: Targets = Targets()) -> list[str]
     if esc.get("correct") is False:
         expected = esc.get("expected") or "?"
         observed = ", ".join(esc.get("observed") or []) or "none"
-        out.append(f"escalation: expected {expected}, did {observed}" if expected != "none"
-                   else f"escalation: unneeded ({observed})")
+        out.append(
+            f"escalation: expected {expected}, did {observed}"
+            if expected != "none"
+            else f"escalation: unneeded ({observed})"
+        )
     for d in DIMENSIONS:
         if d in s.scores and s.scores[d] <= targets.low_score:
             out.append(f"low {d} ({s.scores[d]})")
@@ -192,26 +225,47 @@ def failure_reasons(s: StoredSession, targets: Targets = Targets()) -> list[str]
 
 
 def session_row(s: StoredSession) -> dict:
-    row = {"session_id": s.session_id, "trainee": s.trainee, "cohort": s.cohort or "", "scenario": s.scenario,
-           "started_at": s.started_at, "source": s.source, "passed": s.passed}
+    row = {
+        "session_id": s.session_id,
+        "trainee": s.trainee,
+        "cohort": s.cohort or "",
+        "scenario": s.scenario,
+        "started_at": s.started_at,
+        "source": s.source,
+        "passed": s.passed,
+    }
     for d in DIMENSIONS:
         row[d] = s.scores.get(d)
     for d in DIMENSIONS:
         row[f"auto_{d}"] = s.auto_scores.get(d)
-    row.update({"overridden": ",".join(sorted({o.dimension for o in s.overrides})),
-                "escalation_expected": s.escalation_expected, "escalation_correct": s.escalation_correct,
-                "first_call_resolution": s.resolved, "response_latency_median_s": s.response_latency_s,
-                "typed": s.typed,
-                "voice_to_voice_p50_ms": s.voice_to_voice_p50_ms, "blockers": ",".join(s.blockers),
-                "run_id": s.run_id or "", "position": s.position})
+    row.update(
+        {
+            "overridden": ",".join(sorted({o.dimension for o in s.overrides})),
+            "escalation_expected": s.escalation_expected,
+            "escalation_correct": s.escalation_correct,
+            "first_call_resolution": s.resolved,
+            "response_latency_median_s": s.response_latency_s,
+            "typed": s.typed,
+            "voice_to_voice_p50_ms": s.voice_to_voice_p50_ms,
+            "blockers": ",".join(s.blockers),
+            "run_id": s.run_id or "",
+            "position": s.position,
+        }
+    )
     return row
 
 
 SOURCES = ("assessment", "practice")
 
 
-def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), cohort: str | None = None,
-          only: str | None = None) -> Report:
+def build(
+    store: Store,
+    kind: Kind,
+    name: str,
+    targets: Targets = Targets(),
+    cohort: str | None = None,
+    only: str | None = None,
+) -> Report:
     """Read the store and compute every figure of a report (``only``: "assessment" or "practice" calls)."""
     if only is not None and only not in SOURCES:
         raise UserError(f"unknown kind of call '{only}'; use one of {', '.join(SOURCES)}")
@@ -230,8 +284,11 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
             store.require_cohort(cohort)
         sessions = store.sessions(scenario=name, cohort=cohort)
         if not sessions:
-            raise UserError(f"no stored sessions of scenario '{name}'" + (f" in cohort '{cohort}'" if cohort else "")
-                            + " (check the id with `vasim scenario list`)")
+            raise UserError(
+                f"no stored sessions of scenario '{name}'"
+                + (f" in cohort '{cohort}'" if cohort else "")
+                + " (check the id with `vasim scenario list`)"
+            )
         agree = agreement(store, scenario=name, cohort=cohort)
     else:  # pragma: no cover - argparse restricts it
         raise UserError(f"unknown report kind '{kind}'")
@@ -260,18 +317,44 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
         ss = by_trainee[t]
         tm = {d: _mean([s.scores[d] for s in ss if d in s.scores]) for d in DIMENSIONS}
         esc, fcr = escalation_rate(ss), Rate(sum(s.resolved for s in ss), len(ss))
-        meets: dict[str, bool | None] = {d: (None if tm[d] is None else tm[d] >= targets.dimension_mean) for d in DIMENSIONS}
+        meets: dict[str, bool | None] = {
+            d: (None if tm[d] is None else tm[d] >= targets.dimension_mean) for d in DIMENSIONS
+        }
         meets["escalation"] = None if esc.value is None else esc.value >= targets.escalation_accuracy
         meets["fcr"] = None if fcr.value is None else fcr.value >= targets.first_call_resolution
         lat = [s.response_latency_s for s in ss if s.response_latency_s is not None]
-        rows.append(TraineeRow(t, len(ss), tm, Rate(sum(s.passed for s in ss), len(ss)), esc, fcr,
-                               statistics.median(lat) if lat else None, meets,
-                               practice=sum(1 for s in ss if s.source == "practice"), typed=sum(1 for s in ss if s.typed)))
+        rows.append(
+            TraineeRow(
+                t,
+                len(ss),
+                tm,
+                Rate(sum(s.passed for s in ss), len(ss)),
+                esc,
+                fcr,
+                statistics.median(lat) if lat else None,
+                meets,
+                practice=sum(1 for s in ss if s.source == "practice"),
+                typed=sum(1 for s in ss if s.typed),
+            )
+        )
 
-    progress = {t: [{"attempt": i + 1, "session_id": s.session_id, "scenario": s.scenario, "started_at": s.started_at,
-                     "mean": round(s.mean_score(), 3), "passed": s.passed, "source": s.source, "typed": s.typed}
-                    for i, s in enumerate(ss)]
-                for t, ss in sorted(by_trainee.items()) if ss}
+    progress = {
+        t: [
+            {
+                "attempt": i + 1,
+                "session_id": s.session_id,
+                "scenario": s.scenario,
+                "started_at": s.started_at,
+                "mean": round(s.mean_score(), 3),
+                "passed": s.passed,
+                "source": s.source,
+                "typed": s.typed,
+            }
+            for i, s in enumerate(ss)
+        ]
+        for t, ss in sorted(by_trainee.items())
+        if ss
+    }
 
     by_scenario: dict[str, list[StoredSession]] = defaultdict(list)
     for s in sessions:
@@ -280,8 +363,15 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
     for sc, ss in by_scenario.items():
         failed = [s for s in ss if not s.passed]
         reasons = Counter(r for s in failed for r in dict.fromkeys(failure_reasons(s, targets)))
-        scen_rows.append(ScenarioRow(sc, len(ss), len(failed), len(failed) / len(ss),
-                                     sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:6]))
+        scen_rows.append(
+            ScenarioRow(
+                sc,
+                len(ss),
+                len(failed),
+                len(failed) / len(ss),
+                sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:6],
+            )
+        )
     scen_rows.sort(key=lambda r: (-r.fail_rate, -r.failures, r.scenario))
 
     runs = []
@@ -289,18 +379,39 @@ def build(store: Store, kind: Kind, name: str, targets: Targets = Targets(), coh
         wanted = set(by_trainee)
         for r in store.runs(trainee=name if kind == "trainee" else None):
             if r.trainee in wanted and (kind == "trainee" or r.cohort in (None, name)):
-                runs.append({"run_id": r.id, "assessment": r.assessment, "trainee": r.trainee, "status": r.status,
-                             "started_at": r.started_at, "finished_at": r.finished_at,
-                             "passed": (r.result or {}).get("passed")})
+                runs.append(
+                    {
+                        "run_id": r.id,
+                        "assessment": r.assessment,
+                        "trainee": r.trainee,
+                        "status": r.status,
+                        "started_at": r.started_at,
+                        "finished_at": r.finished_at,
+                        "passed": (r.result or {}).get("passed"),
+                    }
+                )
 
     return Report(
-        kind=kind, name=name, generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        targets=targets, sessions=sessions, trainees=rows, distributions=distributions, means=means,
-        passed=Rate(sum(s.passed for s in sessions), len(sessions)), escalation=escalation_rate(sessions),
+        kind=kind,
+        name=name,
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        targets=targets,
+        sessions=sessions,
+        trainees=rows,
+        distributions=distributions,
+        means=means,
+        passed=Rate(sum(s.passed for s in sessions), len(sessions)),
+        escalation=escalation_rate(sessions),
         fcr=Rate(sum(s.resolved for s in sessions), len(sessions)),
         latency_median_s=statistics.median(latencies) if latencies else None,
-        latency_p90_s=_percentile(latencies, 0.9), latencies=latencies, progress=progress, scenarios=scen_rows,
-        agreement=[a.as_dict() for a in agree], runs=runs, only=only)
+        latency_p90_s=_percentile(latencies, 0.9),
+        latencies=latencies,
+        progress=progress,
+        scenarios=scen_rows,
+        agreement=[a.as_dict() for a in agree],
+        runs=runs,
+        only=only,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +439,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def kinds_line(report: Report) -> str:
-    """"3 sessions: 2 assessment, 1 practice (1 typed); 1 trainee"."""
+    """ "3 sessions: 2 assessment, 1 practice (1 typed); 1 trainee"."""
     n, prac, typed = len(report.sessions), report.practice_sessions, report.typed_sessions
     parts = []
     if n:
@@ -387,10 +498,16 @@ def render_terminal(report: Report, console: Any = None) -> None:
     summ.add_column("value", no_wrap=True)
     summ.add_column("target", no_wrap=True)
     summ.add_row("passed", f"{pct(report.passed.value)} ({report.passed.hits}/{report.passed.n})", "")
-    summ.add_row("escalation accuracy", f"{pct(report.escalation.value)} ({report.escalation.hits}/{report.escalation.n})",
-                 f"{t.escalation_accuracy:.0%}")
-    summ.add_row("first-call resolution", f"{pct(report.fcr.value)} ({report.fcr.hits}/{report.fcr.n})",
-                 f"{t.first_call_resolution:.0%}")
+    summ.add_row(
+        "escalation accuracy",
+        f"{pct(report.escalation.value)} ({report.escalation.hits}/{report.escalation.n})",
+        f"{t.escalation_accuracy:.0%}",
+    )
+    summ.add_row(
+        "first-call resolution",
+        f"{pct(report.fcr.value)} ({report.fcr.hits}/{report.fcr.n})",
+        f"{t.first_call_resolution:.0%}",
+    )
     lat = latency_text(report.latency_median_s, typed, n)
     if report.latency_median_s is not None and typed:
         lat += f" ({typed} typed left out)"
@@ -418,15 +535,25 @@ def render_terminal(report: Report, console: Any = None) -> None:
         return v if ok is None else (f"[green]{v}[/green]" if ok else f"[red]{v}[/red]")
 
     for row in report.trainees:
-        tr.add_row(escape(row.trainee), str(row.sessions), str(row.practice),
-                   *(mark(num(row.means[d], 1), row.meets[d]) for d in DIMENSIONS),
-                   mark(pct(row.escalation.value), row.meets["escalation"]), mark(pct(row.fcr.value), row.meets["fcr"]),
-                   latency_text(row.latency_median_s, row.typed, row.sessions, unit="").replace("n/a (typed)", "typed"))
-    _show(con, "Trainees vs targets", tr,
-          f"targets: each dimension's mean ≥ {t.dimension_mean:g}, escalation ≥ {t.escalation_accuracy:.0%}, "
-          f"FCR ≥ {t.first_call_resolution:.0%}. " + "/".join(DIM_SHORT.values())
-          + ": greeting, empathy, accuracy, escalation, closing; prac: practice calls; resp s: median response "
-          "time (typed calls have none).")
+        tr.add_row(
+            escape(row.trainee),
+            str(row.sessions),
+            str(row.practice),
+            *(mark(num(row.means[d], 1), row.meets[d]) for d in DIMENSIONS),
+            mark(pct(row.escalation.value), row.meets["escalation"]),
+            mark(pct(row.fcr.value), row.meets["fcr"]),
+            latency_text(row.latency_median_s, row.typed, row.sessions, unit="").replace("n/a (typed)", "typed"),
+        )
+    _show(
+        con,
+        "Trainees vs targets",
+        tr,
+        f"targets: each dimension's mean ≥ {t.dimension_mean:g}, escalation ≥ {t.escalation_accuracy:.0%}, "
+        f"FCR ≥ {t.first_call_resolution:.0%}. "
+        + "/".join(DIM_SHORT.values())
+        + ": greeting, empathy, accuracy, escalation, closing; prac: practice calls; resp s: median response "
+        "time (typed calls have none).",
+    )
 
     if report.scenarios:
         sc = _table()
@@ -435,8 +562,13 @@ def render_terminal(report: Report, console: Any = None) -> None:
             _num_col(sc, col)
         sc.add_column("why (most common)", ratio=1, min_width=16)
         for r in report.scenarios:
-            sc.add_row(r.scenario, str(r.attempts), str(r.failures), pct(r.fail_rate),
-                       escape("; ".join(f"{why} ×{n}" for why, n in r.reasons[:3])))
+            sc.add_row(
+                r.scenario,
+                str(r.attempts),
+                str(r.failures),
+                pct(r.fail_rate),
+                escape("; ".join(f"{why} ×{n}" for why, n in r.reasons[:3])),
+            )
         _show(con, "Scenarios failed most", sc)
     if any(a["n"] for a in report.agreement):
         ag = _table()
@@ -456,10 +588,21 @@ def render_terminal(report: Report, console: Any = None) -> None:
         ss.add_column("session", no_wrap=True)
         for s in report.sessions:
             kind = KIND_LABEL.get(s.source, s.source) + ("*" if s.typed else "")
-            ss.add_row(s.started_at[:10], s.scenario, kind, "yes" if s.passed else "[red]no[/red]",
-                       num(s.mean_score(), 1), short_id(s.session_id))
-        _show(con, "Sessions (every attempt, in order)", ss,
-              "kind: assess = assessment call, practice = practice call" + ("; * typed (--text), no timings" if typed else ""))
+            ss.add_row(
+                s.started_at[:10],
+                s.scenario,
+                kind,
+                "yes" if s.passed else "[red]no[/red]",
+                num(s.mean_score(), 1),
+                short_id(s.session_id),
+            )
+        _show(
+            con,
+            "Sessions (every attempt, in order)",
+            ss,
+            "kind: assess = assessment call, practice = practice call"
+            + ("; * typed (--text), no timings" if typed else ""),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,8 +613,11 @@ def write_csv(report: Report, path: Path | None) -> str:
     """One row per session; returns the text (also written to ``path`` when given)."""
     buf = io.StringIO()
     rows = [session_row(s) for s in report.sessions]
-    fields = list(rows[0]) if rows else ["session_id", "trainee", "cohort", "scenario", "started_at", "source",
-                                         "passed", *DIMENSIONS]  # a header even when there is nothing yet
+    fields = (
+        list(rows[0])
+        if rows
+        else ["session_id", "trainee", "cohort", "scenario", "started_at", "source", "passed", *DIMENSIONS]
+    )  # a header even when there is nothing yet
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
     for r in rows:
@@ -531,13 +677,22 @@ small{color:#64748b}
 """
 
 
-def _bar_chart(items: list[tuple[str, float | None]], target: float | None, vmax: float, fmt, metric: str,
-               width: int = 720, label_w: int = 170) -> str:
+def _bar_chart(
+    items: list[tuple[str, float | None]],
+    target: float | None,
+    vmax: float,
+    fmt,
+    metric: str,
+    width: int = 720,
+    label_w: int = 170,
+) -> str:
     """Horizontal bars, one per item, with an optional dashed target line."""
     bar_h, gap, top = 22, 8, 10
     h = top + len(items) * (bar_h + gap) + 24
     plot = width - label_w - 70
-    out = [f'<svg role="img" data-chart="{E(metric)}" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">']
+    out = [
+        f'<svg role="img" data-chart="{E(metric)}" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, (label, v) in enumerate(items):
         y = top + i * (bar_h + gap)
         out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{E(label)}</text>')
@@ -545,11 +700,15 @@ def _bar_chart(items: list[tuple[str, float | None]], target: float | None, vmax
         if v is not None:
             w = max(1.0, plot * min(v, vmax) / vmax)
             ok = target is None or v >= target
-            out.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{"#2f855a" if ok else "#c53030"}"/>')
+            out.append(
+                f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{"#2f855a" if ok else "#c53030"}"/>'
+            )
         out.append(f'<text x="{label_w + plot + 6}" y="{y + 15}">{E(fmt(v))}</text>')
     if target is not None:
         x = label_w + plot * target / vmax
-        out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{h - 18}" stroke="#0f172a" stroke-width="2" stroke-dasharray="5 4"/>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{h - 18}" stroke="#0f172a" stroke-width="2" stroke-dasharray="5 4"/>'
+        )
         out.append(f'<text x="{x:.1f}" y="{h - 4}" text-anchor="middle">target {E(fmt(target))}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -560,7 +719,9 @@ def _distribution_chart(dist: dict[str, dict[int, int]], width: int = 720) -> st
     label_w, bar_h, gap, top = 150, 24, 10, 10
     plot = width - label_w - 20
     h = top + len(dist) * (bar_h + gap) + 10
-    out = [f'<svg role="img" data-chart="distributions" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">']
+    out = [
+        f'<svg role="img" data-chart="distributions" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, (d, counts) in enumerate(dist.items()):
         y = top + i * (bar_h + gap)
         total = sum(counts.values())
@@ -571,8 +732,10 @@ def _distribution_chart(dist: dict[str, dict[int, int]], width: int = 720) -> st
             if not total or not c:
                 continue
             w = plot * c / total
-            out.append(f'<rect class="seg" data-dimension="{d}" data-score="{k}" data-count="{c}" x="{x:.1f}" y="{y}" '
-                       f'width="{w:.1f}" height="{bar_h}" fill="{SCORE_COLORS[k]}"><title>{E(DIM_LABEL.get(d, d))}: {c} × score {k}</title></rect>')
+            out.append(
+                f'<rect class="seg" data-dimension="{d}" data-score="{k}" data-count="{c}" x="{x:.1f}" y="{y}" '
+                f'width="{w:.1f}" height="{bar_h}" fill="{SCORE_COLORS[k]}"><title>{E(DIM_LABEL.get(d, d))}: {c} × score {k}</title></rect>'
+            )
             if w > 18:
                 out.append(f'<text x="{x + w / 2:.1f}" y="{y + 16}" text-anchor="middle" style="fill:#fff">{c}</text>')
             x += w
@@ -593,14 +756,18 @@ def _histogram(values: list[float], width: int = 720, height: int = 200, bins: i
     plot_w, plot_h = width - left - 10, height - bottom - top
     cmax = max(counts) or 1
     bw = plot_w / bins
-    out = [f'<svg role="img" data-chart="latency" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-           f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#94a3b8"/>']
+    out = [
+        f'<svg role="img" data-chart="latency" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#94a3b8"/>',
+    ]
     for i, c in enumerate(counts):
         hgt = plot_h * c / cmax
         x = left + i * bw
         if c:
-            out.append(f'<rect class="bar" x="{x + 1:.1f}" y="{top + plot_h - hgt:.1f}" width="{bw - 2:.1f}" height="{hgt:.1f}" fill="#1f5fa8">'
-                       f'<title>{lo + i * step:.2f}–{lo + (i + 1) * step:.2f} s: {c}</title></rect>')
+            out.append(
+                f'<rect class="bar" x="{x + 1:.1f}" y="{top + plot_h - hgt:.1f}" width="{bw - 2:.1f}" height="{hgt:.1f}" fill="#1f5fa8">'
+                f'<title>{lo + i * step:.2f}–{lo + (i + 1) * step:.2f} s: {c}</title></rect>'
+            )
             out.append(f'<text x="{x + bw / 2:.1f}" y="{top + plot_h - hgt - 3:.1f}" text-anchor="middle">{c}</text>')
         if i % 2 == 0:
             out.append(f'<text x="{x:.1f}" y="{height - 12}" text-anchor="middle">{lo + i * step:.1f}</text>')
@@ -619,10 +786,14 @@ def _progress_chart(progress: dict[str, list[dict]], width: int = 720, height: i
         x = left + (pw * (i / (n - 1)) if n > 1 else pw / 2)
         return x, top + ph * (5 - m) / 4
 
-    out = [f'<svg role="img" data-chart="progress" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    out = [
+        f'<svg role="img" data-chart="progress" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for s in range(1, 6):
         _, y = xy(0, s)
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e2e8f0"/><text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{s}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e2e8f0"/><text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{s}</text>'
+        )
     for i in range(n):
         x, _ = xy(i, 1)
         out.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{i + 1}</text>')
@@ -631,19 +802,31 @@ def _progress_chart(progress: dict[str, list[dict]], width: int = 720, height: i
         color = SERIES[k % len(SERIES)]
         pts = [xy(a["attempt"] - 1, a["mean"]) for a in attempts]
         if len(pts) > 1:
-            out.append(f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
+            out.append(
+                f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>'
+            )
         for (x, y), a in zip(pts, attempts):
             src = a.get("source", "assessment")
             kind = "practice" if src == "practice" else "assessment"
-            shape = (f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"' if kind == "practice"
-                     else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"')
-            out.append(f'{shape} data-source="{kind}" fill="{color if a["passed"] else "#fff"}" stroke="{color}" stroke-width="2">'
-                       f'<title>{E(trainee)} attempt {a["attempt"]} ({kind}{", typed" if a.get("typed") else ""}): '
-                       f'{E(a["scenario"])}, mean {a["mean"]:.2f}{"" if a["passed"] else " (failed)"}</title>'
-                       f'{"</rect>" if kind == "practice" else "</circle>"}')
+            shape = (
+                f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"'
+                if kind == "practice"
+                else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"'
+            )
+            out.append(
+                f'{shape} data-source="{kind}" fill="{color if a["passed"] else "#fff"}" stroke="{color}" stroke-width="2">'
+                f'<title>{E(trainee)} attempt {a["attempt"]} ({kind}{", typed" if a.get("typed") else ""}): '
+                f'{E(a["scenario"])}, mean {a["mean"]:.2f}{"" if a["passed"] else " (failed)"}</title>'
+                f'{"</rect>" if kind == "practice" else "</circle>"}'
+            )
         legend.append(f'<span><i style="background:{color}"></i>{E(trainee)}</span>')
     out.append("</svg>")
-    return "".join(out) + '<div class="legend">' + "".join(legend) + " <small>filled: passed, hollow: failed; circle: assessment call, square: practice call; y: mean of the five scores; x: attempt</small></div>"
+    return (
+        "".join(out)
+        + '<div class="legend">'
+        + "".join(legend)
+        + " <small>filled: passed, hollow: failed; circle: assessment call, square: practice call; y: mean of the five scores; x: attempt</small></div>"
+    )
 
 
 def render_html(report: Report) -> str:
@@ -652,12 +835,16 @@ def render_html(report: Report) -> str:
     p: list[str] = []
     add = p.append
     add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-    add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">")
+    add(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+    )
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     add(f"<title>{E(title(report))}</title><style>{CSS}</style></head><body><main>")
     add(f"<h1>{E(title(report))}</h1>")
-    add(f'<p class="sub">va-simulator results · generated {E(report.generated_at)} · {E(kinds_line(report))} · '
-        'scores are effective scores (trainer overrides applied)</p>')
+    add(
+        f'<p class="sub">va-simulator results · generated {E(report.generated_at)} · {E(kinds_line(report))} · '
+        'scores are effective scores (trainer overrides applied)</p>'
+    )
 
     def card(label: str, metric: str, rate_or_val: Any, target: float | None = None, suffix: str = "") -> str:
         if isinstance(rate_or_val, Rate):
@@ -667,18 +854,24 @@ def render_html(report: Report) -> str:
             v, text, detail = rate_or_val, (num(rate_or_val) + suffix if rate_or_val is not None else "–"), ""
         cls = "" if target is None or v is None else (" ok" if v >= target else " bad")
         tgt = f" · target {target:.0%}" if target is not None else ""
-        return (f'<div class="card"><div class="t">{E(label)}</div><div class="v{cls}" data-metric="{metric}" '
-                f'data-value="{"" if v is None else round(v, 6)}">{E(text)}</div><div class="t">{E(detail)}{E(tgt)}</div></div>')
+        return (
+            f'<div class="card"><div class="t">{E(label)}</div><div class="v{cls}" data-metric="{metric}" '
+            f'data-value="{"" if v is None else round(v, 6)}">{E(text)}</div><div class="t">{E(detail)}{E(tgt)}</div></div>'
+        )
 
     add('<div class="cards">')
-    add(f'<div class="card"><div class="t">Sessions</div><div class="v" data-metric="sessions" data-value="{len(report.sessions)}">{len(report.sessions)}</div></div>')
+    add(
+        f'<div class="card"><div class="t">Sessions</div><div class="v" data-metric="sessions" data-value="{len(report.sessions)}">{len(report.sessions)}</div></div>'
+    )
     add(card("Passed", "passed", report.passed))
     add(card("Escalation accuracy", "escalation_accuracy", report.escalation, t.escalation_accuracy))
     add(card("First-call resolution", "first_call_resolution", report.fcr, t.first_call_resolution))
     if report.latency_median_s is None and report.typed_sessions:
-        add('<div class="card"><div class="t">Response latency (median)</div><div class="v" data-metric="latency_median_s" '
+        add(
+            '<div class="card"><div class="t">Response latency (median)</div><div class="v" data-metric="latency_median_s" '
             f'data-value="">{E(latency_text(None, report.typed_sessions, len(report.sessions)))}</div>'
-            '<div class="t">typed calls have no timings</div></div>')
+            '<div class="t">typed calls have no timings</div></div>'
+        )
     else:
         add(card("Response latency (median)", "latency_median_s", report.latency_median_s, suffix=" s"))
     add("</div>")
@@ -691,15 +884,22 @@ def render_html(report: Report) -> str:
     add(f'<div class="chart">{_distribution_chart(report.distributions)}</div>')
     add("<table><tr><th>Dimension</th>" + "".join(f"<th>{k}</th>" for k in range(1, 6)) + "<th>Mean</th></tr>")
     for d in DIMENSIONS:
-        add(f"<tr><td>{E(DIM_LABEL[d])}</td>" + "".join(
-            f'<td data-dist="{d}:{k}">{report.distributions[d][k]}</td>' for k in range(1, 6))
-            + f'<td data-metric="mean_{d}" data-value="{"" if report.means[d] is None else round(report.means[d], 6)}">{num(report.means[d])}</td></tr>')
+        add(
+            f"<tr><td>{E(DIM_LABEL[d])}</td>"
+            + "".join(f'<td data-dist="{d}:{k}">{report.distributions[d][k]}</td>' for k in range(1, 6))
+            + f'<td data-metric="mean_{d}" data-value="{"" if report.means[d] is None else round(report.means[d], 6)}">{num(report.means[d])}</td></tr>'
+        )
     add("</table>")
 
-    add(f"<h2>Trainees against targets</h2><p><small>Targets: each dimension's mean ≥ {t.dimension_mean:g}, "
-        f"escalation accuracy ≥ {t.escalation_accuracy:.0%}, first-call resolution ≥ {t.first_call_resolution:.0%}.</small></p>")
-    add("<table><tr><th>Trainee</th><th>Calls</th>" + "".join(f"<th>{E(DIM_LABEL[d])}</th>" for d in DIMENSIONS)
-        + "<th>Escalation accuracy</th><th>First-call resolution</th><th>Passed</th><th>Latency (s)</th></tr>")
+    add(
+        f"<h2>Trainees against targets</h2><p><small>Targets: each dimension's mean ≥ {t.dimension_mean:g}, "
+        f"escalation accuracy ≥ {t.escalation_accuracy:.0%}, first-call resolution ≥ {t.first_call_resolution:.0%}.</small></p>"
+    )
+    add(
+        "<table><tr><th>Trainee</th><th>Calls</th>"
+        + "".join(f"<th>{E(DIM_LABEL[d])}</th>" for d in DIMENSIONS)
+        + "<th>Escalation accuracy</th><th>First-call resolution</th><th>Passed</th><th>Latency (s)</th></tr>"
+    )
 
     def cell(v: str, ok: bool | None, attrs: str) -> str:
         cls = "" if ok is None else (' class="ok"' if ok else ' class="bad"')
@@ -709,57 +909,110 @@ def render_html(report: Report) -> str:
         tn = E(r.trainee, quote=True)
         add(f'<tr data-trainee="{tn}"><td>{E(r.trainee)}</td><td data-metric="sessions">{r.sessions}</td>')
         for d in DIMENSIONS:
-            add(cell(num(r.means[d]), r.meets[d], f'data-metric="mean_{d}" data-value="{"" if r.means[d] is None else round(r.means[d], 6)}"'))
-        add(cell(pct(r.escalation.value), r.meets["escalation"], f'data-metric="escalation_accuracy" data-value="{"" if r.escalation.value is None else round(r.escalation.value, 6)}"'))
-        add(cell(pct(r.fcr.value), r.meets["fcr"], f'data-metric="first_call_resolution" data-value="{"" if r.fcr.value is None else round(r.fcr.value, 6)}"'))
-        add(f"<td>{pct(r.passed.value)}</td><td>{E(latency_text(r.latency_median_s, r.typed, r.sessions, unit=''))}</td></tr>")
+            add(
+                cell(
+                    num(r.means[d]),
+                    r.meets[d],
+                    f'data-metric="mean_{d}" data-value="{"" if r.means[d] is None else round(r.means[d], 6)}"',
+                )
+            )
+        add(
+            cell(
+                pct(r.escalation.value),
+                r.meets["escalation"],
+                f'data-metric="escalation_accuracy" data-value="{"" if r.escalation.value is None else round(r.escalation.value, 6)}"',
+            )
+        )
+        add(
+            cell(
+                pct(r.fcr.value),
+                r.meets["fcr"],
+                f'data-metric="first_call_resolution" data-value="{"" if r.fcr.value is None else round(r.fcr.value, 6)}"',
+            )
+        )
+        add(
+            f"<td>{pct(r.passed.value)}</td><td>{E(latency_text(r.latency_median_s, r.typed, r.sessions, unit=''))}</td></tr>"
+        )
     add("</table>")
 
     add("<h2>Escalation accuracy against the 95% target</h2>")
-    add(f'<div class="chart">{_bar_chart([(r.trainee, r.escalation.value) for r in report.trainees], t.escalation_accuracy, 1.0, pct, "escalation")}</div>')
+    add(
+        f'<div class="chart">{_bar_chart([(r.trainee, r.escalation.value) for r in report.trainees], t.escalation_accuracy, 1.0, pct, "escalation")}</div>'
+    )
     add("<h2>First-call resolution</h2>")
-    add(f'<div class="chart">{_bar_chart([(r.trainee, r.fcr.value) for r in report.trainees], t.first_call_resolution, 1.0, pct, "fcr")}</div>')
-    typed_note = (f" {report.typed_sessions} typed call(s) (--text) are left out: typed replies have no timings."
-                  if report.typed_sessions else "")
-    add("<h2>Response latency</h2><p><small>Each call's median time from the caller finishing to the trainee answering; "
-        f"median {num(report.latency_median_s)} s, 90th percentile {num(report.latency_p90_s)} s.{E(typed_note)}</small></p>")
+    add(
+        f'<div class="chart">{_bar_chart([(r.trainee, r.fcr.value) for r in report.trainees], t.first_call_resolution, 1.0, pct, "fcr")}</div>'
+    )
+    typed_note = (
+        f" {report.typed_sessions} typed call(s) (--text) are left out: typed replies have no timings."
+        if report.typed_sessions
+        else ""
+    )
+    add(
+        "<h2>Response latency</h2><p><small>Each call's median time from the caller finishing to the trainee answering; "
+        f"median {num(report.latency_median_s)} s, 90th percentile {num(report.latency_p90_s)} s.{E(typed_note)}</small></p>"
+    )
     add(f'<div class="chart">{_histogram(report.latencies)}</div>')
     add("<h2>Progress over attempts</h2>")
     add(f'<div class="chart">{_progress_chart(report.progress)}</div>')
 
     add("<h2>Scenarios failed most, and why</h2>")
-    add(f'<div class="chart">{_bar_chart([(r.scenario, r.fail_rate) for r in report.scenarios], None, 1.0, pct, "fail_rate", label_w=220)}</div>')
-    add("<table><tr><th>Scenario</th><th>Attempts</th><th>Failed</th><th>Fail rate</th><th style=\"text-align:left\">Most common reasons</th></tr>")
+    add(
+        f'<div class="chart">{_bar_chart([(r.scenario, r.fail_rate) for r in report.scenarios], None, 1.0, pct, "fail_rate", label_w=220)}</div>'
+    )
+    add(
+        "<table><tr><th>Scenario</th><th>Attempts</th><th>Failed</th><th>Fail rate</th><th style=\"text-align:left\">Most common reasons</th></tr>"
+    )
     for r in report.scenarios:
         reasons = "; ".join(f"{E(why)} ×{n}" for why, n in r.reasons) or "–"
-        add(f'<tr data-scenario="{E(r.scenario, quote=True)}"><td>{E(r.scenario)}</td><td data-metric="attempts">{r.attempts}</td>'
-            f'<td data-metric="failures">{r.failures}</td><td>{pct(r.fail_rate)}</td><td style="text-align:left">{reasons}</td></tr>')
+        add(
+            f'<tr data-scenario="{E(r.scenario, quote=True)}"><td>{E(r.scenario)}</td><td data-metric="attempts">{r.attempts}</td>'
+            f'<td data-metric="failures">{r.failures}</td><td>{pct(r.fail_rate)}</td><td style="text-align:left">{reasons}</td></tr>'
+        )
     add("</table>")
 
     if any(a["n"] for a in report.agreement):
-        add("<h2>Automatic scorer vs trainers</h2><p><small>Automatic scores as first given (before overrides) "
-            "compared with trainers' review scores. Kappa is quadratic-weighted Cohen's kappa (1 = perfect, 0 = chance).</small></p>")
-        add("<table><tr><th>Dimension</th><th>Pairs</th><th>Exact</th><th>Within one</th><th>Weighted kappa</th><th>Mean auto</th><th>Mean trainer</th></tr>")
+        add(
+            "<h2>Automatic scorer vs trainers</h2><p><small>Automatic scores as first given (before overrides) "
+            "compared with trainers' review scores. Kappa is quadratic-weighted Cohen's kappa (1 = perfect, 0 = chance).</small></p>"
+        )
+        add(
+            "<table><tr><th>Dimension</th><th>Pairs</th><th>Exact</th><th>Within one</th><th>Weighted kappa</th><th>Mean auto</th><th>Mean trainer</th></tr>"
+        )
         for a in report.agreement:
-            add(f'<tr data-agreement="{a["dimension"]}"><td>{E(DIM_LABEL[a["dimension"]])}</td><td>{a["n"]}</td><td>{pct(a["exact"])}</td>'
-                f'<td>{pct(a["within_one"])}</td><td>{num(a["kappa"])}</td><td>{num(a["mean_auto"])}</td><td>{num(a["mean_trainer"])}</td></tr>')
+            add(
+                f'<tr data-agreement="{a["dimension"]}"><td>{E(DIM_LABEL[a["dimension"]])}</td><td>{a["n"]}</td><td>{pct(a["exact"])}</td>'
+                f'<td>{pct(a["within_one"])}</td><td>{num(a["kappa"])}</td><td>{num(a["mean_auto"])}</td><td>{num(a["mean_trainer"])}</td></tr>'
+            )
         add("</table>")
 
     if report.runs:
-        add("<h2>Assessments</h2><table><tr><th>Assessment</th><th>Trainee</th><th>Status</th><th>Result</th><th>Started</th></tr>")
+        add(
+            "<h2>Assessments</h2><table><tr><th>Assessment</th><th>Trainee</th><th>Status</th><th>Result</th><th>Started</th></tr>"
+        )
         for r in report.runs:
             res = "–" if r["passed"] is None else ("passed" if r["passed"] else "failed")
-            add(f"<tr><td>{E(r['assessment'])}</td><td>{E(r['trainee'])}</td><td>{E(r['status'])}</td><td>{res}</td><td>{E(r['started_at'])}</td></tr>")
+            add(
+                f"<tr><td>{E(r['assessment'])}</td><td>{E(r['trainee'])}</td><td>{E(r['status'])}</td><td>{res}</td><td>{E(r['started_at'])}</td></tr>"
+            )
         add("</table>")
 
-    add("<h2>Sessions</h2><table><tr><th>Started</th><th>Trainee</th><th>Scenario</th><th>Kind</th><th>Passed</th>"
-        + "".join(f"<th>{d[:5]}</th>" for d in DIMENSIONS) + "<th>Session</th></tr>")
+    add(
+        "<h2>Sessions</h2><table><tr><th>Started</th><th>Trainee</th><th>Scenario</th><th>Kind</th><th>Passed</th>"
+        + "".join(f"<th>{d[:5]}</th>" for d in DIMENSIONS)
+        + "<th>Session</th></tr>"
+    )
     for s in report.sessions:
-        add(f'<tr data-session="{E(s.session_id, quote=True)}"><td>{E(s.started_at.replace("T", " ")[:16])}</td><td>{E(s.trainee)}</td>'
+        add(
+            f'<tr data-session="{E(s.session_id, quote=True)}"><td>{E(s.started_at.replace("T", " ")[:16])}</td><td>{E(s.trainee)}</td>'
             f'<td>{E(s.scenario)}</td><td data-kind="{E(s.source, quote=True)}">{E(s.source)}{" (typed)" if s.typed else ""}</td>'
             f'<td>{"yes" if s.passed else "no"}</td>'
-            + "".join(f'<td data-score="{d}">{s.scores.get(d, "")}{"*" if any(o.dimension == d for o in s.overrides) else ""}</td>' for d in DIMENSIONS)
-            + f"<td><small>{E(short_id(s.session_id))}</small></td></tr>")
+            + "".join(
+                f'<td data-score="{d}">{s.scores.get(d, "")}{"*" if any(o.dimension == d for o in s.overrides) else ""}</td>'
+                for d in DIMENSIONS
+            )
+            + f"<td><small>{E(short_id(s.session_id))}</small></td></tr>"
+        )
     add("</table><p><small>* overridden by a trainer (see `vasim review audit`).</small></p>")
     add("</main></body></html>")
     return "".join(p)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from simulator.authoring.catalog import Catalog
 from simulator.authoring.scenario import END, RING, Scenario
-
 from simulator.scoring.scorecard import Scorecard, Tip, quote
 from simulator.understanding.detect import Context
 
@@ -24,13 +23,24 @@ if TYPE_CHECKING:
     from simulator.scoring.transcript import Transcript
 
 OPENING, CORE, EMPATHY, CLOSING, DELIVERY = (
-    "Opening and identification", "Core response", "Empathy phrase", "Closing", "Delivery")
+    "Opening and identification",
+    "Core response",
+    "Empathy phrase",
+    "Closing",
+    "Delivery",
+)
 
 # For a violation, the behavior its "Better" line must show instead (medical advice and clinical
 # overrides depend on the call's escalation, see counterpart()).
-COUNTERPART = {"argue": "empathy", "dismissive": "empathy", "jargon": "restate_issue",
-               "promise_outcome": "next_steps", "override_clinical": "flag_clinical",
-               "voicemail_phi": "greet_practice", "disclose_before_verify": "verify_identity"}
+COUNTERPART = {
+    "argue": "empathy",
+    "dismissive": "empathy",
+    "jargon": "restate_issue",
+    "promise_outcome": "next_steps",
+    "override_clinical": "flag_clinical",
+    "voicemail_phi": "greet_practice",
+    "disclose_before_verify": "verify_identity",
+}
 
 # Last resort when neither the scenario's exemplars nor the catalog's examples show a behavior:
 # a plain rewrite, filled with the call's names. Each one is checked by the detector like any
@@ -79,7 +89,20 @@ def stage_of(bid: str, catalog: Catalog) -> str:
 
 
 def _tokens(text: str) -> set[str]:
-    return set(re.findall(r"[a-z']+", text.lower())) - {"i", "a", "the", "to", "and", "it", "is", "you", "my", "that", "for", "of"}
+    return set(re.findall(r"[a-z']+", text.lower())) - {
+        "i",
+        "a",
+        "the",
+        "to",
+        "and",
+        "it",
+        "is",
+        "you",
+        "my",
+        "that",
+        "for",
+        "of",
+    }
 
 
 def _state_for_patient_line(scenario: Scenario, text: str) -> str | None:
@@ -126,9 +149,9 @@ def sentences(text: str) -> list[str]:
     """Split a line at sentence ends ("Ms. Carter" stays whole)."""
     out, start = [], 0
     for m in re.finditer(r"[.?!]+(?=\s+\S)", text):
-        if _ABBREV.search(text[:m.end()]):
+        if _ABBREV.search(text[: m.end()]):
             continue
-        out.append(text[start:m.end()].strip())
+        out.append(text[start : m.end()].strip())
         start = m.end()
     tail = text[start:].strip()
     if tail:
@@ -195,14 +218,23 @@ def _va_name(scenario: Scenario) -> str:
 
 
 # What a caller on each touchpoint is calling about, for the restate template.
-TOPICS = {"billing": "your bill", "billing_dispute": "charges on your bill that you believe are wrong",
-          "symptoms": "symptoms that are worrying you", "emergency": "what is happening to you right now",
-          "crisis": "how you are feeling right now", "refill": "a refill of your medication",
-          "lab_results": "your lab results", "records": "a copy of your medical records",
-          "complaint": "making a complaint", "scheduling": "booking an appointment",
-          "general_inquiry": "our hours and services", "new_patient": "joining the practice as a new patient",
-          "referral": "the status of your referral", "post_visit_followup": "how you have been since your visit",
-          "reminder": "your upcoming appointment"}
+TOPICS = {
+    "billing": "your bill",
+    "billing_dispute": "charges on your bill that you believe are wrong",
+    "symptoms": "symptoms that are worrying you",
+    "emergency": "what is happening to you right now",
+    "crisis": "how you are feeling right now",
+    "refill": "a refill of your medication",
+    "lab_results": "your lab results",
+    "records": "a copy of your medical records",
+    "complaint": "making a complaint",
+    "scheduling": "booking an appointment",
+    "general_inquiry": "our hours and services",
+    "new_patient": "joining the practice as a new patient",
+    "referral": "the status of your referral",
+    "post_visit_followup": "how you have been since your visit",
+    "reminder": "your upcoming appointment",
+}
 
 
 def _fallbacks(target: str, scenario: Scenario, catalog: Catalog, detector) -> list[Candidate]:
@@ -213,8 +245,11 @@ def _fallbacks(target: str, scenario: Scenario, catalog: Catalog, detector) -> l
     texts = []
     if target in TEMPLATES:
         topic = TOPICS.get(scenario.touchpoint, "your question today")
-        texts.append(TEMPLATES[target].format(practice=scenario.practice.name, patient=scenario.patient.name,
-                                              va=_va_name(scenario), topic=topic))
+        texts.append(
+            TEMPLATES[target].format(
+                practice=scenario.practice.name, patient=scenario.patient.name, va=_va_name(scenario), topic=topic
+            )
+        )
     if target in catalog and catalog[target].polarity == "positive":
         texts += [t for t in catalog[target].examples if t[:1].isupper()]
     ctx = _context(scenario)
@@ -231,8 +266,15 @@ def _tokens_ordered(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
-def better_line(target: str | None, scenario: Scenario, detector, catalog: Catalog, used: set[str],
-                at_state: str | None = None, avoid: str | None = None) -> str:
+def better_line(
+    target: str | None,
+    scenario: Scenario,
+    detector,
+    catalog: Catalog,
+    used: set[str],
+    at_state: str | None = None,
+    avoid: str | None = None,
+) -> str:
     """A line that shows ``target`` according to the detector, shows no violation (nor ``avoid``),
     and repeats no line already used in this scorecard. Looked for in the beat being coached
     first, then the beats that expect the behavior, then the rest of the scenario's exemplars
@@ -323,7 +365,7 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
     used: set[str] = set()
 
     def advice_for(bid: str, fallback: str) -> str:
-        return (catalog[bid].tip if bid in catalog and catalog[bid].tip else fallback)
+        return catalog[bid].tip if bid in catalog and catalog[bid].tip else fallback
 
     def better(bid: str, at_state: str | None = None, avoid: str | None = None) -> str:
         return better_line(counterpart(bid, scenario, catalog), scenario, detector, catalog, used, at_state, avoid)
@@ -340,8 +382,17 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
         good = better(h.id, state)
         said = quote(transcript.turns[h.turn].text)
         kind = "blocker" if h.id in blocker_ids else "violation"
-        tips.append(Tip(stage=stage_of(h.id, catalog), behavior=h.id, kind=kind, turn=h.turn, said=said, better=good,
-                        text=_line(stage_of(h.id, catalog), advice_for(h.id, "Avoid this."), said, good)))
+        tips.append(
+            Tip(
+                stage=stage_of(h.id, catalog),
+                behavior=h.id,
+                kind=kind,
+                turn=h.turn,
+                said=said,
+                better=good,
+                text=_line(stage_of(h.id, catalog), advice_for(h.id, "Avoid this."), said, good),
+            )
+        )
 
     # missing escalation (a blocker for emergencies, crises and same-day symptoms)
     for bid in card.escalation.missing:
@@ -352,17 +403,37 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
         said = quote(transcript.turns[turn].text) if turn is not None else ""
         good = better(bid)
         urgent = any(b.id == bid for b in card.blockers)
-        tips.append(Tip(stage=stage_of(bid, catalog), behavior=bid, kind="blocker" if urgent else "missed", turn=turn,
-                        said=said, better=good, text=_line(stage_of(bid, catalog), advice_for(bid, ""), said, good)))
+        tips.append(
+            Tip(
+                stage=stage_of(bid, catalog),
+                behavior=bid,
+                kind="blocker" if urgent else "missed",
+                turn=turn,
+                said=said,
+                better=good,
+                text=_line(stage_of(bid, catalog), advice_for(bid, ""), said, good),
+            )
+        )
     for bid in card.escalation.needless:
         h = next(b for b in card.behaviors if b.id == bid)
-        advice = (f"This call needed {'no escalation' if scenario.escalation == 'none' else scenario.escalation.replace('_', ' ')}; "
-                  f"escalating this way ({bid.replace('_', ' ')}) sends the caller to the wrong place.")
+        advice = (
+            f"This call needed {'no escalation' if scenario.escalation == 'none' else scenario.escalation.replace('_', ' ')}; "
+            f"escalating this way ({bid.replace('_', ' ')}) sends the caller to the wrong place."
+        )
         state = _exemplar_state_before(h.turn, transcript, scenario)
         good = better_line(needless_counterpart(scenario), scenario, detector, catalog, used, state, avoid=bid)
         said = quote(transcript.turns[h.turn].text)
-        tips.append(Tip(stage=CORE, behavior=bid, kind="violation", turn=h.turn, said=said, better=good,
-                        text=_line(CORE, advice, said, good)))
+        tips.append(
+            Tip(
+                stage=CORE,
+                behavior=bid,
+                kind="violation",
+                turn=h.turn,
+                said=said,
+                better=good,
+                text=_line(CORE, advice, said, good),
+            )
+        )
         done.add(bid)
 
     # 3. misses, heaviest first, in script order
@@ -381,8 +452,17 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
         advice = advice_for(bid, f"Remember to {bid.replace('_', ' ')}.")
         if recommended:
             advice = "Recommended: " + advice
-        tips.append(Tip(stage=stage, behavior=bid, kind="missed", turn=turn, said=said, better=good,
-                        text=_line(stage, advice, said, good)))
+        tips.append(
+            Tip(
+                stage=stage,
+                behavior=bid,
+                kind="missed",
+                turn=turn,
+                said=said,
+                better=good,
+                text=_line(stage, advice, said, good),
+            )
+        )
 
     tips += delivery_tips(card)
     return tips
@@ -410,22 +490,57 @@ def delivery_tips(card: Scorecard) -> list[Tip]:
     t = card.timing
     out = []
     if t.response_latency_s and t.response_latency_s.median > SLOW_RESPONSE_S:
-        out.append(Tip(stage=DELIVERY, kind="timing", text=(
-            f"{DELIVERY}: answer within a second or two; your replies started a median "
-            f"{t.response_latency_s.median:.1f} s after the caller stopped (slowest {t.response_latency_s.max:.1f} s). "
-            "If you need time to look something up, say so: \"Let me pull that up for you, one moment.\"")))
+        out.append(
+            Tip(
+                stage=DELIVERY,
+                kind="timing",
+                text=(
+                    f"{DELIVERY}: answer within a second or two; your replies started a median "
+                    f"{t.response_latency_s.median:.1f} s after the caller stopped (slowest {t.response_latency_s.max:.1f} s). "
+                    "If you need time to look something up, say so: \"Let me pull that up for you, one moment.\""
+                ),
+            )
+        )
     if t.long_silences:
-        out.append(Tip(stage=DELIVERY, kind="timing", text=(
-            f"{DELIVERY}: {len(t.long_silences)} silence{'s' if len(t.long_silences) > 1 else ''} over 3 seconds; "
-            "fill a pause by telling the caller what you are doing.")))
+        out.append(
+            Tip(
+                stage=DELIVERY,
+                kind="timing",
+                text=(
+                    f"{DELIVERY}: {len(t.long_silences)} silence{'s' if len(t.long_silences) > 1 else ''} over 3 seconds; "
+                    "fill a pause by telling the caller what you are doing."
+                ),
+            )
+        )
     if t.speaking_rate_wpm and t.speaking_rate_wpm > FAST_WPM:
-        out.append(Tip(stage=DELIVERY, kind="timing", text=(
-            f"{DELIVERY}: you spoke at {t.speaking_rate_wpm:.0f} words a minute; slow down to about 140-160 so an upset caller can follow.")))
+        out.append(
+            Tip(
+                stage=DELIVERY,
+                kind="timing",
+                text=(
+                    f"{DELIVERY}: you spoke at {t.speaking_rate_wpm:.0f} words a minute; slow down to about 140-160 so an upset caller can follow."
+                ),
+            )
+        )
     elif t.speaking_rate_wpm and t.speaking_rate_wpm < SLOW_WPM:
-        out.append(Tip(stage=DELIVERY, kind="timing", text=(
-            f"{DELIVERY}: you spoke at {t.speaking_rate_wpm:.0f} words a minute; a steady 140-160 sounds confident.")))
+        out.append(
+            Tip(
+                stage=DELIVERY,
+                kind="timing",
+                text=(
+                    f"{DELIVERY}: you spoke at {t.speaking_rate_wpm:.0f} words a minute; a steady 140-160 sounds confident."
+                ),
+            )
+        )
     if t.filler_rate > FILLER_RATE:
-        out.append(Tip(stage=DELIVERY, kind="timing", text=(
-            f"{DELIVERY}: {t.filler_words} filler words (um, uh) - {t.filler_rate:.1f} per 100 words; "
-            "pause silently instead, it sounds more sure.")))
+        out.append(
+            Tip(
+                stage=DELIVERY,
+                kind="timing",
+                text=(
+                    f"{DELIVERY}: {t.filler_words} filler words (um, uh) - {t.filler_rate:.1f} per 100 words; "
+                    "pause silently instead, it sounds more sure."
+                ),
+            )
+        )
     return out

@@ -27,30 +27,27 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-
-from simulator.scoring import feedback
-from simulator.understanding import hearing
 from simulator.authoring.catalog import DIMENSIONS, Catalog
 from simulator.authoring.scenario import ESCALATION_IS_BLOCKER, ESCALATION_RECOMMENDS, ESCALATION_REQUIRES, Scenario
+from simulator.scoring import feedback
 from simulator.scoring.scorecard import (
     BehaviorHit,
     Blocker,
     DimensionScore,
     EscalationCheck,
     Evidence,
+    Scorecard,
     Silence,
     Stat,
-    Scorecard,
     Timing,
     quote,
 )
 from simulator.scoring.transcript import Transcript
-
+from simulator.understanding import hearing
 from simulator.understanding.detect import Context
-
 
 LONG_SILENCE_S = 3.0
 MIN_DIMENSION_WEIGHT = 2.0  # see _score_dimension
@@ -62,12 +59,19 @@ FILLERS = ("um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm")
 _URGENT = ("advise_911", "crisis_line_988")
 NEEDLESS: dict[str, tuple[str, ...]] = {
     "none": ("advise_911", "crisis_line_988", "transfer_clinical", "escalate_manager"),
-    "flag_clinical": _URGENT, "route_records": _URGENT, "escalate_manager": _URGENT, "flag_billing": _URGENT,
-    "same_day_transfer": ("crisis_line_988",), "emergency_911": (), "crisis_transfer": (),
+    "flag_clinical": _URGENT,
+    "route_records": _URGENT,
+    "escalate_manager": _URGENT,
+    "flag_billing": _URGENT,
+    "same_day_transfer": ("crisis_line_988",),
+    "emergency_911": (),
+    "crisis_transfer": (),
 }
 OVER: dict[str, tuple[str, ...]] = {
-    "flag_clinical": ("transfer_clinical",), "route_records": ("transfer_clinical",),
-    "escalate_manager": ("transfer_clinical",), "flag_billing": ("transfer_clinical",),
+    "flag_clinical": ("transfer_clinical",),
+    "route_records": ("transfer_clinical",),
+    "escalate_manager": ("transfer_clinical",),
+    "flag_billing": ("transfer_clinical",),
     "same_day_transfer": ("advise_911",),
 }
 # Lower-urgency actions a trainee reaches for instead of the required one ("wrong urgency").
@@ -81,15 +85,50 @@ INSTEAD: dict[str, tuple[str, ...]] = {
 # ---------------------------------------------------------------------------------------------
 # spoken-number normalisation, so "$185.00" matches "a hundred and eighty-five"
 
-_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine".split())}
-_TEENS = {w: i + 10 for i, w in enumerate("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: (i + 2) * 10 for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_ORD_UNITS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9}
-_ORD_TEENS = {"tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-              "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19}
+_UNITS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}
+_TEENS = {
+    w: i + 10
+    for i, w in enumerate(
+        ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+    )
+}
+_TENS = {
+    w: (i + 2) * 10
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
+_ORD_UNITS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+}
+_ORD_TEENS = {
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+}
 _ORD_TENS = {"twentieth": 20, "thirtieth": 30}
 _WORDNUM: dict[str, tuple[str, int]] = {}
-for _d, _k in ((_UNITS, "unit"), (_ORD_UNITS, "unit"), (_TEENS, "teen"), (_ORD_TEENS, "teen"), (_TENS, "tens"), (_ORD_TENS, "tens")):
+for _d, _k in (
+    (_UNITS, "unit"),
+    (_ORD_UNITS, "unit"),
+    (_TEENS, "teen"),
+    (_ORD_TEENS, "teen"),
+    (_TENS, "tens"),
+    (_ORD_TENS, "tens"),
+):
     for _w, _v in _d.items():
         _WORDNUM[_w] = (_k, _v)
 _DROP = {"and", "dollars", "dollar", "bucks", "cents", "cent", "the", "of"}
@@ -172,7 +211,7 @@ def _contains(hay: list[str], needle: list[str]) -> bool:
     if not n or n > len(hay):
         return False
     first = needle[0]
-    return any(hay[i] == first and hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+    return any(hay[i] == first and hay[i : i + n] == needle for i in range(len(hay) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -210,7 +249,20 @@ def find_phi(text: str, forms: Sequence[FactForm]) -> list[FactForm]:
 
 
 _AFFIRM = re.compile(r"\b(yes|yeah|yep|yup|correct|that's right|that is right|that's me|speaking|it is)\b", re.I)
-_MONTHS = "january february march april may june july august september october november december".split()
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 
 def _names_identity(text: str, scenario: Scenario) -> bool:
@@ -265,20 +317,32 @@ def timing(transcript: Transcript) -> Timing:
     out = Timing(filler_words=fillers, filler_rate=rate)
     if not transcript.timed:
         return out
-    lat = [max(0.0, turns[i].start - turns[i - 1].end) for i in range(1, len(turns))
-           if turns[i].speaker == "trainee" and turns[i - 1].speaker == "patient"]
+    lat = [
+        max(0.0, turns[i].start - turns[i - 1].end)
+        for i in range(1, len(turns))
+        if turns[i].speaker == "trainee" and turns[i - 1].speaker == "patient"
+    ]
     talk = {"trainee": 0.0, "patient": 0.0}
     for t in turns:
         talk[t.speaker] += max(0.0, t.end - t.start)
     total = talk["trainee"] + talk["patient"]
-    silences = [Silence(after_turn=i - 1, seconds=round(turns[i].start - turns[i - 1].end, 2))
-                for i in range(1, len(turns)) if turns[i].start - turns[i - 1].end > LONG_SILENCE_S]
-    return out.model_copy(update={
-        "response_latency_s": Stat(median=round(statistics.median(lat), 2), max=round(max(lat), 2)) if lat else None,
-        "talk_ratio": round(talk["trainee"] / total, 2) if total > 0 else None,
-        "speaking_rate_wpm": round(len(trainee_words) / (talk["trainee"] / 60.0), 1) if talk["trainee"] > 0 else None,
-        "long_silences": silences,
-    })
+    silences = [
+        Silence(after_turn=i - 1, seconds=round(turns[i].start - turns[i - 1].end, 2))
+        for i in range(1, len(turns))
+        if turns[i].start - turns[i - 1].end > LONG_SILENCE_S
+    ]
+    return out.model_copy(
+        update={
+            "response_latency_s": Stat(median=round(statistics.median(lat), 2), max=round(max(lat), 2))
+            if lat
+            else None,
+            "talk_ratio": round(talk["trainee"] / total, 2) if total > 0 else None,
+            "speaking_rate_wpm": round(len(trainee_words) / (talk["trainee"] / 60.0), 1)
+            if talk["trainee"] > 0
+            else None,
+            "long_silences": silences,
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,8 +368,16 @@ def detect_turns(transcript: Transcript, detector, catalog: Catalog) -> list[Beh
             if d.id == "voicemail_phi" and transcript.mode != "voicemail":
                 continue
             seen.add(d.id)
-            hits.append(BehaviorHit(id=d.id, turn=i, quote=quote(d.quote or turn.text), confidence=round(float(d.confidence), 3),
-                                    time=turn.start, **_heard(d.quote or turn.text, turn)))
+            hits.append(
+                BehaviorHit(
+                    id=d.id,
+                    turn=i,
+                    quote=quote(d.quote or turn.text),
+                    confidence=round(float(d.confidence), 3),
+                    time=turn.start,
+                    **_heard(d.quote or turn.text, turn),
+                )
+            )
     return hits
 
 
@@ -330,8 +402,10 @@ def review_notes(hits: list[BehaviorHit], catalog: Catalog) -> list[str]:
     for h in hits:
         if h.uncertain:
             counted = "not counted" if _withheld(h, catalog) else "counted"
-            out.append(f"turn {h.turn}: {h.id} rests on words recognition was unsure of "
-                       f"(lowest word probability {h.heard:.2f}; {counted}): \"{h.quote}\". Listen to the recording.")
+            out.append(
+                f"turn {h.turn}: {h.id} rests on words recognition was unsure of "
+                f"(lowest word probability {h.heard:.2f}; {counted}): \"{h.quote}\". Listen to the recording."
+            )
     return out
 
 
@@ -374,11 +448,20 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
     avg = round(sum(dims[d].score for d in judged) / len(judged), 2)
     missed_required_escalation = bool(esc.missing)
     failed_outright = any(dims[d].score == 1 for d in judged)
-    passed = (not blockers and not missed_required_escalation and not failed_outright
-              and avg >= scenario.scoring.pass_mark)
+    passed = (
+        not blockers and not missed_required_escalation and not failed_outright and avg >= scenario.scoring.pass_mark
+    )
     card = Scorecard(
-        scenario=scenario.id, passed=passed, blockers=blockers, dimensions=dims, behaviors=hits, escalation=esc,
-        timing=timing(transcript), average=avg, pass_mark=scenario.scoring.pass_mark, mode=transcript.mode,
+        scenario=scenario.id,
+        passed=passed,
+        blockers=blockers,
+        dimensions=dims,
+        behaviors=hits,
+        escalation=esc,
+        timing=timing(transcript),
+        average=avg,
+        pass_mark=scenario.scoring.pass_mark,
+        mode=transcript.mode,
         review=review_notes(hits, catalog),
     )
     tips = feedback.coach(scenario, transcript, card, detector, catalog)
@@ -397,8 +480,16 @@ def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[Behavio
             if t.speaker == "trainee" and i not in already:
                 found = find_phi(t.text, forms)
                 if found:
-                    out.append(BehaviorHit(id="voicemail_phi", turn=i, quote=quote(t.text), confidence=1.0, time=t.start,
-                                           **_heard(_said(found), t)))
+                    out.append(
+                        BehaviorHit(
+                            id="voicemail_phi",
+                            turn=i,
+                            quote=quote(t.text),
+                            confidence=1.0,
+                            time=t.start,
+                            **_heard(_said(found), t),
+                        )
+                    )
         return out
     verify_turns = {h.turn for h in hits if h.id == "verify_identity"}
     done = verified_at(transcript, scenario, verify_turns)
@@ -409,8 +500,16 @@ def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[Behavio
             continue
         found = find_phi(t.text, forms)
         if found:
-            out.append(BehaviorHit(id="disclose_before_verify", turn=i, quote=quote(t.text), confidence=1.0, time=t.start,
-                                   **_heard(_said(found), t)))
+            out.append(
+                BehaviorHit(
+                    id="disclose_before_verify",
+                    turn=i,
+                    quote=quote(t.text),
+                    confidence=1.0,
+                    time=t.start,
+                    **_heard(_said(found), t),
+                )
+            )
     return out
 
 
@@ -424,8 +523,15 @@ def check_escalation(scenario: Scenario, counted: list[BehaviorHit]) -> Escalati
     needless = [b for b in NEEDLESS.get(kind, ()) if b in shown]
     over = [b for b in OVER.get(kind, ()) if b in shown and b not in ESCALATION_REQUIRES[kind]]
     rec_missing = [b for b in ESCALATION_RECOMMENDS.get(kind, ()) if b not in shown]
-    return EscalationCheck(expected=kind, observed=observed, correct=not missing and not needless, missing=missing,
-                           needless=needless, over=over, recommended_missing=rec_missing)
+    return EscalationCheck(
+        expected=kind,
+        observed=observed,
+        correct=not missing and not needless,
+        missing=missing,
+        needless=needless,
+        over=over,
+        recommended_missing=rec_missing,
+    )
 
 
 def _judged(dim: DimensionScore) -> bool:
@@ -433,9 +539,16 @@ def _judged(dim: DimensionScore) -> bool:
     return bool(dim.evidence or dim.missed)
 
 
-def _score_dimension(dim: str, scenario: Scenario, catalog: Catalog, counted: list[BehaviorHit],
-                     first: dict[str, BehaviorHit], required: dict[str, float], forbidden: dict[str, float],
-                     esc: EscalationCheck) -> DimensionScore:
+def _score_dimension(
+    dim: str,
+    scenario: Scenario,
+    catalog: Catalog,
+    counted: list[BehaviorHit],
+    first: dict[str, BehaviorHit],
+    required: dict[str, float],
+    forbidden: dict[str, float],
+    esc: EscalationCheck,
+) -> DimensionScore:
     req = {b: w for b, w in required.items() if b in catalog and catalog[b].dimension == dim}
     if dim == "escalation":
         for b in ESCALATION_RECOMMENDS.get(scenario.escalation, ()):
@@ -447,7 +560,7 @@ def _score_dimension(dim: str, scenario: Scenario, catalog: Catalog, counted: li
     # no errors is not a 1 in accuracy because one courtesy was skipped.
     lost = 4.0 * missed_w / max(total, MIN_DIMENSION_WEIGHT) if total else 0.0
     evidence = [Evidence(id=b, turn=first[b].turn, quote=first[b].quote, time=first[b].time) for b in req if b in first]
-    evidence.sort(key=lambda e: (e.turn if e.turn is not None else -1))
+    evidence.sort(key=lambda e: e.turn if e.turn is not None else -1)
 
     penalty = 0.0
     seen = set()
@@ -481,7 +594,14 @@ def _blockers(scenario: Scenario, counted: list[BehaviorHit], esc: EscalationChe
             out.append(Blocker(id=h.id, turn=h.turn, quote=h.quote, reason=_BLOCKER_REASON[h.id]))
     if ESCALATION_IS_BLOCKER[scenario.escalation]:
         for b in esc.missing:
-            out.append(Blocker(id=b, turn=None, quote="", reason=f"required {scenario.escalation.replace('_', ' ')} action never taken: {b}"))
+            out.append(
+                Blocker(
+                    id=b,
+                    turn=None,
+                    quote="",
+                    reason=f"required {scenario.escalation.replace('_', ' ')} action never taken: {b}",
+                )
+            )
     return out
 
 
@@ -509,4 +629,3 @@ def score_transcript(scenario: Scenario, transcript, detector=None, catalog: Cat
     catalog = catalog or load_catalog()
     detector = detector if detector is not None else factory.make_detector(catalog=catalog)
     return score_call(scenario, transcript, detector, catalog)
-

@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.errors import UserError
 from simulator.authoring.scenario import PATIENT_ALIASES, TRAINEE_ALIASES, Example, Scenario, Turn
+from simulator.errors import UserError
 
 MAX_BYTES = 5 * 1024 * 1024  # a long call is ~50 KB of text; anything this big is a mistake
 
@@ -69,7 +69,9 @@ def read(ref: str | Path, stdin=None) -> tuple[str, str]:
         if path.is_dir():
             raise UserError(f"{display}: is a directory; give a transcript file (JSON or VA:/PATIENT: lines)")
         if path.stat().st_size > MAX_BYTES:
-            raise UserError(f"{display}: transcript is {path.stat().st_size / 1e6:.1f} MB, over the 5 MB limit; is this the right file?")
+            raise UserError(
+                f"{display}: transcript is {path.stat().st_size / 1e6:.1f} MB, over the 5 MB limit; is this the right file?"
+            )
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -88,7 +90,9 @@ def read(ref: str | Path, stdin=None) -> tuple[str, str]:
 def parse(text: str, display: str = "<transcript>") -> Transcript:
     """Parse JSON or plain-text transcript text; context not filled in from a scenario yet."""
     if not text.strip():
-        raise UserError(f"{display}: empty transcript; write JSON ({{\"turns\": [...]}}) or lines like 'VA: ...' / 'PATIENT: ...'")
+        raise UserError(
+            f"{display}: empty transcript; write JSON ({{\"turns\": [...]}}) or lines like 'VA: ...' / 'PATIENT: ...'"
+        )
     if text.lstrip().startswith(("{", "[")):
         return _parse_json(text, display)
     return _parse_plain(text, display)
@@ -106,7 +110,9 @@ def _parse_json(text: str, display: str) -> Transcript:
     lines = _json_turn_lines(text)
     turns_raw = data.get("turns")
     if turns_raw is None:
-        raise UserError(f"{display}:1:1: missing \"turns\": a list of {{\"speaker\": \"trainee\"|\"patient\", \"text\": ...}}")
+        raise UserError(
+            f"{display}:1:1: missing \"turns\": a list of {{\"speaker\": \"trainee\"|\"patient\", \"text\": ...}}"
+        )
     if not isinstance(turns_raw, list):
         raise UserError(f"{display}:1:1: turns: expected a list of turns, got {type(turns_raw).__name__}")
     if not turns_raw:
@@ -122,8 +128,9 @@ def _parse_json(text: str, display: str) -> Transcript:
     if mode is not None and mode not in ("call", "voicemail"):
         raise UserError(f"{display}:1:1: mode: '{mode}' is not allowed; use call or voicemail")
     extra = {"mode": mode} if mode else {}  # left unset, the scenario's mode applies
-    return Transcript(scenario=data.get("scenario"), practice=data.get("practice"), patient=data.get("patient"),
-                      turns=turns, **extra)
+    return Transcript(
+        scenario=data.get("scenario"), practice=data.get("practice"), patient=data.get("patient"), turns=turns, **extra
+    )
 
 
 def _json_turn_lines(text: str) -> list[int]:
@@ -158,7 +165,9 @@ def _json_turn_lines(text: str) -> list[int]:
 
 def _json_turn(raw: Any, i: int, where: str) -> Turn:
     if not isinstance(raw, dict):
-        raise UserError(f"{where}: turns[{i}]: expected an object {{\"speaker\": ..., \"text\": ...}}, got {type(raw).__name__}")
+        raise UserError(
+            f"{where}: turns[{i}]: expected an object {{\"speaker\": ..., \"text\": ...}}, got {type(raw).__name__}"
+        )
     speaker = raw.get("speaker")
     if speaker is None:
         alias = [k for k in raw if str(k).lower() in SPEAKERS]
@@ -168,7 +177,9 @@ def _json_turn(raw: Any, i: int, where: str) -> Turn:
         else:
             raise UserError(f"{where}: turns[{i}]: missing \"speaker\" (trainee or patient)")
     if not isinstance(speaker, str) or speaker.lower() not in SPEAKERS:
-        raise UserError(f"{where}: turns[{i}].speaker: unknown speaker '{speaker}'; use trainee (or va) or patient (or caller)")
+        raise UserError(
+            f"{where}: turns[{i}].speaker: unknown speaker '{speaker}'; use trainee (or va) or patient (or caller)"
+        )
     if not isinstance(raw.get("text"), str):
         raise UserError(f"{where}: turns[{i}].text: missing or not text")
     fields = {"speaker": SPEAKERS[speaker.lower()], "text": raw["text"]}
@@ -182,11 +193,19 @@ def _json_turn(raw: Any, i: int, where: str) -> Turn:
     words = raw.get("words")
     if words is not None:
         ok = isinstance(words, list) and all(
-            isinstance(w, list) and len(w) == 2 and isinstance(w[0], str) and not isinstance(w[1], bool)
-            and isinstance(w[1], (int, float)) and 0 <= w[1] <= 1 for w in words)
+            isinstance(w, list)
+            and len(w) == 2
+            and isinstance(w[0], str)
+            and not isinstance(w[1], bool)
+            and isinstance(w[1], (int, float))
+            and 0 <= w[1] <= 1
+            for w in words
+        )
         if not ok:
-            raise UserError(f"{where}: turns[{i}].words: expected [[word, probability 0..1], ...] as recognition "
-                            "writes them; remove the field for a written transcript")
+            raise UserError(
+                f"{where}: turns[{i}].words: expected [[word, probability 0..1], ...] as recognition "
+                "writes them; remove the field for a written transcript"
+            )
         fields["words"] = [(w, float(p)) for w, p in words]
     if "start" in fields and "end" in fields and fields["end"] < fields["start"]:
         raise UserError(f"{where}: turns[{i}].end: ends ({fields['end']}) before it starts ({fields['start']})")
@@ -206,7 +225,9 @@ def _parse_plain(text: str, display: str) -> Transcript:
             raise UserError(f"{display}:{n}: no speaker; start the line with 'VA:' or 'PATIENT:' (or TRAINEE:/CALLER:)")
         who, said = m.group(1), m.group(2).strip()
         if who.lower() not in SPEAKERS:
-            raise UserError(f"{display}:{n}: unknown speaker '{who}'; use VA or TRAINEE for the trainee, PATIENT or CALLER for the caller")
+            raise UserError(
+                f"{display}:{n}: unknown speaker '{who}'; use VA or TRAINEE for the trainee, PATIENT or CALLER for the caller"
+            )
         turns.append(Turn(speaker=SPEAKERS[who.lower()], text=said))
     if not turns:
         raise UserError(f"{display}: no turns; write lines like 'VA: ...' and 'PATIENT: ...'")
@@ -224,17 +245,21 @@ def for_scenario(tr: Transcript, scenario: Scenario, display: str = "<transcript
     wrong scenario gives a confident, wrong scorecard.
     """
     if tr.scenario and tr.scenario != scenario.id:
-        raise UserError(f"{display}: transcript is for scenario '{tr.scenario}', not '{scenario.id}'; "
-                        f"score it with `vasim score {tr.scenario} {display}` or fix its \"scenario\" field")
+        raise UserError(
+            f"{display}: transcript is for scenario '{tr.scenario}', not '{scenario.id}'; "
+            f"score it with `vasim score {tr.scenario} {display}` or fix its \"scenario\" field"
+        )
     if not any(t.speaker == "trainee" for t in tr.turns):
         raise UserError(f"{display}: no trainee (VA) turns to score")
     # explicit mode only overrides when the file set it; parse() defaults it to "call"
-    return tr.model_copy(update={
-        "scenario": scenario.id,
-        "practice": tr.practice or scenario.practice.name,
-        "patient": tr.patient or scenario.patient.name,
-        "mode": tr.mode if "mode" in tr.model_fields_set else scenario.mode,
-    })
+    return tr.model_copy(
+        update={
+            "scenario": scenario.id,
+            "practice": tr.practice or scenario.practice.name,
+            "patient": tr.patient or scenario.patient.name,
+            "mode": tr.mode if "mode" in tr.model_fields_set else scenario.mode,
+        }
+    )
 
 
 def load(ref: str | Path, scenario: Scenario, stdin=None) -> Transcript:
@@ -245,11 +270,21 @@ def load(ref: str | Path, scenario: Scenario, stdin=None) -> Transcript:
 
 def from_example(scenario: Scenario, example: Example) -> Transcript:
     """An example call of a scenario file, as a transcript with the scenario's context."""
-    return Transcript(scenario=scenario.id, practice=scenario.practice.name, patient=scenario.patient.name,
-                      mode=scenario.mode, turns=list(example.turns))
+    return Transcript(
+        scenario=scenario.id,
+        practice=scenario.practice.name,
+        patient=scenario.patient.name,
+        mode=scenario.mode,
+        turns=list(example.turns),
+    )
 
 
 def from_turns(scenario: Scenario, turns: list[Turn] | list[dict]) -> Transcript:
     """A transcript for a scenario from turns (a finished practice session)."""
-    return Transcript(scenario=scenario.id, practice=scenario.practice.name, patient=scenario.patient.name,
-                      mode=scenario.mode, turns=[t if isinstance(t, Turn) else Turn.model_validate(t) for t in turns])
+    return Transcript(
+        scenario=scenario.id,
+        practice=scenario.practice.name,
+        patient=scenario.patient.name,
+        mode=scenario.mode,
+        turns=[t if isinstance(t, Turn) else Turn.model_validate(t) for t in turns],
+    )

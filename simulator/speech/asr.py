@@ -144,12 +144,17 @@ class FasterWhisperRecognizer:
         if not needs_fallback(first):
             return first
         # deterministic fallback (see the module docstring): no sampling
-        second = self._decode(audio, prompt, hotwords, beam_size=max(self.beam_size, FALLBACK_BEAM),
-                              no_repeat_ngram_size=FALLBACK_NO_REPEAT_NGRAM)
+        second = self._decode(
+            audio,
+            prompt,
+            hotwords,
+            beam_size=max(self.beam_size, FALLBACK_BEAM),
+            no_repeat_ngram_size=FALLBACK_NO_REPEAT_NGRAM,
+        )
         return better(first, second)
 
     def _decode(self, audio: np.ndarray, prompt: str | None, hotwords: list[str] | None, **options) -> Transcription:
-        segments, info = self._model.transcribe(
+        segments, _info = self._model.transcribe(
             audio,
             language="en",
             task="transcribe",
@@ -165,9 +170,12 @@ class FasterWhisperRecognizer:
         )
         segs, words = [], []
         for s in segments:  # a generator: decoding happens here
-            segs.append(Segment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob),
-                                float(s.no_speech_prob)))
-            words.extend(Word(float(w.start), float(w.end), w.word.strip(), float(w.probability)) for w in s.words or [])
+            segs.append(
+                Segment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob), float(s.no_speech_prob))
+            )
+            words.extend(
+                Word(float(w.start), float(w.end), w.word.strip(), float(w.probability)) for w in s.words or []
+            )
         return Transcription(_join(segs), tuple(segs), tuple(words), len(audio) / SAMPLE_RATE)
 
 
@@ -223,10 +231,18 @@ class OpenAIWhisperRecognizer:
         )
         segs, words = [], []
         for s in result["segments"]:
-            segs.append(Segment(float(s["start"]), float(s["end"]), s["text"].strip(), float(s.get("avg_logprob", 0.0)),
-                                float(s.get("no_speech_prob", 0.0))))
+            segs.append(
+                Segment(
+                    float(s["start"]),
+                    float(s["end"]),
+                    s["text"].strip(),
+                    float(s.get("avg_logprob", 0.0)),
+                    float(s.get("no_speech_prob", 0.0)),
+                )
+            )
             words.extend(
-                Word(float(w["start"]), float(w["end"]), w["word"].strip(), float(w["probability"])) for w in s.get("words", [])
+                Word(float(w["start"]), float(w["end"]), w["word"].strip(), float(w["probability"]))
+                for w in s.get("words", [])
             )
         return Transcription(_join(segs), tuple(segs), tuple(words), len(audio) / SAMPLE_RATE)
 
@@ -312,4 +328,3 @@ def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
 def wer(reference: str, hypothesis: str) -> float:
     errors, n = word_errors(reference, hypothesis)
     return errors / max(n, 1)
-

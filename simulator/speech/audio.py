@@ -19,9 +19,10 @@ import collections
 import queue
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -362,7 +363,7 @@ def has_sound_devices() -> bool:
     """True when PortAudio finds both an input and an output device."""
     try:
         devices = list_devices()
-    except Exception:  # noqa: BLE001 - no audio system at all
+    except Exception:
         return False
     return any(d.inputs > 0 for d in devices) and any(d.outputs > 0 for d in devices)
 
@@ -401,9 +402,15 @@ def list_devices() -> list[DeviceInfo]:
     d_in, d_out = sd.default.device
     return [
         DeviceInfo(
-            i, d["name"], apis[d["hostapi"]]["name"], d["max_input_channels"], d["max_output_channels"],
-            float(d["default_samplerate"]), i == d_in, i == d_out,
-        )  # fmt: skip
+            i,
+            d["name"],
+            apis[d["hostapi"]]["name"],
+            d["max_input_channels"],
+            d["max_output_channels"],
+            float(d["default_samplerate"]),
+            i == d_in,
+            i == d_out,
+        )
         for i, d in enumerate(devices)
     ]
 
@@ -435,7 +442,7 @@ def _supported_rate(sd, device: int, kind: str, rate: int) -> int:
     try:
         check(device=device, samplerate=rate, channels=1, dtype="float32")
         return rate
-    except Exception:  # noqa: BLE001 - PortAudio reports unsupported rates with assorted errors
+    except Exception:
         return int(sd.query_devices(device)["default_samplerate"])
 
 
@@ -514,7 +521,11 @@ class DeviceSink:
             self._stream.close()
         try:
             self._stream = self._sd.OutputStream(
-                device=self.device, channels=1, samplerate=rate, dtype="float32", callback=self._callback,
+                device=self.device,
+                channels=1,
+                samplerate=rate,
+                dtype="float32",
+                callback=self._callback,
                 latency=self.latency,
             )
             self._stream.start()

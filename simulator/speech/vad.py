@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -101,7 +102,9 @@ _UNITS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1,
 _TEENS = {"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
 _TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 _OPEN = {"hundred", "thousand", "and", "dash", "slash", "double", "triple"}  # a number cannot end on these
-_ORDINALS = re.compile(r"^(\d+(st|nd|rd|th)|first|second|third|\w+teenth|\w+tieth|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)$")
+_ORDINALS = re.compile(
+    r"^(\d+(st|nd|rd|th)|first|second|third|\w+teenth|\w+tieth|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)$"
+)
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"}  # fmt: skip
 

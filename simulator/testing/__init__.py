@@ -8,6 +8,9 @@ from __future__ import annotations
 
 # ---------------------------------------------------------------------------------------------
 # speech: clock, recognizer, synthesizer, pyttsx3 engine (simulator.speech.asr / tts / audio)
+import itertools
+from dataclasses import dataclass as _dataclass
+from typing import ClassVar
 
 import numpy as _np
 
@@ -79,9 +82,9 @@ class FakeSynthesizer:
         self.calls += 1
         dur = max(0.2, 0.06 * len(text) / getattr(voice, "rate", 1.0))
         t = _np.arange(int(dur * self.sample_rate), dtype=_np.float32) / self.sample_rate
-        return (0.5 * getattr(voice, "volume", 1.0) * _np.sin(2 * _np.pi * 180.0 * getattr(voice, "pitch", 1.0) * t)).astype(
-            _np.float32
-        )
+        return (
+            0.5 * getattr(voice, "volume", 1.0) * _np.sin(2 * _np.pi * 180.0 * getattr(voice, "pitch", 1.0) * t)
+        ).astype(_np.float32)
 
     def stream(self, text, voice):
         from simulator.speech.tts import split_sentences, with_gaps
@@ -105,13 +108,13 @@ class FakePyttsx3Engine:
         self.properties: dict = {}
         self._pending = None
 
-    def setProperty(self, name, value):  # noqa: N802 - pyttsx3's spelling
+    def setProperty(self, name, value):
         self.properties[name] = value
 
     def save_to_file(self, text, path):
         self._pending = (text, path)
 
-    def runAndWait(self):  # noqa: N802
+    def runAndWait(self):
         import wave
 
         text, path = self._pending
@@ -131,8 +134,6 @@ class FakePyttsx3Engine:
 # ---------------------------------------------------------------------------------------------
 # behavior detection (simulator.understanding.detect.Detector): substring rules, for scorer tests
 
-from dataclasses import dataclass as _dataclass
-
 
 @_dataclass(frozen=True)
 class FakeDetection:
@@ -150,7 +151,7 @@ class FakeDetector:
     Pass ``phrases`` (id -> substrings) to replace the defaults, which fit billing-frustrated.
     """
 
-    DEFAULT: dict[str, tuple[str, ...]] = {
+    DEFAULT: ClassVar[dict[str, tuple[str, ...]]] = {
         "greet_practice": ("riverside",),
         "self_identify": ("this is sam", "my name is"),
         "verify_identity": ("date of birth", "date a birth"),
@@ -219,25 +220,43 @@ class FakeEmbedder:
         out = _np.zeros((len(texts), self.dim), dtype=_np.float32)
         for i, text in enumerate(texts):
             words = text.lower().split()
-            for feat in words + [a + " " + b for a, b in zip(words, words[1:])]:
+            for feat in words + [a + " " + b for a, b in itertools.pairwise(words)]:
                 h = int.from_bytes(hashlib.blake2b(feat.encode(), digest_size=4).digest(), "little")
                 out[i, h % self.dim] += 1.0 if " " not in feat else 0.5
         norms = _np.linalg.norm(out, axis=1, keepdims=True)
         return out / _np.maximum(norms, 1e-12)
 
 
-def fake_scorecard(scores=(4, 4, 4, 4, 4), passed=True, expected="none", correct=True, blockers=(),
-                   latency=1.0, scenario="billing-frustrated", missed=()) -> dict:
+def fake_scorecard(
+    scores=(4, 4, 4, 4, 4),
+    passed=True,
+    expected="none",
+    correct=True,
+    blockers=(),
+    latency=1.0,
+    scenario="billing-frustrated",
+    missed=(),
+) -> dict:
     """A Scorecard JSON dict (DESIGN.md) with chosen scores, for store/review/report tests."""
     from simulator.authoring.catalog import DIMENSIONS
 
-    return {"scenario": scenario, "passed": passed,
-            "blockers": [{"id": b, "turn": 1, "quote": "..."} for b in blockers],
-            "dimensions": {d: {"score": s, "evidence": [], "missed": list(missed) if d == "greeting" else []}
-                           for d, s in zip(DIMENSIONS, scores)},
-            "behaviors": [], "escalation": {"expected": expected, "observed": [] if correct or expected == "none" else ["flag_clinical"],
-                                            "correct": correct},
-            "timing": {"response_latency_s": {"median": latency, "max": latency * 2}, "talk_ratio": 0.5}, "feedback": []}
+    return {
+        "scenario": scenario,
+        "passed": passed,
+        "blockers": [{"id": b, "turn": 1, "quote": "..."} for b in blockers],
+        "dimensions": {
+            d: {"score": s, "evidence": [], "missed": list(missed) if d == "greeting" else []}
+            for d, s in zip(DIMENSIONS, scores)
+        },
+        "behaviors": [],
+        "escalation": {
+            "expected": expected,
+            "observed": [] if correct or expected == "none" else ["flag_clinical"],
+            "correct": correct,
+        },
+        "timing": {"response_latency_s": {"median": latency, "max": latency * 2}, "talk_ratio": 0.5},
+        "feedback": [],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +316,10 @@ def fake_parts(**more):
     replaces makers (``sound_devices=lambda: False``, ``audio_sink=lambda *a, **k: sink``)."""
     from simulator.speech import factory
 
-    makers = {"detector": lambda *a, **k: FakeDetector(), "embedder": lambda *a, **k: None,
-              "embedder_or_none": lambda *a, **k: None}
+    makers = {
+        "detector": lambda *a, **k: FakeDetector(),
+        "embedder": lambda *a, **k: None,
+        "embedder_or_none": lambda *a, **k: None,
+    }
     makers.update(more)
     return factory.override(**makers)

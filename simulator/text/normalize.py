@@ -16,32 +16,79 @@ import unicodedata
 from dataclasses import dataclass
 
 _CONTRACTIONS = [
-    (r"\bcan'?t\b", "cannot"), (r"\bwon'?t\b", "will not"), (r"\bshan'?t\b", "shall not"),
-    (r"\bain'?t\b", "is not"), (r"\blet'?s\b", "let us"), (r"\bi'?m\b", "i am"),
+    (r"\bcan'?t\b", "cannot"),
+    (r"\bwon'?t\b", "will not"),
+    (r"\bshan'?t\b", "shall not"),
+    (r"\bain'?t\b", "is not"),
+    (r"\blet'?s\b", "let us"),
+    (r"\bi'?m\b", "i am"),
     (r"\b(it|that|what|there|here|who|he|she|everyone|everything|this)'s\b", r"\1 is"),
-    (r"\b(\w+)n't\b", r"\1 not"), (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"),
-    (r"\b(\w+)'ve\b", r"\1 have"), (r"\b(i|you|we|they|he|she|it|that)'d\b", r"\1 would"),
+    (r"\b(\w+)n't\b", r"\1 not"),
+    (r"\b(\w+)'ll\b", r"\1 will"),
+    (r"\b(\w+)'re\b", r"\1 are"),
+    (r"\b(\w+)'ve\b", r"\1 have"),
+    (r"\b(i|you|we|they|he|she|it|that)'d\b", r"\1 would"),
     (r"\b(\w+)'s\b", r"\1s"),  # possessive: "patel's" -> "patels"
 ]
 # Without apostrophes (ASR, fast typists): only forms that are not also ordinary words.
 _BARE = [
-    (r"\b(dont|doesnt|didnt|isnt|arent|wasnt|werent|havent|hasnt|couldnt|shouldnt|wouldnt)\b",
-     lambda m: m.group(1)[:-2] + " not"),
-    (r"\bcant\b", "cannot"), (r"\bim\b", "i am"), (r"\bive\b", "i have"), (r"\byoure\b", "you are"),
-    (r"\bthats\b", "that is"), (r"\bits (a|an|the|just|only|not|probably|likely|okay|ok|fine|normal|nothing)\b", r"it is \1"),
-    (r"\bwhats\b", "what is"), (r"\blets\b", "let us"), (r"\btheyll\b", "they will"), (r"\byoull\b", "you will"),
+    (
+        r"\b(dont|doesnt|didnt|isnt|arent|wasnt|werent|havent|hasnt|couldnt|shouldnt|wouldnt)\b",
+        lambda m: m.group(1)[:-2] + " not",
+    ),
+    (r"\bcant\b", "cannot"),
+    (r"\bim\b", "i am"),
+    (r"\bive\b", "i have"),
+    (r"\byoure\b", "you are"),
+    (r"\bthats\b", "that is"),
+    (r"\bits (a|an|the|just|only|not|probably|likely|okay|ok|fine|normal|nothing)\b", r"it is \1"),
+    (r"\bwhats\b", "what is"),
+    (r"\blets\b", "let us"),
+    (r"\btheyll\b", "they will"),
+    (r"\byoull\b", "you will"),
     (r"\bshell\b(?= (call|get|review|be|reach|look|let))", "she will"),
-    (r"\bill\b(?= (be|get|send|transfer|connect|put|stay|make|go|take|let|have|look|check|flag|pass|route|escalate|"
-     r"call|do|see|ask|note|mark|forward|need|approve|just|definitely|also|personally|email|follow|keep|bring|"
-     r"find|pull|write|set|submit|handle|reach|remain|refer|open|start|waive|book|schedule|stay|loop)\b)", "i will"),
+    (
+        r"\bill\b(?= (be|get|send|transfer|connect|put|stay|make|go|take|let|have|look|check|flag|pass|route|escalate|"
+        r"call|do|see|ask|note|mark|forward|need|approve|just|definitely|also|personally|email|follow|keep|bring|"
+        r"find|pull|write|set|submit|handle|reach|remain|refer|open|start|waive|book|schedule|stay|loop)\b)",
+        "i will",
+    ),
 ]
 FILLERS = r"\b(um+|uh+|uhm+|erm+|er|ah+|hmm+|mm+|you know|i mean|kinda|sorta)\b"
 
-_UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())}
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
 _UNITS["oh"] = 0  # only inside digit runs ("five five five oh one")
-_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+    if w != "_"
+}
 
 
 def _numbers(words: list[str]) -> list[str]:
@@ -49,7 +96,7 @@ def _numbers(words: list[str]) -> list[str]:
     ("nine one one" -> "911"); others as a cardinal ("twenty four" -> "24")."""
     out: list[str] = []
     i, n = 0, len(words)
-    single = lambda w: w in _UNITS and _UNITS[w] < 10  # noqa: E731
+    single = lambda w: w in _UNITS and _UNITS[w] < 10
     while i < n:
         w = words[i]
         if single(w) and w != "oh" and i + 1 < n and single(words[i + 1]):
@@ -69,8 +116,13 @@ def _numbers(words: list[str]) -> list[str]:
                     if cur % 100 != 0 and (cur % 10 != 0 or _UNITS[t] >= 10):
                         break
                     cur += _UNITS[t]
-                elif t == "and" and cur >= 100 and cur % 100 == 0 and j + 1 < n and (
-                        words[j + 1] in _TENS or words[j + 1] in _UNITS):
+                elif (
+                    t == "and"
+                    and cur >= 100
+                    and cur % 100 == 0
+                    and j + 1 < n
+                    and (words[j + 1] in _TENS or words[j + 1] in _UNITS)
+                ):
                     pass
                 elif t == "hundred" and j > i:
                     cur = max(cur, 1) * 100
@@ -120,8 +172,16 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
-_TITLES = {"ms": "ms", "mrs": "mrs", "mr": "mr", "miss": "ms", "mister": "mr", "missus": "mrs",
-           "misses": "mrs", "dr": "doctor"}
+_TITLES = {
+    "ms": "ms",
+    "mrs": "mrs",
+    "mr": "mr",
+    "miss": "ms",
+    "mister": "mr",
+    "missus": "mrs",
+    "misses": "mrs",
+    "dr": "doctor",
+}
 
 
 @dataclass(frozen=True)
@@ -134,9 +194,12 @@ class Clause:
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+-{1,2}\s+|\n+")
 # A new thought starts at a contrast, or at "and"/"so" followed by a new subject.
-_BREAK = re.compile(r",?\s+(?=(?:but|however|although|though|except|whereas)\b)"
-                    r"|,\s*(?=(?:and|so|then|also|meanwhile)\s+(?:i|we|you|let|the|our|she|he|they|in|if|please)\b)"
-                    r"|,\s+(?=(?:i|we|let|please|you|if|and|so|in the meantime)\b)", re.I)
+_BREAK = re.compile(
+    r",?\s+(?=(?:but|however|although|though|except|whereas)\b)"
+    r"|,\s*(?=(?:and|so|then|also|meanwhile)\s+(?:i|we|you|let|the|our|she|he|they|in|if|please)\b)"
+    r"|,\s+(?=(?:i|we|let|please|you|if|and|so|in the meantime)\b)",
+    re.I,
+)
 
 
 def clauses(text: str) -> list[Clause]:

@@ -18,7 +18,7 @@ Typed turns and transcripts without word probabilities are always sure.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 SURE_P = 0.6  # lowest word probability of a sure piece of evidence
 
@@ -67,7 +67,7 @@ def evidence_p(quote: str, words: Sequence[HeardWord]) -> float | None:
         want = want[: len(flat)]
     best, best_at = -1, 0
     for start in range(len(flat) - len(want) + 1):
-        hits = sum(a == b for a, b in zip(flat[start:start + len(want)], want))
+        hits = sum(a == b for a, b in zip(flat[start : start + len(want)], want))
         if hits > best:
             best, best_at = hits, start
     if best * 2 < len(want):

@@ -21,16 +21,29 @@ from simulator.errors import UserError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("assess", help="take an assessment: a fixed set of calls, no hints, results stored",
-                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None)
+    p = sub.add_parser(
+        "assess",
+        help="take an assessment: a fixed set of calls, no hints, results stored",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
     p.add_argument("assessment", help="assessment id (scenarios/assessments/ID.yaml) or path to its file")
     p.add_argument("--trainee", help="who takes it (required unless --check)")
     p.add_argument("--cohort", help="the trainee's cohort (created if new)")
     p.add_argument("--text", action="store_true", help="type your replies instead of speaking")
-    p.add_argument("--trainee-script", metavar="DIR", type=Path,
-                   help="folder with one trainee script per scenario (SCENARIO-ID.txt), for dry runs")
-    p.add_argument("--virtual-audio", action="store_true", help="in-process virtual microphone and speaker (needs --trainee-script)")
-    p.add_argument("--hide-scores", action="store_true", help="never show the trainee scores (the trainer reads them in reports)")
+    p.add_argument(
+        "--trainee-script",
+        metavar="DIR",
+        type=Path,
+        help="folder with one trainee script per scenario (SCENARIO-ID.txt), for dry runs",
+    )
+    p.add_argument(
+        "--virtual-audio",
+        action="store_true",
+        help="in-process virtual microphone and speaker (needs --trainee-script)",
+    )
+    p.add_argument(
+        "--hide-scores", action="store_true", help="never show the trainee scores (the trainer reads them in reports)"
+    )
     p.add_argument("--restart", action="store_true", help="abandon an unfinished attempt and start again")
     p.add_argument("--check", action="store_true", help="only validate the assessment file")
     p.add_argument("--json", action="store_true", help="print the result as JSON (no scores when they are hidden)")
@@ -82,7 +95,11 @@ class ConsoleView:
             t.add_column(d[:5], justify="right")
         t.add_column("passed")
         for c in outcome.calls:
-            t.add_row(c["scenario"], *(str(c["scores"].get(d, "-")) for d in DIMENSIONS), "yes" if c["passed"] else "[red]no[/]")
+            t.add_row(
+                c["scenario"],
+                *(str(c["scores"].get(d, "-")) for d in DIMENSIONS),
+                "yes" if c["passed"] else "[red]no[/]",
+            )
         self.console.print(t)
         for c in outcome.checks:
             self.console.print(("[green]✓[/] " if c.passed else "[red]✗[/] ") + f"{c.rule}: {c.detail}")
@@ -117,8 +134,9 @@ def build_runner(args, a, console):
     def view_for(req):
         if quiet:
             return practice.NullView()
-        return practice.PrintView(console=console, patient_name=req.scenario.patient.name.split()[0],
-                                  echo_trainee=not at_terminal)
+        return practice.PrintView(
+            console=console, patient_name=req.scenario.patient.name.split()[0], echo_trainee=not at_terminal
+        )
 
     if args.text:
         detector, embedder = factory.make_detector(), factory.make_embedder_or_none()
@@ -127,12 +145,18 @@ def build_runner(args, a, console):
             if scripts:
                 return practice.ScriptedText(scripts[req.scenario.id])
             return assessment.TypedAnswers(label="You: " if at_terminal else "")
+
         return assessment.TextRunner(detector, trainee_for, view_for, embedder=embedder)
 
     from simulator.call.setup import voice_runner
 
-    return voice_runner(asr_model=args.asr_model, virtual=args.virtual_audio or (scripts is not None), scripts=scripts,
-                        view_for=view_for, reporter=RichReporter(console))
+    return voice_runner(
+        asr_model=args.asr_model,
+        virtual=args.virtual_audio or (scripts is not None),
+        scripts=scripts,
+        view_for=view_for,
+        reporter=RichReporter(console),
+    )
 
 
 def cmd_assess(args) -> int:
@@ -151,12 +175,26 @@ def cmd_assess(args) -> int:
     console = Console(stderr=args.json, highlight=False)
     with store_from(args) as store:
         runner = build_runner(args, a, console)
-        res = assessment.run(a, trainee=args.trainee, cohort=args.cohort, store=store, runner=runner,
-                             view=ConsoleView(console, quiet=args.json), hide_scores=True if args.hide_scores else None,
-                             restart=args.restart)
+        res = assessment.run(
+            a,
+            trainee=args.trainee,
+            cohort=args.cohort,
+            store=store,
+            runner=runner,
+            view=ConsoleView(console, quiet=args.json),
+            hide_scores=True if args.hide_scores else None,
+            restart=args.restart,
+        )
     if args.json:
-        out = {"run_id": res.run_id, "assessment": a.id, "trainee": res.trainee, "calls": res.total,
-               "resumed": res.resumed, "scores_hidden": res.hide_scores, "session_ids": list(res.session_ids)}
+        out = {
+            "run_id": res.run_id,
+            "assessment": a.id,
+            "trainee": res.trainee,
+            "calls": res.total,
+            "resumed": res.resumed,
+            "scores_hidden": res.hide_scores,
+            "session_ids": list(res.session_ids),
+        }
         if not res.hide_scores and res.outcome is not None:
             out["result"] = res.outcome.as_dict()
         sys.stdout.write(json.dumps(out) + "\n")

@@ -17,12 +17,18 @@ DEFAULT_SCENARIO = "billing-frustrated"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run a scripted practice call end to end with virtual audio and print the scorecard",
-                       description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None)
+    p = sub.add_parser(
+        "demo",
+        help="run a scripted practice call end to end with virtual audio and print the scorecard",
+        description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None,
+    )
     p.add_argument("--scenario", default=DEFAULT_SCENARIO, help=f"scenario id (default {DEFAULT_SCENARIO})")
-    p.add_argument("--script", metavar="FILE",
-                   help="trainee script (default scenarios/scripts/SCENARIO-strong.txt, else the VA lines "
-                        "of the scenario's strong example call)")
+    p.add_argument(
+        "--script",
+        metavar="FILE",
+        help="trainee script (default scenarios/scripts/SCENARIO-strong.txt, else the VA lines "
+        "of the scenario's strong example call)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for the patient's line choices")
     p.add_argument("--json", action="store_true", help="print the finished session as JSON")
     p.set_defaults(func=cmd_demo)
@@ -31,8 +37,8 @@ def register(sub) -> None:
 def cmd_demo(args) -> int:
     from rich.console import Console
 
-    from simulator.call import practice
     from simulator.authoring import scenario as sc_mod
+    from simulator.call import practice
     from simulator.call.setup import build_voice_call, demo_script
     from simulator.cli.commands.practice import render_result
 
@@ -40,11 +46,19 @@ def cmd_demo(args) -> int:
     script, path = demo_script(scenario, args.script)
     console = Console(highlight=False)
     if not args.json:
-        console.print(f"[bold]vasim demo[/]: {scenario.title}. The patient is synthesised speech; the trainee's "
-                      f"lines come from {path}, spoken by a second voice into a virtual microphone, in real time.")
+        console.print(
+            f"[bold]vasim demo[/]: {scenario.title}. The patient is synthesised speech; the trainee's "
+            f"lines come from {path}, spoken by a second voice into a virtual microphone, in real time."
+        )
     view = practice.NullView() if args.json else practice.PrintView(console, scenario.patient.name.split()[0])
-    setup = build_voice_call(scenario, options=practice.PracticeOptions(seed=args.seed), script=script, virtual=True,
-                             view=view, reporter=RichReporter())
+    setup = build_voice_call(
+        scenario,
+        options=practice.PracticeOptions(seed=args.seed),
+        script=script,
+        virtual=True,
+        view=view,
+        reporter=RichReporter(),
+    )
     result = setup.run()
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")

@@ -17,12 +17,18 @@ MAX_TEXT = 20_000  # characters in one turn; more is not a spoken turn
 
 
 def register(sub) -> None:
-    p = sub.add_parser("detect", help="detect catalog behaviors in a trainee's words",
-                       description="Detect catalog behaviors (scenarios/behaviors.yaml) in what a trainee said.")
+    p = sub.add_parser(
+        "detect",
+        help="detect catalog behaviors in a trainee's words",
+        description="Detect catalog behaviors (scenarios/behaviors.yaml) in what a trainee said.",
+    )
     p.add_argument("text", nargs="?", metavar="TEXT", help="what the trainee said")
     p.add_argument("--json", action="store_true", help='print {"text", "behaviors": [{"id", "confidence"}]}')
-    p.add_argument("--jsonl", action="store_true",
-                   help='read {"text", "practice"?, "patient"?, "mode"?} lines from stdin, write one result per line')
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"text", "practice"?, "patient"?, "mode"?} lines from stdin, write one result per line',
+    )
     p.add_argument("--practice", help="the practice's name (for greet_practice)")
     p.add_argument("--patient", help="the caller's full name (for use_name)")
     p.add_argument("--mode", choices=MODES, default="call", help="voicemail_phi is only detected in voicemail mode")
@@ -47,8 +53,10 @@ def _parse_line(line: str, number: int):
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise UserError(f"{where}not valid JSON ({exc.msg} at column {exc.colno}); "
-                        'each line must be an object like {"text": "..."}') from None
+        raise UserError(
+            f"{where}not valid JSON ({exc.msg} at column {exc.colno}); "
+            'each line must be an object like {"text": "..."}'
+        ) from None
     if not isinstance(obj, dict):
         raise UserError(f'{where}expected a JSON object like {{"text": "..."}}')
     text = obj.get("text")

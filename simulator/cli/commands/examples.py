@@ -11,8 +11,11 @@ from simulator.speech import factory
 
 
 def register(sub) -> None:
-    p = sub.add_parser("examples", help="render and check the model calls in audio_examples/",
-                       description="Render each scenario's strong and weak example call as audio with a timed transcript.")
+    p = sub.add_parser(
+        "examples",
+        help="render and check the model calls in audio_examples/",
+        description="Render each scenario's strong and weak example call as audio with a timed transcript.",
+    )
     esub = p.add_subparsers(dest="examples_cmd", metavar="ACTION", parser_class=type(p))
 
     r = esub.add_parser("render", help="render example calls to audio (all, the IDs given, or --changed)")
@@ -63,12 +66,21 @@ def cmd_render(args) -> int:
         err.print(f"removing {key} (its scenario or example is gone)")
     synth = factory.make_example_synthesizer() if plans else None
     total = sum(len(p.turns) for p in plans)
-    with Progress(TextColumn("[bold]{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("turns"), TimeElapsedColumn(), console=err, transient=False) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("turns"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
         task = bar.add_task("rendering", total=total)
 
         def on_done(entry: ex.IndexEntry) -> None:
-            bar.console.print(f"[green]rendered[/] {entry.key:<36} {ex.mmss(entry.duration_s):>5}  {entry.bytes / 1024:6.0f} KB")
+            bar.console.print(
+                f"[green]rendered[/] {entry.key:<36} {ex.mmss(entry.duration_s):>5}  {entry.bytes / 1024:6.0f} KB"
+            )
 
         current = iter(plans)
         state = {"plan": next(current, None), "left": 0}
@@ -136,10 +148,18 @@ def cmd_list(args) -> int:
     rows = []
     for s in statuses:
         e = index.get(s.key)
-        rows.append({"key": s.key, "state": s.state, "scenario": e.scenario if e else s.key.rsplit(".", 1)[0],
-                     "kind": e.kind if e else s.key.rsplit(".", 1)[-1], "duration_s": e.duration_s if e else None,
-                     "bytes": e.bytes if e else None, "audio": str(directory / e.audio) if e else None,
-                     "about": e.about if e else ""})
+        rows.append(
+            {
+                "key": s.key,
+                "state": s.state,
+                "scenario": e.scenario if e else s.key.rsplit(".", 1)[0],
+                "kind": e.kind if e else s.key.rsplit(".", 1)[-1],
+                "duration_s": e.duration_s if e else None,
+                "bytes": e.bytes if e else None,
+                "audio": str(directory / e.audio) if e else None,
+                "about": e.about if e else "",
+            }
+        )
     if args.json:
         print(json.dumps({"directory": str(directory), "examples": rows}, indent=2))
         return 0
@@ -151,8 +171,12 @@ def cmd_list(args) -> int:
         table.add_column(col, overflow="fold")
     colors = {"ok": "green", "stale": "yellow", "missing": "red", "orphan": "magenta"}
     for r in rows:
-        table.add_row(r["key"], ex.mmss(r["duration_s"]) if r["duration_s"] is not None else "-",
-                      f"{r['bytes'] / 1024:.0f} KB" if r["bytes"] else "-",
-                      f"[{colors[r['state']]}]{r['state']}[/]", r["about"])
+        table.add_row(
+            r["key"],
+            ex.mmss(r["duration_s"]) if r["duration_s"] is not None else "-",
+            f"{r['bytes'] / 1024:.0f} KB" if r["bytes"] else "-",
+            f"[{colors[r['state']]}]{r['state']}[/]",
+            r["about"],
+        )
     Console().print(table)
     return 0

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 import time
 
+from simulator.errors import RuntimeFailure, UserError
 from simulator.examples import library as ex
 from simulator.speech import factory
-from simulator.errors import RuntimeFailure, UserError
 
 
 def register(sub) -> None:
@@ -20,7 +20,9 @@ def register(sub) -> None:
     p.add_argument("id", metavar="ID", help="scenario id (see `vasim examples list`)")
     p.add_argument("--weak", action="store_true", help="the weak call instead of the strong one")
     p.add_argument("--text", action="store_true", help="print the transcript and notes; no audio")
-    p.add_argument("--rules-only", action="store_true", help="annotate with the rules-only detector (no embedding model)")
+    p.add_argument(
+        "--rules-only", action="store_true", help="annotate with the rules-only detector (no embedding model)"
+    )
     p.set_defaults(func=cmd_listen)
 
 
@@ -37,7 +39,10 @@ def load_example(ref: str, kind: str):
         raise UserError(f"{scenario.id}: no rendered {kind} example; run `vasim examples render {scenario.id}`")
     sel = {e.kind: e for e in ex.selected_examples(scenario)}
     if kind in sel and entry.hash != ex.plan(scenario, sel[kind], ex.default_options()).content_hash():
-        print(f"vasim: note: {key} is older than its scenario; `vasim examples render --changed` updates it", file=sys.stderr)
+        print(
+            f"vasim: note: {key} is older than its scenario; `vasim examples render --changed` updates it",
+            file=sys.stderr,
+        )
     transcript = tr_mod.load(directory / entry.transcript, scenario)
     return scenario, entry, transcript
 
@@ -55,10 +60,14 @@ def cmd_listen(args) -> int:
         try:
             sink = factory.make_audio_sink()
         except (UserError, RuntimeFailure, OSError) as exc:
-            raise UserError(f"no sound device to play on ({str(exc).split(';')[0]}); "
-                            f"use `vasim listen {args.id}{' --weak' if args.weak else ''} --text` to read it instead") from None
+            raise UserError(
+                f"no sound device to play on ({str(exc).split(';')[0]}); "
+                f"use `vasim listen {args.id}{' --weak' if args.weak else ''} --text` to read it instead"
+            ) from None
     catalog = load_catalog()
-    card = score_call(scenario, transcript, factory.make_detector(embeddings=not args.rules_only, catalog=catalog), catalog)
+    card = score_call(
+        scenario, transcript, factory.make_detector(embeddings=not args.rules_only, catalog=catalog), catalog
+    )
     notes = ex.annotate(card, catalog)
     console = Console()
     console.print(f"[bold]{scenario.title}[/] — {kind} example ({ex.mmss(entry.duration_s)})")

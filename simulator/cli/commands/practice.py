@@ -29,31 +29,53 @@ ENDPOINT_SILENCE_RANGE = (0.2, 3.0)  # seconds of silence that end a spoken turn
 
 
 def register(sub) -> None:
-    p = sub.add_parser("practice", help="practise a call with a simulated patient (voice, or --text)",
-                       description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None)
+    p = sub.add_parser(
+        "practice",
+        help="practise a call with a simulated patient (voice, or --text)",
+        description=__doc__.split("\n\n", 1)[1].replace("``", "`") if __doc__ else None,
+    )
     p.add_argument("scenario", help="scenario id (see `vasim scenario list`) or path to a scenario file")
     p.add_argument("--text", action="store_true", help="type your replies instead of speaking (no audio)")
     p.add_argument("--trainee-audio", metavar="DIR", help="folder with one audio file per trainee turn, in name order")
-    p.add_argument("--trainee-script", metavar="FILE",
-                   help="trainee turns, one per line (or a transcript file); spoken by a second voice, "
-                        "or typed with --text")
-    p.add_argument("--virtual-audio", action="store_true",
-                   help="in-process virtual microphone and speaker in real time (no sound card needed)")
+    p.add_argument(
+        "--trainee-script",
+        metavar="FILE",
+        help="trainee turns, one per line (or a transcript file); spoken by a second voice, or typed with --text",
+    )
+    p.add_argument(
+        "--virtual-audio",
+        action="store_true",
+        help="in-process virtual microphone and speaker in real time (no sound card needed)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for the patient's line choices (default 0)")
     p.add_argument("--json", action="store_true", help="print the finished session as JSON")
-    p.add_argument("--barge-in", action="store_true",
-                   help="let yourself interrupt the patient (use headphones; on by default with --virtual-audio)")
+    p.add_argument(
+        "--barge-in",
+        action="store_true",
+        help="let yourself interrupt the patient (use headphones; on by default with --virtual-audio)",
+    )
     p.add_argument("--asr-model", default="tiny.en", help="Whisper model for recognition (default tiny.en)")
     p.add_argument("--input", metavar="DEVICE", help="microphone (index or part of its name)")
     p.add_argument("--output", metavar="DEVICE", help="speaker (index or part of its name)")
-    p.add_argument("--asr-hotwords", action="store_true",
-                   help="pass the scenario's names to Whisper (can help with names; slower, may mishear; spoken calls only)")
-    p.add_argument("--endpoint-silence", type=float, metavar="SECONDS",
-                   help="silence that ends your turn, %g-%g s (default %g; spoken calls only)"
-                        % (*ENDPOINT_SILENCE_RANGE, _default_endpoint()))
-    p.add_argument("--trainee", metavar="NAME",
-                   help="save the result for NAME in the results store (reports, export, purge); "
-                        "without it nothing is stored for reports")
+    p.add_argument(
+        "--asr-hotwords",
+        action="store_true",
+        help="pass the scenario's names to Whisper (can help with names; slower, may mishear; spoken calls only)",
+    )
+    p.add_argument(
+        "--endpoint-silence",
+        type=float,
+        metavar="SECONDS",
+        help="silence that ends your turn, {:g}-{:g} s (default {:g}; spoken calls only)".format(
+            *ENDPOINT_SILENCE_RANGE, _default_endpoint()
+        ),
+    )
+    p.add_argument(
+        "--trainee",
+        metavar="NAME",
+        help="save the result for NAME in the results store (reports, export, purge); "
+        "without it nothing is stored for reports",
+    )
     p.add_argument("--cohort", metavar="NAME", help="the trainee's cohort (with --trainee; created if new)")
     from simulator.cli.commands.records import add_db_option
 
@@ -110,8 +132,10 @@ def cmd_practice(args) -> int:
             from rich.console import Console
 
             Console(highlight=False).print(
-                f"Saved as a practice call for [bold]{args.trainee}[/] (`vasim report trainee {shlex.quote(args.trainee)}`)." if stored
-                else "[yellow]Not saved to the results: you did not say anything.[/]")
+                f"Saved as a practice call for [bold]{args.trainee}[/] (`vasim report trainee {shlex.quote(args.trainee)}`)."
+                if stored
+                else "[yellow]Not saved to the results: you did not say anything.[/]"
+            )
     return 0
 
 
@@ -122,12 +146,16 @@ def _run_call(scenario, script, scripted, options, args, err):
         virtual = args.virtual_audio
         if not virtual and not factory.has_sound_devices():
             if not scripted:
-                raise UserError("no microphone or speaker found; use --text to type your replies "
-                                "(or --trainee-script FILE --virtual-audio for a scripted call)")
+                raise UserError(
+                    "no microphone or speaker found; use --text to type your replies "
+                    "(or --trainee-script FILE --virtual-audio for a scripted call)"
+                )
             virtual = True
         if virtual and not scripted:
-            raise UserError("--virtual-audio needs a scripted trainee (--trainee-script FILE or --trainee-audio DIR); "
-                            "use --text to type your replies")
+            raise UserError(
+                "--virtual-audio needs a scripted trainee (--trainee-script FILE or --trainee-audio DIR); "
+                "use --text to type your replies"
+            )
         result = _run_voice(scenario, script, options, args, err, virtual=virtual)
     return result
 
@@ -139,15 +167,25 @@ def _voice_options(args) -> dict:
         lo, hi = ENDPOINT_SILENCE_RANGE
         v = args.endpoint_silence
         if not (lo <= v <= hi):  # also refuses nan
-            raise UserError(f"--endpoint-silence {v:g}: give seconds between {lo:g} and {hi:g} (default {_default_endpoint():g})")
+            raise UserError(
+                f"--endpoint-silence {v:g}: give seconds between {lo:g} and {hi:g} (default {_default_endpoint():g})"
+            )
         kw["endpoint_silence_s"] = float(v)
     if args.asr_hotwords:
         kw["asr_hotwords"] = True
     if kw and args.text:
-        flags = " and ".join(f for f, on in (("--asr-hotwords", args.asr_hotwords),
-                                             ("--endpoint-silence", args.endpoint_silence is not None)) if on)
+        flags = " and ".join(
+            f
+            for f, on in (
+                ("--asr-hotwords", args.asr_hotwords),
+                ("--endpoint-silence", args.endpoint_silence is not None),
+            )
+            if on
+        )
         both = " and " in flags
-        raise UserError(f"{flags} only appl{'y' if both else 'ies'} to spoken calls; drop {'them' if both else 'it'} with --text")
+        raise UserError(
+            f"{flags} only appl{'y' if both else 'ies'} to spoken calls; drop {'them' if both else 'it'} with --text"
+        )
     return kw
 
 
@@ -179,8 +217,9 @@ def _run_text(scenario, script, options, args, err):
         view.console.print(f"[bold]{scenario.title}[/]  [dim]{scenario.summary.strip()}[/]")
         if scenario.va_speaks_first:
             view.console.print("[dim]The phone rings. Answer the call (type /quit to hang up).[/]")
-    return practice.run_text_call(scenario, trainee, detector, options=options, view=view,
-                                  embedder=factory.make_embedder_or_none())
+    return practice.run_text_call(
+        scenario, trainee, detector, options=options, view=view, embedder=factory.make_embedder_or_none()
+    )
 
 
 def _run_voice(scenario, script, options, args, err, *, virtual: bool):
@@ -190,9 +229,18 @@ def _run_voice(scenario, script, options, args, err, *, virtual: bool):
         options = replace(options, barge_in=True)
     from simulator.call.setup import build_voice_call
 
-    setup = build_voice_call(scenario, options=options, script=script, trainee_audio=args.trainee_audio,
-                             virtual=virtual, asr_model=args.asr_model, input_device=args.input,
-                             output_device=args.output, view=_voice_view(scenario, args), reporter=RichReporter(err))
+    setup = build_voice_call(
+        scenario,
+        options=options,
+        script=script,
+        trainee_audio=args.trainee_audio,
+        virtual=virtual,
+        asr_model=args.asr_model,
+        input_device=args.input,
+        output_device=args.output,
+        view=_voice_view(scenario, args),
+        reporter=RichReporter(err),
+    )
     return setup.run()
 
 
@@ -229,14 +277,27 @@ def render_result(result, scenario, console=None) -> None:
         for part in (*LATENCY_PARTS, "voice_to_voice"):
             vals = [getattr(x, part) for x in result.latencies if getattr(x, part) is not None]
             if vals:
-                t.add_row(part.replace("_", " "), f"{percentile(vals, 50):.0f}", f"{percentile(vals, 95):.0f}",
-                          f"{max(vals):.0f}")
+                t.add_row(
+                    part.replace("_", " "),
+                    f"{percentile(vals, 50):.0f}",
+                    f"{percentile(vals, 95):.0f}",
+                    f"{max(vals):.0f}",
+                )
         console.print(t)
-    how = {"trainee_close": "you closed the call", "end_state": "the patient ended the call",
-           "goto_end": "the patient hung up", "mood_hangup": "the patient hung up, upset",
-           "silence_hangup": "the patient hung up after a long silence",
-           "trainee_hangup": "you hung up"}.get(result.end_reason, result.end_reason)
-    console.print(f"Call ended: {how}. {len([t for t in result.turns if t.text])} turns"
-                  + (f", {result.interruptions} interruption(s)" if result.interruptions else "") + ".")
+    how = {
+        "trainee_close": "you closed the call",
+        "end_state": "the patient ended the call",
+        "goto_end": "the patient hung up",
+        "mood_hangup": "the patient hung up, upset",
+        "silence_hangup": "the patient hung up after a long silence",
+        "trainee_hangup": "you hung up",
+    }.get(result.end_reason, result.end_reason)
+    console.print(
+        f"Call ended: {how}. {len([t for t in result.turns if t.text])} turns"
+        + (f", {result.interruptions} interruption(s)" if result.interruptions else "")
+        + "."
+    )
     console.print(f"Session [bold]{result.session_id}[/]: recordings and journal in {result.recording}")
-    console.print(f"[dim]Replay: vasim sessions replay {result.session_id}    Score again: vasim sessions score {result.session_id}[/]")
+    console.print(
+        f"[dim]Replay: vasim sessions replay {result.session_id}    Score again: vasim sessions score {result.session_id}[/]"
+    )

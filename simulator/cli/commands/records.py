@@ -31,8 +31,18 @@ def store_from(args):
 def register(sub) -> None:
     e = sub.add_parser("export", help="write a zip of one trainee's records (JSON and call audio)")
     e.add_argument("--trainee", required=True, metavar="NAME")
-    e.add_argument("-o", "--output", type=Path, metavar="FILE.zip", help="archive to write (default: ./vasim-records-NAME-DATE.zip)")
-    e.add_argument("--allow-missing-audio", action="store_true", help="export even if some recordings are missing (listed in the manifest)")
+    e.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE.zip",
+        help="archive to write (default: ./vasim-records-NAME-DATE.zip)",
+    )
+    e.add_argument(
+        "--allow-missing-audio",
+        action="store_true",
+        help="export even if some recordings are missing (listed in the manifest)",
+    )
     add_db_option(e)
     e.set_defaults(func=cmd_export)
 
@@ -95,9 +105,15 @@ def cmd_purge(args) -> int:
     with store_from(args) as store:
         store.require_trainee(args.trainee)
         n = len(store.sessions(trainee=args.trainee))
-        confirm(f"Delete all records of '{args.trainee}' ({_n(n, 'session')}, their reviews and audio)?", args.trainee, args.yes)
+        confirm(
+            f"Delete all records of '{args.trainee}' ({_n(n, 'session')}, their reviews and audio)?",
+            args.trainee,
+            args.yes,
+        )
         res, removed, failed = purge_trainee(store, args.trainee)
-    print(f"purged '{args.trainee}': {_n(len(res.session_ids), 'session')}, {_n(res.rows, 'row')}, {_n(removed, 'audio item')} deleted")
+    print(
+        f"purged '{args.trainee}': {_n(len(res.session_ids), 'session')}, {_n(res.rows, 'row')}, {_n(removed, 'audio item')} deleted"
+    )
     for f in failed:
         print(f"vasim: could not delete {f}", file=sys.stderr)
     return 1 if failed else 0
@@ -107,8 +123,17 @@ def cmd_verify(args) -> int:
     with store_from(args) as store:
         res = store.verify()
     if args.json:
-        print(json.dumps({"ok": res.ok, "chain_entries": res.checked, "rows": res.rows,
-                          "problems": list(res.problems), "head": res.head}))
+        print(
+            json.dumps(
+                {
+                    "ok": res.ok,
+                    "chain_entries": res.checked,
+                    "rows": res.rows,
+                    "problems": list(res.problems),
+                    "head": res.head,
+                }
+            )
+        )
     elif res.ok:
         print(f"ok: {res.rows} stored results match the hash chain ({res.checked} entries); head {res.head[:16]}")
     else:
@@ -141,7 +166,9 @@ def cmd_expire(args) -> int:
         years = store.retention_years()
         confirm(f"Delete every session older than {years} years?", "expire", args.yes)
         res, removed, failed = expire(store)
-    print(f"expired {_n(len(res.session_ids), 'session')} older than {_n(years, 'year')} ({_n(removed, 'audio item')} deleted)")
+    print(
+        f"expired {_n(len(res.session_ids), 'session')} older than {_n(years, 'year')} ({_n(removed, 'audio item')} deleted)"
+    )
     for f in failed:
         print(f"vasim: could not delete {f}", file=sys.stderr)
     return 1 if failed else 0

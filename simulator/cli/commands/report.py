@@ -11,22 +11,31 @@ from simulator.cli.commands.records import add_db_option, store_from
 def register(sub) -> None:
     p = sub.add_parser("report", help="results of a trainee, a cohort or a scenario (terminal, HTML, CSV, JSON)")
     rs = p.add_subparsers(dest="report_kind", metavar="KIND", parser_class=type(p))
-    for kind, what in (("trainee", "one trainee's sessions and assessments"),
-                       ("cohort", "every trainee of a cohort against the targets"),
-                       ("scenario", "one scenario across trainees: who fails it and why")):
+    for kind, what in (
+        ("trainee", "one trainee's sessions and assessments"),
+        ("cohort", "every trainee of a cohort against the targets"),
+        ("scenario", "one scenario across trainees: who fails it and why"),
+    ):
         k = rs.add_parser(kind, help=what)
         k.add_argument("name", help=f"the {kind}'s name" if kind != "scenario" else "scenario id")
         if kind == "scenario":
             k.add_argument("--cohort", help="only this cohort's sessions")
         k.add_argument("--html", type=Path, metavar="FILE", help="write one self-contained HTML file with charts")
         k.add_argument("--csv", type=Path, metavar="FILE", help="write one row per session")
-        k.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the report as JSON (to stdout without FILE)")
+        k.add_argument(
+            "--json", nargs="?", const="-", metavar="FILE", help="write the report as JSON (to stdout without FILE)"
+        )
         k.add_argument("--target-score", type=float, default=4.0, help="target mean per dimension, 1-5 (default 4)")
-        default = ("assessment calls only: a cohort is measured on its assessments" if kind == "cohort"
-                   else "both, each labelled")
-        k.add_argument("--only", choices=("assessment", "practice", "all"),
-                       help=f"which calls (default: {default}; practice calls are stored with "
-                            "`vasim practice --trainee NAME`)")
+        default = (
+            "assessment calls only: a cohort is measured on its assessments"
+            if kind == "cohort"
+            else "both, each labelled"
+        )
+        k.add_argument(
+            "--only",
+            choices=("assessment", "practice", "all"),
+            help=f"which calls (default: {default}; practice calls are stored with `vasim practice --trainee NAME`)",
+        )
         k.add_argument("--quiet", action="store_true", help="no terminal tables (only the files)")
         add_db_option(k)
         k.set_defaults(func=cmd_report, report_kind=kind)
@@ -34,16 +43,22 @@ def register(sub) -> None:
 
 
 def cmd_report(args) -> int:
-    from simulator.reports import report as rp
     from simulator.errors import UserError
+    from simulator.reports import report as rp
 
     if not 1 <= args.target_score <= 5:
         raise UserError("--target-score must be between 1 and 5")
     targets = rp.Targets(dimension_mean=args.target_score)
     with store_from(args) as store:
         only = args.only or ("assessment" if args.report_kind == "cohort" else "all")
-        rep = rp.build(store, args.report_kind, args.name, targets, cohort=getattr(args, "cohort", None),
-                       only=None if only == "all" else only)
+        rep = rp.build(
+            store,
+            args.report_kind,
+            args.name,
+            targets,
+            cohort=getattr(args, "cohort", None),
+            only=None if only == "all" else only,
+        )
     wrote = []
     if args.html:
         rp.write_private(args.html, rp.render_html(rep))

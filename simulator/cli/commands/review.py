@@ -15,8 +15,11 @@ def register(sub) -> None:
     p = sub.add_parser("review", help="trainer review: sample calls, score them, override, agreement")
     rs = p.add_subparsers(dest="review_cmd", metavar="ACTION", parser_class=type(p))
 
-    s = rs.add_parser("sample", help="pick N random assessment calls of a cohort to review (seeded; the draw is recorded; "
-                                        "practice calls are not sampled)")
+    s = rs.add_parser(
+        "sample",
+        help="pick N random assessment calls of a cohort to review (seeded; the draw is recorded; "
+        "practice calls are not sampled)",
+    )
     s.add_argument("--cohort", required=True)
     s.add_argument("--n", type=int, default=10, help="how many calls (default 10, as in the monthly QA review)")
     s.add_argument("--seed", type=int, help="random seed (default: a new one, printed and recorded)")
@@ -80,9 +83,20 @@ def cmd_sample(args) -> int:
         sample = draw_sample(store, args.cohort, args.n, seed=args.seed, by=args.by)
         sessions = {s.session_id: s for s in store.sessions(ids=list(sample.session_ids))}
     if args.json:
-        print(json.dumps({"sample": sample.id, "cohort": sample.cohort, "seed": sample.seed, "n": sample.n,
-                          "sessions": [{"session_id": sid, "trainee": sessions[sid].trainee, "scenario": sessions[sid].scenario}
-                                       for sid in sample.session_ids]}))
+        print(
+            json.dumps(
+                {
+                    "sample": sample.id,
+                    "cohort": sample.cohort,
+                    "seed": sample.seed,
+                    "n": sample.n,
+                    "sessions": [
+                        {"session_id": sid, "trainee": sessions[sid].trainee, "scenario": sessions[sid].scenario}
+                        for sid in sample.session_ids
+                    ],
+                }
+            )
+        )
         return 0
     print(f"sample {sample.id} of cohort '{sample.cohort}': {len(sample.session_ids)} calls (seed {sample.seed})")
     for sid in sample.session_ids:
@@ -96,17 +110,29 @@ def cmd_samples(args) -> int:
     with store_from(args) as store:
         samples = store.samples(args.cohort)
         reviewed = {r.session_id for r in store.reviews()}
-    rows = [{"sample": s.id, "cohort": s.cohort, "seed": s.seed, "n": len(s.session_ids), "created_at": s.created_at,
-             "created_by": s.created_by, "reviewed": sum(1 for x in s.session_ids if x in reviewed),
-             "sessions": list(s.session_ids)} for s in samples]
+    rows = [
+        {
+            "sample": s.id,
+            "cohort": s.cohort,
+            "seed": s.seed,
+            "n": len(s.session_ids),
+            "created_at": s.created_at,
+            "created_by": s.created_by,
+            "reviewed": sum(1 for x in s.session_ids if x in reviewed),
+            "sessions": list(s.session_ids),
+        }
+        for s in samples
+    ]
     if args.json:
         print(json.dumps(rows))
         return 0
     if not rows:
         print("no samples yet (`vasim review sample --cohort C --n 10`)")
     for r in rows:
-        print(f"sample {r['sample']}: cohort '{r['cohort']}', {r['reviewed']}/{r['n']} reviewed, seed {r['seed']}, "
-              f"by {r['created_by']} on {r['created_at'][:10]}")
+        print(
+            f"sample {r['sample']}: cohort '{r['cohort']}', {r['reviewed']}/{r['n']} reviewed, seed {r['seed']}, "
+            f"by {r['created_by']} on {r['created_at'][:10]}"
+        )
     return 0
 
 
@@ -118,25 +144,47 @@ def cmd_show(args) -> int:
         reviews = store.reviews([s.session_id])
     audio = s.recording if s.recording and Path(s.recording).is_file() else None
     if args.json:
-        print(json.dumps({"session_id": s.session_id, "trainee": s.trainee, "scenario": s.scenario, "started_at": s.started_at,
-                          "passed": s.passed, "scores": s.scores, "automatic_scores": s.auto_scores,
-                          "overrides": [o.__dict__ for o in s.overrides], "reviews": [r.__dict__ for r in reviews],
-                          "turns": list(s.turns), "recording": s.recording, "recording_present": audio is not None,
-                          "scorecard": s.scorecard}))
+        print(
+            json.dumps(
+                {
+                    "session_id": s.session_id,
+                    "trainee": s.trainee,
+                    "scenario": s.scenario,
+                    "started_at": s.started_at,
+                    "passed": s.passed,
+                    "scores": s.scores,
+                    "automatic_scores": s.auto_scores,
+                    "overrides": [o.__dict__ for o in s.overrides],
+                    "reviews": [r.__dict__ for r in reviews],
+                    "turns": list(s.turns),
+                    "recording": s.recording,
+                    "recording_present": audio is not None,
+                    "scorecard": s.scorecard,
+                }
+            )
+        )
         return 0
     print(f"session {s.session_id}  trainee {s.trainee}  scenario {s.scenario}  {s.started_at}")
     for t in s.turns:
         who = "VA     " if t["speaker"] == "trainee" else "CALLER "
         print(f"  {who}{t['text']}")
-    print("scores (automatic -> effective):  " + "  ".join(
-        f"{d} {s.auto_scores.get(d, '-')}" + (f"->{s.scores[d]}" if s.scores.get(d) != s.auto_scores.get(d) else "") for d in DIMENSIONS))
+    print(
+        "scores (automatic -> effective):  "
+        + "  ".join(
+            f"{d} {s.auto_scores.get(d, '-')}" + (f"->{s.scores[d]}" if s.scores.get(d) != s.auto_scores.get(d) else "")
+            for d in DIMENSIONS
+        )
+    )
     if s.blockers:
         print("blockers: " + ", ".join(s.blockers))
     for o in s.overrides:
         print(f"override {o.dimension} {o.old}->{o.new} by {o.who} at {o.at}: {o.reason}")
     for r in reviews:
-        print(f"review by {r.reviewer} at {r.created_at}: " + " ".join(f"{d} {v}" for d, v in r.scores.items())
-              + (f" — {r.notes.get('')}" if r.notes.get("") else ""))
+        print(
+            f"review by {r.reviewer} at {r.created_at}: "
+            + " ".join(f"{d} {v}" for d, v in r.scores.items())
+            + (f" — {r.notes.get('')}" if r.notes.get("") else "")
+        )
     if s.recording:
         print(f"audio: {s.recording}" if audio else f"audio: {s.recording} (missing)")
     return 0
@@ -156,8 +204,12 @@ def cmd_score(args) -> int:
         s = store.session(args.session, with_turns=False)
         if missing:
             if not sys.stdin.isatty():
-                raise UserError(f"missing scores for {', '.join(missing)}; pass --{missing[0]} N (1-5) for each dimension")
-            print(f"scoring session {short_id(s.session_id)} ({s.trainee}, {s.scenario}); type 1-5, then an optional note")
+                raise UserError(
+                    f"missing scores for {', '.join(missing)}; pass --{missing[0]} N (1-5) for each dimension"
+                )
+            print(
+                f"scoring session {short_id(s.session_id)} ({s.trainee}, {s.scenario}); type 1-5, then an optional note"
+            )
             for d in missing:
                 while True:
                     try:
@@ -175,7 +227,10 @@ def cmd_score(args) -> int:
                 if overall:
                     notes[""] = overall
         review = store.add_review(s.session_id, args.reviewer or current_user(), scores, notes, args.sample)
-    print(f"saved review of {short_id(s.session_id)} by {review.reviewer}: " + " ".join(f"{d} {v}" for d, v in scores.items()))
+    print(
+        f"saved review of {short_id(s.session_id)} by {review.reviewer}: "
+        + " ".join(f"{d} {v}" for d, v in scores.items())
+    )
     return 0
 
 
@@ -192,8 +247,11 @@ def cmd_override(args) -> int:
 def cmd_audit(args) -> int:
     with store_from(args) as store:
         sessions = store.sessions(cohort=args.cohort, trainee=args.trainee)
-    rows = [{"session_id": s.session_id, "trainee": s.trainee, "scenario": s.scenario, **o.__dict__}
-            for s in sessions for o in s.overrides]
+    rows = [
+        {"session_id": s.session_id, "trainee": s.trainee, "scenario": s.scenario, **o.__dict__}
+        for s in sessions
+        for o in s.overrides
+    ]
     rows.sort(key=lambda r: r["at"])
     if args.json:
         print(json.dumps(rows))
@@ -201,13 +259,15 @@ def cmd_audit(args) -> int:
     if not rows:
         print("no overrides")
     for r in rows:
-        print(f"{r['at']}  {r['who']}  {short_id(r['session_id'])} {r['trainee']} {r['scenario']}  {r['dimension']} {r['old']} -> {r['new']}: {r['reason']}")
+        print(
+            f"{r['at']}  {r['who']}  {short_id(r['session_id'])} {r['trainee']} {r['scenario']}  {r['dimension']} {r['old']} -> {r['new']}: {r['reason']}"
+        )
     return 0
 
 
 def cmd_agreement(args) -> int:
-    from simulator.reports.report import num, pct
     from simulator.records.review import agreement
+    from simulator.reports.report import num, pct
 
     with store_from(args) as store:
         if args.cohort:

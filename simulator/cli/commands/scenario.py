@@ -56,9 +56,18 @@ def cmd_validate(args) -> int:
 
 
 def _summary(s: sc_mod.Scenario) -> dict:
-    return {"id": s.id, "title": s.title, "touchpoint": s.touchpoint, "difficulty": s.difficulty,
-            "mode": s.mode, "direction": s.direction, "escalation": s.escalation,
-            "patient": s.patient.name, "examples": len(s.examples), "path": s.source}
+    return {
+        "id": s.id,
+        "title": s.title,
+        "touchpoint": s.touchpoint,
+        "difficulty": s.difficulty,
+        "mode": s.mode,
+        "direction": s.direction,
+        "escalation": s.escalation,
+        "patient": s.patient.name,
+        "examples": len(s.examples),
+        "path": s.source,
+    }
 
 
 def cmd_list(args) -> int:
@@ -83,7 +92,12 @@ def cmd_list(args) -> int:
         table.add_column(col, overflow="fold")
     table.add_column("title", ratio=1, overflow="fold")
     for s in scenarios:
-        cells = {"touchpoint": s.touchpoint, "difficulty": s.difficulty, "escalation": s.escalation, "patient": s.patient.name}
+        cells = {
+            "touchpoint": s.touchpoint,
+            "difficulty": s.difficulty,
+            "escalation": s.escalation,
+            "patient": s.patient.name,
+        }
         table.add_row(s.id, *(cells[c] for c in cols), s.title)
     console.print(table)
     return 0
@@ -98,8 +112,15 @@ def cmd_show(args) -> int:
     from rich.panel import Panel
 
     con = Console()
-    con.print(Panel(f"[bold]{s.title}[/]  ({s.id})\n{s.summary}".strip(), subtitle=f"{s.touchpoint} · {s.difficulty} · escalation: {s.escalation}"))
-    con.print(f"Caller: [bold]{s.patient.name}[/], born {s.patient.dob:%B %-d, %Y}, mood {s.patient.mood.start}/10. {s.patient.speech}")
+    con.print(
+        Panel(
+            f"[bold]{s.title}[/]  ({s.id})\n{s.summary}".strip(),
+            subtitle=f"{s.touchpoint} · {s.difficulty} · escalation: {s.escalation}",
+        )
+    )
+    con.print(
+        f"Caller: [bold]{s.patient.name}[/], born {s.patient.dob:%B %-d, %Y}, mood {s.patient.mood.start}/10. {s.patient.speech}"
+    )
     if s.greeting_exemplar:
         con.print(f"\n[dim]VA (ideal):[/] {s.greeting_exemplar}")
     for name, st in s.states.items():
@@ -111,9 +132,20 @@ def cmd_show(args) -> int:
         if st.exemplar:
             con.print(f"  [green]VA (ideal):[/] {st.exemplar}")
         for tr in st.on:
-            cond = " ".join(filter(None, [
-                f"when {'+'.join(tr.when)}" if tr.when else "", f"any of {'/'.join(tr.when_any)}" if tr.when_any else "",
-                f"after {'+'.join(tr.after)}" if tr.after else "", f"unless {'/'.join(tr.unless)}" if tr.unless else ""])) or "otherwise"
+            cond = (
+                " ".join(
+                    filter(
+                        None,
+                        [
+                            f"when {'+'.join(tr.when)}" if tr.when else "",
+                            f"any of {'/'.join(tr.when_any)}" if tr.when_any else "",
+                            f"after {'+'.join(tr.after)}" if tr.after else "",
+                            f"unless {'/'.join(tr.unless)}" if tr.unless else "",
+                        ],
+                    )
+                )
+                or "otherwise"
+            )
             con.print(f"  [dim]{cond} -> {tr.goto or '(stay)'}{f' mood {tr.mood:+d}' if tr.mood else ''}[/]")
     return 0
 
@@ -135,7 +167,9 @@ def cmd_new(args) -> int:
     print(f"  vasim scenario validate {out}    # every problem, FILE:LINE:COL")
     print(f"  vasim scenario test {ref}    # score its example calls")
     if in_library:
-        print(f"  vasim examples render {args.id}    # render its example calls to audio_examples/ (until then `vasim examples check` notes it)")
+        print(
+            f"  vasim examples render {args.id}    # render its example calls to audio_examples/ (until then `vasim examples check` notes it)"
+        )
     print(f"  vasim practice {ref} --text    # try the call yourself")
     return 0
 

@@ -40,9 +40,16 @@ def register(sub) -> None:
 
 def _summary(s) -> dict:
     card = s.scorecard
-    return {"id": s.id, "scenario": s.scenario, "started_at": s.started_at, "mode": s.start.get("mode", ""),
-            "complete": s.complete, "turns": len([t for t in s.turns if t.text.strip()]),
-            "end_reason": (s.end or {}).get("reason"), "passed": card.get("passed") if card else None}
+    return {
+        "id": s.id,
+        "scenario": s.scenario,
+        "started_at": s.started_at,
+        "mode": s.start.get("mode", ""),
+        "complete": s.complete,
+        "turns": len([t for t in s.turns if t.text.strip()]),
+        "end_reason": (s.end or {}).get("reason"),
+        "passed": card.get("passed") if card else None,
+    }
 
 
 def cmd_list(args) -> int:
@@ -65,8 +72,15 @@ def cmd_list(args) -> int:
     for col in ("turns", "result"):
         t.add_column(col, no_wrap=True)
     for r in rows:
-        result = ("[yellow]incomplete[/]" if not r["complete"] else
-                  "[green]pass[/]" if r["passed"] else "[red]fail[/]" if r["passed"] is False else "-")
+        result = (
+            "[yellow]incomplete[/]"
+            if not r["complete"]
+            else "[green]pass[/]"
+            if r["passed"]
+            else "[red]fail[/]"
+            if r["passed"] is False
+            else "-"
+        )
         t.add_row(r["id"], r["scenario"], str(r["turns"]), result)
     console.print(t)
     return 0
@@ -77,8 +91,13 @@ def cmd_show(args) -> int:
 
     s = session.load(args.id)
     if args.json:
-        sys.stdout.write(json.dumps({**_summary(s), "turns": [t.to_json() for t in s.turns], "end": s.end,
-                                     "scorecard": s.scorecard}, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {**_summary(s), "turns": [t.to_json() for t in s.turns], "end": s.end, "scorecard": s.scorecard},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         return 0
     from rich.console import Console
     from rich.markup import escape
@@ -96,8 +115,10 @@ def cmd_show(args) -> int:
             lat = t.latency_ms.get("voice_to_voice")
             if lat is not None:
                 notes.append(f"{lat:.0f} ms")
-            console.print(f"{when}[bold magenta]Patient[/]: {escape(t.text) or '[dim](hangs up)[/]'}"
-                          f"  [dim]{' · '.join(n for n in notes if n)}[/]")
+            console.print(
+                f"{when}[bold magenta]Patient[/]: {escape(t.text) or '[dim](hangs up)[/]'}"
+                f"  [dim]{' · '.join(n for n in notes if n)}[/]"
+            )
     if s.end:
         console.print(f"[dim]ended: {s.end.get('reason')}[/]")
     card = s.scorecard
@@ -141,8 +162,8 @@ def cmd_replay(args) -> int:
 def cmd_score(args) -> int:
     from simulator.authoring import scenario as sc_mod
     from simulator.call import session
-    from simulator.errors import UserError
     from simulator.call.practice import score_turns
+    from simulator.errors import UserError
 
     s = session.load(args.id)
     if not s.scenario:

@@ -102,8 +102,8 @@ def cmd_devices(args) -> int:
     """
     from dataclasses import asdict
 
-    from simulator.speech.audio import NO_DEVICE_HINT, list_devices
     from simulator.errors import UserError
+    from simulator.speech.audio import NO_DEVICE_HINT, list_devices
 
     devices = list_devices()
     if args.json:
@@ -112,15 +112,27 @@ def cmd_devices(args) -> int:
     elif devices:
         for d in devices:
             marks = ("<" if d.default_input else " ") + (">" if d.default_output else " ")
-            print(f"{marks} {d.index:3d} {d.name}  ({d.hostapi}, {d.inputs} in, {d.outputs} out, {d.default_samplerate:.0f} Hz)")
+            print(
+                f"{marks} {d.index:3d} {d.name}  ({d.hostapi}, {d.inputs} in, {d.outputs} out, {d.default_samplerate:.0f} Hz)"
+            )
         print("< default input, > default output")
-    missing = [what for what, n in (("input (microphone)", sum(d.inputs for d in devices)),
-                                    ("output (speaker)", sum(d.outputs for d in devices))) if n == 0]
+    missing = [
+        what
+        for what, n in (
+            ("input (microphone)", sum(d.inputs for d in devices)),
+            ("output (speaker)", sum(d.outputs for d in devices)),
+        )
+        if n == 0
+    ]
     if not devices:
-        raise UserError("no audio devices found; practise without a sound card: `vasim practice SCENARIO --text` "
-                        "(or --virtual-audio for a scripted trainee)")
+        raise UserError(
+            "no audio devices found; practise without a sound card: `vasim practice SCENARIO --text` "
+            "(or --virtual-audio for a scripted trainee)"
+        )
     if missing:
-        raise UserError(f"no audio {' or '.join(missing)} device found; {NO_DEVICE_HINT}, e.g. `vasim practice SCENARIO --text`")
+        raise UserError(
+            f"no audio {' or '.join(missing)} device found; {NO_DEVICE_HINT}, e.g. `vasim practice SCENARIO --text`"
+        )
     return 0
 
 
@@ -150,5 +162,7 @@ def cmd_models_convert(args) -> int:
     if args.json:
         print(json.dumps(asdict(result)))
     else:
-        print(f"{result.path}: {result.tensors} tensors, exact (re-serialised model.bin matches sha256 {result.source_sha256[:12]}...)")
+        print(
+            f"{result.path}: {result.tensors} tensors, exact (re-serialised model.bin matches sha256 {result.source_sha256[:12]}...)"
+        )
     return 0

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from simulator.speech.voice import VoiceProfile
 from simulator.speech.tts import PiperSynthesizer, resample
+from simulator.speech.voice import VoiceProfile
 
 HERE = Path(__file__).resolve().parent
 RATE = 16000
@@ -64,7 +64,11 @@ def main() -> None:
 
     kind = "short"
     for name, text in SHORT:
-        write(name, np.concatenate([np.zeros(4000, np.float32), tts.synthesize(text, voice), np.zeros(4000, np.float32)]), text)
+        write(
+            name,
+            np.concatenate([np.zeros(4000, np.float32), tts.synthesize(text, voice), np.zeros(4000, np.float32)]),
+            text,
+        )
     kind = "long"
     write("long_call", tts.synthesize(LONG, voice), LONG)
     kind = "pauses"

@@ -20,6 +20,7 @@ import pytest
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
 from simulator.records.store import SessionRecord, open_store
+from simulator.reports import charts
 from simulator.reports import report as rp
 from simulator.testing import fake_scorecard as card
 
@@ -491,7 +492,7 @@ def test_html_report_in_headless_chromium(store, tmp_path):
     colors = {tuple(c) for c in px[::4, ::4].reshape(-1, 3)}
     assert len(colors) > 50
     # the charts rendered: every score colour of the distribution chart (near the top) is on screen
-    for score, hexcolor in rp.SCORE_COLORS.items():
+    for score, hexcolor in charts.SCORE_COLORS.items():
         rgb = np.array([int(hexcolor[i : i + 2], 16) for i in (1, 3, 5)])
         found = bool(np.any(np.all(np.abs(px.astype(int) - rgb) <= 3, axis=2)))
         assert found, f"no pixel of score {score}'s colour {hexcolor}: the SVG chart did not render"
@@ -501,3 +502,26 @@ def test_html_report_in_headless_chromium(store, tmp_path):
     parsed = parse(dom.stdout)
     assert parsed.tags.count("svg") >= 6
     check_numbers(parsed, store)
+
+
+def test_names_and_reasons_are_escaped_everywhere_in_the_page(tmp_path):
+    """The template autoescapes: a trainee or scenario name full of markup stays text, in cells,
+    attributes and chart labels alike."""
+    s = open_store(tmp_path / "x.db")
+    evil = '<script>alert("x")</script>&"\'>'
+    s.add_session(
+        SessionRecord(
+            trainee=evil,
+            scenario="billing-frustrated",
+            cohort="c<b>",
+            started_at="2025-04-01T10:00:00+00:00",
+            scorecard=card((2, 2, 2, 2, 2), False, "none", True, (), 1.0, "billing-frustrated"),
+        )
+    )
+    text = rp.render_html(rp.build(s, "cohort", "c<b>"))
+    s.close()
+    assert "<script" not in text and "<b>" not in text
+    page = parse(text)
+    rows = [a["data-trainee"] for tag, a in page.attrs if tag == "tr" and "data-trainee" in a]
+    assert rows == [evil]  # the parser gets the name back exactly
+    assert text.count("&lt;script&gt;") >= 3  # table cell, chart labels, sessions table

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import html
 import io
 import json
@@ -35,18 +36,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import jinja2
+from markupsafe import Markup
+
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import UserError
 from simulator.records.store import Store, StoredSession, short_id
+from simulator.reports import charts
+from simulator.reports.charts import DIM_LABEL
 
 Kind = Literal["trainee", "cohort", "scenario"]
-DIM_LABEL = {
-    "greeting": "Greeting",
-    "empathy": "Empathy",
-    "accuracy": "Accuracy",
-    "escalation": "Escalation handling",
-    "closing": "Closing",
-}
 
 
 @dataclass(frozen=True)
@@ -195,6 +194,11 @@ def _percentile(xs: list[float], q: float) -> float | None:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
+def _meets(value: float | None, target: float) -> bool | None:
+    """Whether a figure reaches its target; None when there is no figure."""
+    return None if value is None else value >= target
+
+
 def escalation_rate(sessions: list[StoredSession]) -> Rate:
     judged = [s for s in sessions if s.escalation_correct is not None]
     return Rate(sum(1 for s in judged if s.escalation_correct), len(judged))
@@ -317,11 +321,9 @@ def build(
         ss = by_trainee[t]
         tm = {d: _mean([s.scores[d] for s in ss if d in s.scores]) for d in DIMENSIONS}
         esc, fcr = escalation_rate(ss), Rate(sum(s.resolved for s in ss), len(ss))
-        meets: dict[str, bool | None] = {
-            d: (None if tm[d] is None else tm[d] >= targets.dimension_mean) for d in DIMENSIONS
-        }
-        meets["escalation"] = None if esc.value is None else esc.value >= targets.escalation_accuracy
-        meets["fcr"] = None if fcr.value is None else fcr.value >= targets.first_call_resolution
+        meets: dict[str, bool | None] = {d: _meets(tm[d], targets.dimension_mean) for d in DIMENSIONS}
+        meets["escalation"] = _meets(esc.value, targets.escalation_accuracy)
+        meets["fcr"] = _meets(fcr.value, targets.first_call_resolution)
         lat = [s.response_latency_s for s in ss if s.response_latency_s is not None]
         rows.append(
             TraineeRow(
@@ -651,368 +653,37 @@ def write_private(path: Path, text: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# HTML with inline SVG
-
-E = html.escape
-SCORE_COLORS = {1: "#c0392b", 2: "#e67e22", 3: "#f1c40f", 4: "#7dbb42", 5: "#27865a"}
-SERIES = ["#1f5fa8", "#c2410c", "#15803d", "#7c3aed", "#be123c", "#0e7490", "#a16207", "#4d7c0f", "#9d174d", "#334155"]
-
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1e293b;margin:0;background:#f8fafc}
-main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #e2e8f0;padding-bottom:4px}
-.sub{color:#64748b;margin:0 0 16px}
-.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:12px 16px;min-width:150px}
-.card .v{font-size:26px;font-weight:600}.card .t{color:#64748b;font-size:12px}
-.ok{color:#15803d}.bad{color:#b91c1c}
-table{border-collapse:collapse;background:#fff;margin:8px 0;width:100%}
-th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:right}th{background:#f1f5f9}
-td:first-child,th:first-child{text-align:left}
-td.ok{background:#ecfdf5}td.bad{background:#fef2f2}
-.chart{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px;margin:8px 0}
-svg text{font:12px system-ui,sans-serif;fill:#334155}
-.legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
-small{color:#64748b}
-"""
+# HTML: templates/report.html.j2 (autoescaped), charts from simulator.reports.charts
 
 
-def _bar_chart(
-    items: list[tuple[str, float | None]],
-    target: float | None,
-    vmax: float,
-    fmt,
-    metric: str,
-    width: int = 720,
-    label_w: int = 170,
-) -> str:
-    """Horizontal bars, one per item, with an optional dashed target line."""
-    bar_h, gap, top = 22, 8, 10
-    h = top + len(items) * (bar_h + gap) + 24
-    plot = width - label_w - 70
-    out = [
-        f'<svg role="img" data-chart="{E(metric)}" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for i, (label, v) in enumerate(items):
-        y = top + i * (bar_h + gap)
-        out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{E(label)}</text>')
-        out.append(f'<rect x="{label_w}" y="{y}" width="{plot}" height="{bar_h}" fill="#f1f5f9"/>')
-        if v is not None:
-            w = max(1.0, plot * min(v, vmax) / vmax)
-            ok = target is None or v >= target
-            out.append(
-                f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{"#2f855a" if ok else "#c53030"}"/>'
-            )
-        out.append(f'<text x="{label_w + plot + 6}" y="{y + 15}">{E(fmt(v))}</text>')
-    if target is not None:
-        x = label_w + plot * target / vmax
-        out.append(
-            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{h - 18}" stroke="#0f172a" stroke-width="2" stroke-dasharray="5 4"/>'
-        )
-        out.append(f'<text x="{x:.1f}" y="{h - 4}" text-anchor="middle">target {E(fmt(target))}</text>')
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _distribution_chart(dist: dict[str, dict[int, int]], width: int = 720) -> str:
-    """One stacked bar per dimension: how many calls scored 1, 2, 3, 4, 5."""
-    label_w, bar_h, gap, top = 150, 24, 10, 10
-    plot = width - label_w - 20
-    h = top + len(dist) * (bar_h + gap) + 10
-    out = [
-        f'<svg role="img" data-chart="distributions" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for i, (d, counts) in enumerate(dist.items()):
-        y = top + i * (bar_h + gap)
-        total = sum(counts.values())
-        out.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{E(DIM_LABEL.get(d, d))}</text>')
-        x = float(label_w)
-        for k in range(1, 6):
-            c = counts.get(k, 0)
-            if not total or not c:
-                continue
-            w = plot * c / total
-            out.append(
-                f'<rect class="seg" data-dimension="{d}" data-score="{k}" data-count="{c}" x="{x:.1f}" y="{y}" '
-                f'width="{w:.1f}" height="{bar_h}" fill="{SCORE_COLORS[k]}"><title>{E(DIM_LABEL.get(d, d))}: {c} × score {k}</title></rect>'
-            )
-            if w > 18:
-                out.append(f'<text x="{x + w / 2:.1f}" y="{y + 16}" text-anchor="middle" style="fill:#fff">{c}</text>')
-            x += w
-    out.append("</svg>")
-    legend = "".join(f'<span><i style="background:{SCORE_COLORS[k]}"></i>{k}</span>' for k in range(1, 6))
-    return "".join(out) + f'<div class="legend">score: {legend}</div>'
-
-
-def _histogram(values: list[float], width: int = 720, height: int = 200, bins: int = 10) -> str:
-    if not values:
-        return "<p><small>No response latencies recorded.</small></p>"
-    lo, hi = 0.0, max(values) or 1.0
-    step = (hi - lo) / bins or 1.0
-    counts = [0] * bins
-    for v in values:
-        counts[min(bins - 1, int((v - lo) / step))] += 1
-    left, bottom, top = 40, 30, 20
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    cmax = max(counts) or 1
-    bw = plot_w / bins
-    out = [
-        f'<svg role="img" data-chart="latency" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#94a3b8"/>',
-    ]
-    for i, c in enumerate(counts):
-        hgt = plot_h * c / cmax
-        x = left + i * bw
-        if c:
-            out.append(
-                f'<rect class="bar" x="{x + 1:.1f}" y="{top + plot_h - hgt:.1f}" width="{bw - 2:.1f}" height="{hgt:.1f}" fill="#1f5fa8">'
-                f'<title>{lo + i * step:.2f}–{lo + (i + 1) * step:.2f} s: {c}</title></rect>'
-            )
-            out.append(f'<text x="{x + bw / 2:.1f}" y="{top + plot_h - hgt - 3:.1f}" text-anchor="middle">{c}</text>')
-        if i % 2 == 0:
-            out.append(f'<text x="{x:.1f}" y="{height - 12}" text-anchor="middle">{lo + i * step:.1f}</text>')
-    out.append(f'<text x="{left + plot_w}" y="{height - 12}" text-anchor="end">{hi:.1f} s</text></svg>')
-    return "".join(out)
-
-
-def _progress_chart(progress: dict[str, list[dict]], width: int = 720, height: int = 260) -> str:
-    if not progress:
-        return "<p><small>No attempts yet.</small></p>"
-    left, right, top, bottom = 40, 10, 10, 30
-    pw, ph = width - left - right, height - top - bottom
-    n = max(len(v) for v in progress.values())
-
-    def xy(i: int, m: float) -> tuple[float, float]:
-        x = left + (pw * (i / (n - 1)) if n > 1 else pw / 2)
-        return x, top + ph * (5 - m) / 4
-
-    out = [
-        f'<svg role="img" data-chart="progress" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for s in range(1, 6):
-        _, y = xy(0, s)
-        out.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e2e8f0"/><text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{s}</text>'
-        )
-    for i in range(n):
-        x, _ = xy(i, 1)
-        out.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{i + 1}</text>')
-    legend = []
-    for k, (trainee, attempts) in enumerate(progress.items()):
-        color = SERIES[k % len(SERIES)]
-        pts = [xy(a["attempt"] - 1, a["mean"]) for a in attempts]
-        if len(pts) > 1:
-            out.append(
-                f'<polyline class="line" fill="none" stroke="{color}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>'
-            )
-        for (x, y), a in zip(pts, attempts):
-            src = a.get("source", "assessment")
-            kind = "practice" if src == "practice" else "assessment"
-            shape = (
-                f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"'
-                if kind == "practice"
-                else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4"'
-            )
-            out.append(
-                f'{shape} data-source="{kind}" fill="{color if a["passed"] else "#fff"}" stroke="{color}" stroke-width="2">'
-                f'<title>{E(trainee)} attempt {a["attempt"]} ({kind}{", typed" if a.get("typed") else ""}): '
-                f'{E(a["scenario"])}, mean {a["mean"]:.2f}{"" if a["passed"] else " (failed)"}</title>'
-                f'{"</rect>" if kind == "practice" else "</circle>"}'
-            )
-        legend.append(f'<span><i style="background:{color}"></i>{E(trainee)}</span>')
-    out.append("</svg>")
-    return (
-        "".join(out)
-        + '<div class="legend">'
-        + "".join(legend)
-        + " <small>filled: passed, hollow: failed; circle: assessment call, square: practice call; y: mean of the five scores; x: attempt</small></div>"
+@functools.cache
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("simulator.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt field is an error, not an empty cell
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
     )
+    env.filters.update(pct=pct, num=num, short_id=short_id)
+    env.globals.update(charts=charts, pct=pct, latency_text=latency_text)
+    return env
 
 
 def render_html(report: Report) -> str:
     """One self-contained HTML page (no scripts, no external resources)."""
-    t = report.targets
-    p: list[str] = []
-    add = p.append
-    add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-    add(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+    env = _templates()
+    css = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    return env.get_template("report.html.j2").render(
+        report=report,
+        title=title(report),
+        kinds_line=kinds_line(report),
+        css=Markup(css),
+        dimensions=DIMENSIONS,
+        dim_label=DIM_LABEL,
+        scores=range(1, 6),
+        escalation_bars=[(r.trainee, r.escalation.value) for r in report.trainees],
+        fcr_bars=[(r.trainee, r.fcr.value) for r in report.trainees],
+        fail_bars=[(r.scenario, r.fail_rate) for r in report.scenarios],
     )
-    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add(f"<title>{E(title(report))}</title><style>{CSS}</style></head><body><main>")
-    add(f"<h1>{E(title(report))}</h1>")
-    add(
-        f'<p class="sub">va-simulator results · generated {E(report.generated_at)} · {E(kinds_line(report))} · '
-        'scores are effective scores (trainer overrides applied)</p>'
-    )
-
-    def card(label: str, metric: str, rate_or_val: Any, target: float | None = None, suffix: str = "") -> str:
-        if isinstance(rate_or_val, Rate):
-            v, text = rate_or_val.value, pct(rate_or_val.value)
-            detail = f"{rate_or_val.hits} of {rate_or_val.n}"
-        else:
-            v, text, detail = rate_or_val, (num(rate_or_val) + suffix if rate_or_val is not None else "–"), ""
-        cls = "" if target is None or v is None else (" ok" if v >= target else " bad")
-        tgt = f" · target {target:.0%}" if target is not None else ""
-        return (
-            f'<div class="card"><div class="t">{E(label)}</div><div class="v{cls}" data-metric="{metric}" '
-            f'data-value="{"" if v is None else round(v, 6)}">{E(text)}</div><div class="t">{E(detail)}{E(tgt)}</div></div>'
-        )
-
-    add('<div class="cards">')
-    add(
-        f'<div class="card"><div class="t">Sessions</div><div class="v" data-metric="sessions" data-value="{len(report.sessions)}">{len(report.sessions)}</div></div>'
-    )
-    add(card("Passed", "passed", report.passed))
-    add(card("Escalation accuracy", "escalation_accuracy", report.escalation, t.escalation_accuracy))
-    add(card("First-call resolution", "first_call_resolution", report.fcr, t.first_call_resolution))
-    if report.latency_median_s is None and report.typed_sessions:
-        add(
-            '<div class="card"><div class="t">Response latency (median)</div><div class="v" data-metric="latency_median_s" '
-            f'data-value="">{E(latency_text(None, report.typed_sessions, len(report.sessions)))}</div>'
-            '<div class="t">typed calls have no timings</div></div>'
-        )
-    else:
-        add(card("Response latency (median)", "latency_median_s", report.latency_median_s, suffix=" s"))
-    add("</div>")
-
-    if not report.sessions:
-        add("<p>No stored sessions yet.</p></main></body></html>")
-        return "".join(p)
-
-    add("<h2>Score distribution per dimension</h2>")
-    add(f'<div class="chart">{_distribution_chart(report.distributions)}</div>')
-    add("<table><tr><th>Dimension</th>" + "".join(f"<th>{k}</th>" for k in range(1, 6)) + "<th>Mean</th></tr>")
-    for d in DIMENSIONS:
-        add(
-            f"<tr><td>{E(DIM_LABEL[d])}</td>"
-            + "".join(f'<td data-dist="{d}:{k}">{report.distributions[d][k]}</td>' for k in range(1, 6))
-            + f'<td data-metric="mean_{d}" data-value="{"" if report.means[d] is None else round(report.means[d], 6)}">{num(report.means[d])}</td></tr>'
-        )
-    add("</table>")
-
-    add(
-        f"<h2>Trainees against targets</h2><p><small>Targets: each dimension's mean ≥ {t.dimension_mean:g}, "
-        f"escalation accuracy ≥ {t.escalation_accuracy:.0%}, first-call resolution ≥ {t.first_call_resolution:.0%}.</small></p>"
-    )
-    add(
-        "<table><tr><th>Trainee</th><th>Calls</th>"
-        + "".join(f"<th>{E(DIM_LABEL[d])}</th>" for d in DIMENSIONS)
-        + "<th>Escalation accuracy</th><th>First-call resolution</th><th>Passed</th><th>Latency (s)</th></tr>"
-    )
-
-    def cell(v: str, ok: bool | None, attrs: str) -> str:
-        cls = "" if ok is None else (' class="ok"' if ok else ' class="bad"')
-        return f"<td{cls} {attrs}>{E(v)}</td>"
-
-    for r in report.trainees:
-        tn = E(r.trainee, quote=True)
-        add(f'<tr data-trainee="{tn}"><td>{E(r.trainee)}</td><td data-metric="sessions">{r.sessions}</td>')
-        for d in DIMENSIONS:
-            add(
-                cell(
-                    num(r.means[d]),
-                    r.meets[d],
-                    f'data-metric="mean_{d}" data-value="{"" if r.means[d] is None else round(r.means[d], 6)}"',
-                )
-            )
-        add(
-            cell(
-                pct(r.escalation.value),
-                r.meets["escalation"],
-                f'data-metric="escalation_accuracy" data-value="{"" if r.escalation.value is None else round(r.escalation.value, 6)}"',
-            )
-        )
-        add(
-            cell(
-                pct(r.fcr.value),
-                r.meets["fcr"],
-                f'data-metric="first_call_resolution" data-value="{"" if r.fcr.value is None else round(r.fcr.value, 6)}"',
-            )
-        )
-        add(
-            f"<td>{pct(r.passed.value)}</td><td>{E(latency_text(r.latency_median_s, r.typed, r.sessions, unit=''))}</td></tr>"
-        )
-    add("</table>")
-
-    add("<h2>Escalation accuracy against the 95% target</h2>")
-    add(
-        f'<div class="chart">{_bar_chart([(r.trainee, r.escalation.value) for r in report.trainees], t.escalation_accuracy, 1.0, pct, "escalation")}</div>'
-    )
-    add("<h2>First-call resolution</h2>")
-    add(
-        f'<div class="chart">{_bar_chart([(r.trainee, r.fcr.value) for r in report.trainees], t.first_call_resolution, 1.0, pct, "fcr")}</div>'
-    )
-    typed_note = (
-        f" {report.typed_sessions} typed call(s) (--text) are left out: typed replies have no timings."
-        if report.typed_sessions
-        else ""
-    )
-    add(
-        "<h2>Response latency</h2><p><small>Each call's median time from the caller finishing to the trainee answering; "
-        f"median {num(report.latency_median_s)} s, 90th percentile {num(report.latency_p90_s)} s.{E(typed_note)}</small></p>"
-    )
-    add(f'<div class="chart">{_histogram(report.latencies)}</div>')
-    add("<h2>Progress over attempts</h2>")
-    add(f'<div class="chart">{_progress_chart(report.progress)}</div>')
-
-    add("<h2>Scenarios failed most, and why</h2>")
-    add(
-        f'<div class="chart">{_bar_chart([(r.scenario, r.fail_rate) for r in report.scenarios], None, 1.0, pct, "fail_rate", label_w=220)}</div>'
-    )
-    add(
-        "<table><tr><th>Scenario</th><th>Attempts</th><th>Failed</th><th>Fail rate</th><th style=\"text-align:left\">Most common reasons</th></tr>"
-    )
-    for r in report.scenarios:
-        reasons = "; ".join(f"{E(why)} ×{n}" for why, n in r.reasons) or "–"
-        add(
-            f'<tr data-scenario="{E(r.scenario, quote=True)}"><td>{E(r.scenario)}</td><td data-metric="attempts">{r.attempts}</td>'
-            f'<td data-metric="failures">{r.failures}</td><td>{pct(r.fail_rate)}</td><td style="text-align:left">{reasons}</td></tr>'
-        )
-    add("</table>")
-
-    if any(a["n"] for a in report.agreement):
-        add(
-            "<h2>Automatic scorer vs trainers</h2><p><small>Automatic scores as first given (before overrides) "
-            "compared with trainers' review scores. Kappa is quadratic-weighted Cohen's kappa (1 = perfect, 0 = chance).</small></p>"
-        )
-        add(
-            "<table><tr><th>Dimension</th><th>Pairs</th><th>Exact</th><th>Within one</th><th>Weighted kappa</th><th>Mean auto</th><th>Mean trainer</th></tr>"
-        )
-        for a in report.agreement:
-            add(
-                f'<tr data-agreement="{a["dimension"]}"><td>{E(DIM_LABEL[a["dimension"]])}</td><td>{a["n"]}</td><td>{pct(a["exact"])}</td>'
-                f'<td>{pct(a["within_one"])}</td><td>{num(a["kappa"])}</td><td>{num(a["mean_auto"])}</td><td>{num(a["mean_trainer"])}</td></tr>'
-            )
-        add("</table>")
-
-    if report.runs:
-        add(
-            "<h2>Assessments</h2><table><tr><th>Assessment</th><th>Trainee</th><th>Status</th><th>Result</th><th>Started</th></tr>"
-        )
-        for r in report.runs:
-            res = "–" if r["passed"] is None else ("passed" if r["passed"] else "failed")
-            add(
-                f"<tr><td>{E(r['assessment'])}</td><td>{E(r['trainee'])}</td><td>{E(r['status'])}</td><td>{res}</td><td>{E(r['started_at'])}</td></tr>"
-            )
-        add("</table>")
-
-    add(
-        "<h2>Sessions</h2><table><tr><th>Started</th><th>Trainee</th><th>Scenario</th><th>Kind</th><th>Passed</th>"
-        + "".join(f"<th>{d[:5]}</th>" for d in DIMENSIONS)
-        + "<th>Session</th></tr>"
-    )
-    for s in report.sessions:
-        add(
-            f'<tr data-session="{E(s.session_id, quote=True)}"><td>{E(s.started_at.replace("T", " ")[:16])}</td><td>{E(s.trainee)}</td>'
-            f'<td>{E(s.scenario)}</td><td data-kind="{E(s.source, quote=True)}">{E(s.source)}{" (typed)" if s.typed else ""}</td>'
-            f'<td>{"yes" if s.passed else "no"}</td>'
-            + "".join(
-                f'<td data-score="{d}">{s.scores.get(d, "")}{"*" if any(o.dimension == d for o in s.overrides) else ""}</td>'
-                for d in DIMENSIONS
-            )
-            + f"<td><small>{E(short_id(s.session_id))}</small></td></tr>"
-        )
-    add("</table><p><small>* overridden by a trainer (see `vasim review audit`).</small></p>")
-    add("</main></body></html>")
-    return "".join(p)

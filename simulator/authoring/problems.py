@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,7 +27,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
             isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
         ):
             path.append(part)
-            cur = cur[part]
+            cur = cast(Any, cur)[part]  # a str key of a dict or an int index of a list: mypy can't pair them
         elif isinstance(cur, dict) and isinstance(part, str) and not path_is_synthetic(part):
             path.append(part)  # a missing or unknown key
             cur = None

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -505,7 +506,7 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
         return obj is not None and not _lost(obj, raw_obj, name)
 
     states_known = "states" in sc.model_fields_set and isinstance(sc.__dict__.get("states"), dict)
-    states: dict[str, State | None] = sc.states if states_known else {}
+    states: Mapping[str, State | None] = sc.states if states_known else {}
     complete = states_known  # every state and transition was read, so reachability can be judged
     names = set(states)
     if RING in names and not _lost(sc, data, "direction") and not _lost(sc, data, "mode") and not sc.va_speaks_first:
@@ -577,10 +578,11 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
     # when part of the graph could not be read
     first = (start or next(iter(states), "")) if complete and not dangling and not _lost(sc, data, "start") else ""
     if first in names:
+        graph = cast("Mapping[str, State]", states)  # complete: no state was lost (None)
         reach = {first} | ({RING} if RING in names else set())
         todo = list(reach)
         while todo:
-            for tr in states[todo.pop()].on:
+            for tr in graph[todo.pop()].on:
                 if tr.goto and tr.goto in names and tr.goto not in reach:
                     reach.add(tr.goto)
                     todo.append(tr.goto)
@@ -591,7 +593,7 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
                         ("states", name), f"state '{name}' is unreachable: no transition leads to it from '{first}'"
                     )
                 )
-        if not any(st.end or any(tr.goto == END for tr in st.on) for n, st in states.items() if n in reach):
+        if not any(st.end or any(tr.goto == END for tr in st.on) for n, st in graph.items() if n in reach):
             problems.append(
                 doc.problem(
                     ("states",), "the call can never end: add a state with `end: true` or a transition with `goto: end`"
@@ -611,7 +613,7 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
                 behavior(("scoring", "not_required"), bid)
     patient = sc.__dict__.get("patient") if has(sc, "patient", data) else None
     mood = patient.__dict__.get("mood") if has(patient, "mood", raw("patient")) else None
-    if has(mood, "moves", raw("patient", "mood")):
+    if mood is not None and has(mood, "moves", raw("patient", "mood")):
         for bid in mood.moves:
             behavior(("patient", "mood", "moves", bid), bid)
     voice = patient.__dict__.get("voice") if has(patient, "voice", raw("patient")) else None
@@ -638,13 +640,13 @@ def _check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pr
         if ex is None:
             continue
         ep = ("examples", i)
-        name = ex.__dict__.get("name")
-        if isinstance(name, str):
-            if name in seen:
+        ex_name = ex.__dict__.get("name")
+        if isinstance(ex_name, str):
+            if ex_name in seen:
                 problems.append(
-                    doc.problem(ep + ("name",), f"duplicate example name '{name}' (also examples[{seen[name]}])")
+                    doc.problem(ep + ("name",), f"duplicate example name '{ex_name}' (also examples[{seen[ex_name]}])")
                 )
-            seen.setdefault(name, i)
+            seen.setdefault(ex_name, i)
         expect = ex.__dict__.get("expect")
         if expect is not None:
             rexp = raw(*ep, "expect")

@@ -173,7 +173,7 @@ def _duplicate_keys(text: str, name: str) -> list[Problem]:
 
     out: list[Problem] = []
     seen: set[int] = set()
-    todo = [(YAML(typ="rt").compose(io.StringIO(text)), ())]
+    todo: list[tuple[Any, tuple]] = [(YAML(typ="rt").compose(io.StringIO(text)), ())]
     while todo:
         node, path = todo.pop()
         if node is None or id(node) in seen:
@@ -210,7 +210,7 @@ def load(path: Path, display: str | None = None, duplicates: str = "raise") -> D
 def _plain(
     node: Any,
     path: tuple,
-    positions: dict,
+    positions: dict[tuple, tuple[int, int]],
     budget: list[int],
     active: set[int],
     name: str,

@@ -12,6 +12,10 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LINES = [
     "Hi, this is Maria Lopez.",
@@ -44,7 +48,7 @@ def worker(engine: str, runs: int) -> dict:
     for _ in range(runs):
         for line in LINES:
             t = time.perf_counter()
-            chunks = []
+            chunks: list[np.ndarray] = []
             for chunk in synth.stream(line, voice):
                 if not chunks:
                     first.append(time.perf_counter() - t)

@@ -40,7 +40,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 import numpy as np
 
@@ -50,6 +50,16 @@ ReplyKind = Literal[
     "opening", "line", "reaction", "again", "identity", "answer", "confused", "reprompt", "goodbye", "hangup", "clarify"
 ]
 EndReason = Literal["", "end_state", "goto_end", "trainee_close", "mood_hangup", "silence_hangup", "trainee_hangup"]
+
+
+class _ReplyContext(TypedDict):
+    """What a reply records of the turn it answers (keyword arguments of ``Patient._reply``)."""
+
+    state_from: str
+    mood_from: int
+    behaviors: tuple[str, ...]
+    fired: NotRequired[int | None]  # the transition that fired (trainee turns only)
+
 
 # Lines every patient has; the scenario's own lines come first wherever it has them.
 REPROMPT = Lines(any=["Hello? Are you still there?", "Hello? Can you hear me?"])
@@ -488,7 +498,7 @@ class Patient:
         fired, tr = self._match(st, shown)
         if tr is not None:
             m.mood = _clamp(m.mood + tr.mood)
-        ctx = dict(state_from=state_from, mood_from=mood_from, fired=fired, behaviors=tuple(sorted(shown)))
+        ctx = _ReplyContext(state_from=state_from, mood_from=mood_from, fired=fired, behaviors=tuple(sorted(shown)))
 
         if self._hangs_up_on_mood():
             return self._end(self._pick("mood_hangup", MOOD_HANGUP.for_mood(m.mood)), "hangup", "mood_hangup", **ctx)
@@ -529,7 +539,7 @@ class Patient:
             raise RuntimeError("the call has ended")
         m = self.m
         m.silences += 1
-        ctx = dict(state_from=m.state, mood_from=m.mood, behaviors=())
+        ctx = _ReplyContext(state_from=m.state, mood_from=m.mood, behaviors=())
         if m.closing:  # nobody signed off: the patient just hangs up
             return self._end("", "hangup", "end_state", **ctx)
         if m.silences > self.options.max_reprompts:
@@ -601,7 +611,7 @@ class Patient:
         at = self.scenario.patient.mood.hangup_at
         return at is not None and self.m.mood >= at
 
-    def _goto(self, target: str, ctx: dict, reaction: Lines | None = None) -> Reply:
+    def _goto(self, target: str, ctx: _ReplyContext, reaction: Lines | None = None) -> Reply:
         m = self.m
         st = self.scenario.states[target]
         if reaction:

@@ -60,6 +60,8 @@ ASR_RATE = 16000
 VAD_FRAME = 512  # Silero's window at 16 kHz
 WORDS_PER_S = 2.6  # speaking rate used to time typed turns
 LATENCY_PARTS = ("endpoint", "asr", "decide", "tts_first_audio")
+# a spoken trainee turn waiting to be journaled: text, behaviors, start, end, audio, words
+_TraineeTurn = tuple[str, Sequence[str], float | None, float | None, np.ndarray | None, Sequence[HeardWord]]
 
 
 @dataclass(frozen=True)
@@ -310,7 +312,7 @@ class LiveView:
         self.t0 = clock()
         self.lines: list[tuple[str, str, str]] = []
         self._status = "Connecting..."
-        self._live = None  # started with the call, so model loading and progress bars come first
+        self._live: Live | None = None  # started with the call, so model loading and progress bars come first
         self._Live = Live
 
     def _render(self):
@@ -486,7 +488,7 @@ class Call:
             end=_r(end),
             kind=kind,
             behaviors=tuple(behaviors),
-            words=tuple(tuple(w) for w in words),
+            words=tuple((w[0], w[1]) for w in words),
         )
         rec = self.writer.add_turn(rec, audio, sample_rate)
         self.turns.append(rec)
@@ -1186,7 +1188,7 @@ class VoiceCall:
         return True
 
     # ------------------------------------------------------------------ speaking
-    def _say(self, reply: Reply, parts: dict | None, trainee: tuple | None = None) -> None:
+    def _say(self, reply: Reply, parts: dict | None, trainee: _TraineeTurn | None = None) -> None:
         """Start the patient's line; the trainee's turn is journaled right after the first audio is out."""
         view = self.call.view
         if not reply.text:  # hangs up without a word

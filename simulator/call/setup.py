@@ -245,6 +245,7 @@ def voice_runner(
         source = factory.make_audio_source(virtual=True, clock=clock)
         source.gap_s = 0.0  # ScriptedVoice times each turn itself
         sink = factory.make_audio_sink(virtual=True, clock=clock)
+        assert scripts is not None  # virtual audio without scripts was refused above
         turns = scripts[req.scenario.id]
         clips = practice.synthesize_trainee_clips(
             turns,

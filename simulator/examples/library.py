@@ -649,7 +649,7 @@ def status(plans_: Iterable[Plan], directory: Path, index: dict[str, IndexEntry]
 
 def render_to(
     plans_: list[Plan],
-    synthesizer: Synthesizer,
+    synthesizer: Synthesizer | None,  # None only when there is nothing to render
     directory: Path,
     *,
     prune: Iterable[str] = (),
@@ -672,6 +672,7 @@ def render_to(
     if not plans_:
         save_index(directory, index, options)
     for p in plans_:
+        assert synthesizer is not None, "render_to: plans to render but no synthesizer"
         try:
             entry = write(render(p, synthesizer, on_turn), directory)
         except Exception as exc:

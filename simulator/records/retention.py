@@ -107,9 +107,9 @@ def export_trainee(
     files: list[tuple[Path, str]] = []
     missing: list[str] = []
     for s in sessions:
-        f, m = _session_files(s)
-        files += f
-        missing += m
+        s_files, s_missing = _session_files(s)
+        files += s_files
+        missing += s_missing
     if missing and not allow_missing_audio:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise UserError(

@@ -72,7 +72,7 @@ SLOW_RESPONSE_S = 2.5
 FAST_WPM, SLOW_WPM = 180.0, 100.0
 FILLER_RATE = 3.0  # per 100 words
 
-_exemplar_cache: dict[tuple, list[tuple[str, str, frozenset[str]]]] = {}
+_exemplar_cache: dict[tuple, list[Candidate]] = {}
 
 
 def stage_of(bid: str, catalog: Catalog) -> str:
@@ -163,7 +163,7 @@ def _context(scenario: Scenario):
     return Context(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
 
 
-def exemplars(scenario: Scenario, detector) -> list[tuple[str, str, frozenset[str]]]:
+def exemplars(scenario: Scenario, detector) -> list[tuple[str | None, str, frozenset[str]]]:
     """(state, ideal line, behaviors detected in it), detected once per scenario and detector."""
     return [(c.state, c.text, c.ids) for c in _candidates(scenario, detector) if c.text in _whole_lines(scenario)]
 

@@ -29,6 +29,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from simulator.authoring.catalog import DIMENSIONS, Catalog
 from simulator.authoring.scenario import ESCALATION_IS_BLOCKER, ESCALATION_RECOMMENDS, ESCALATION_REQUIRES, Scenario
@@ -317,19 +318,22 @@ def timing(transcript: Transcript) -> Timing:
     out = Timing(filler_words=fillers, filler_rate=rate)
     if not transcript.timed:
         return out
+    # timed: every turn has a start and an end
+    starts = cast("list[float]", [t.start for t in turns])
+    ends = cast("list[float]", [t.end for t in turns])
     lat = [
-        max(0.0, turns[i].start - turns[i - 1].end)
+        max(0.0, starts[i] - ends[i - 1])
         for i in range(1, len(turns))
         if turns[i].speaker == "trainee" and turns[i - 1].speaker == "patient"
     ]
     talk = {"trainee": 0.0, "patient": 0.0}
-    for t in turns:
-        talk[t.speaker] += max(0.0, t.end - t.start)
+    for i, t in enumerate(turns):
+        talk[t.speaker] += max(0.0, ends[i] - starts[i])
     total = talk["trainee"] + talk["patient"]
     silences = [
-        Silence(after_turn=i - 1, seconds=round(turns[i].start - turns[i - 1].end, 2))
+        Silence(after_turn=i - 1, seconds=round(starts[i] - ends[i - 1], 2))
         for i in range(1, len(turns))
-        if turns[i].start - turns[i - 1].end > LONG_SILENCE_S
+        if starts[i] - ends[i - 1] > LONG_SILENCE_S
     ]
     return out.model_copy(
         update={

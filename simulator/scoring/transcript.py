@@ -80,10 +80,11 @@ def read(ref: str | Path, stdin=None) -> tuple[str, str]:
         raise UserError(f"{display}: transcript is over the 5 MB limit; is this the right file?")
     if isinstance(raw, bytes):
         try:
-            raw = raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             raise UserError(f"{display}:{line}: not UTF-8 text; save the transcript as UTF-8") from None
+        raw = text
     return display, raw
 
 

@@ -168,7 +168,8 @@ class FasterWhisperRecognizer:
             log_prob_threshold=None,
             **options,
         )
-        segs, words = [], []
+        segs: list[Segment] = []
+        words: list[Word] = []
         for s in segments:  # a generator: decoding happens here
             segs.append(
                 Segment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob), float(s.no_speech_prob))
@@ -229,7 +230,8 @@ class OpenAIWhisperRecognizer:
             fp16=False,
             verbose=None,
         )
-        segs, words = [], []
+        segs: list[Segment] = []
+        words: list[Word] = []
         for s in result["segments"]:
             segs.append(
                 Segment(

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -506,7 +506,7 @@ class DeviceSink:
         self._sd = _sd()
         self.latency = latency  # seconds PortAudio buffers: lower means underruns on a busy CPU
         self.device = find_device(device, "output")
-        self._stream = None
+        self._stream: Any | None = None  # a sounddevice.OutputStream (untyped)
         self._rate = 0
         self._buf: np.ndarray | None = None
         self._pos = 0

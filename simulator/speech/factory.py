@@ -87,6 +87,7 @@ def make_synthesizer(engine: str = "piper", cache: bool = True):
     from simulator.errors import UserError
     from simulator.speech import tts
 
+    synth: tts.Synthesizer
     if engine == "piper":
         synth = tts.PiperSynthesizer()
     elif engine == "pyttsx3":

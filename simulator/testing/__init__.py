@@ -106,7 +106,7 @@ class FakePyttsx3Engine:
         self.sample_rate = sample_rate
         self.renders = 0
         self.properties: dict = {}
-        self._pending = None
+        self._pending: tuple[str, str] | None = None  # (text, path) of the next render
 
     def setProperty(self, name, value):
         self.properties[name] = value
@@ -117,6 +117,7 @@ class FakePyttsx3Engine:
     def runAndWait(self):
         import wave
 
+        assert self._pending is not None, "runAndWait() before save_to_file()"
         text, path = self._pending
         n = self.renders
         self.renders += 1

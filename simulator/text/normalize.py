@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _CONTRACTIONS = [
@@ -31,7 +32,7 @@ _CONTRACTIONS = [
     (r"\b(\w+)'s\b", r"\1s"),  # possessive: "patel's" -> "patels"
 ]
 # Without apostrophes (ASR, fast typists): only forms that are not also ordinary words.
-_BARE = [
+_BARE: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (
         r"\b(dont|doesnt|didnt|isnt|arent|wasnt|werent|havent|hasnt|couldnt|shouldnt|wouldnt)\b",
         lambda m: m.group(1)[:-2] + " not",
@@ -153,8 +154,8 @@ def normalize(text: str) -> str:
     t = t.replace("$", " dollars ").replace("%", " percent ").replace("&", " and ")
     t = re.sub(r"[^a-z0-9' ]+", " ", t)
     t = t.replace("'", "")
-    for pat, rep in _BARE:
-        t = re.sub(pat, rep, t)
+    for pat, repl in _BARE:
+        t = re.sub(pat, repl, t)
     t = re.sub(FILLERS, " ", t)
     t = re.sub(r"\b(\d) (?=\d\b)", r"\1", t)  # "9 1 1" -> "911"
     words = _numbers(t.split())

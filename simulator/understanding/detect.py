@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -843,7 +843,7 @@ _GENERIC = set(
 )
 
 
-def _name_tokens(name: str, generic: set[str] = frozenset()) -> list[str]:
+def _name_tokens(name: str, generic: Set[str] = frozenset()) -> list[str]:
     return [w for w in normalize(name).split() if w not in generic and len(w) >= 3]
 
 
@@ -1050,7 +1050,7 @@ class Detector:
         result = {}
         for bid in self.ids:
             hits = [rule_hit(bid, c.norm) for c in cs]
-            entry = {"rule": any(h for h, _ in hits), "veto": any(v for _, v in hits)}
+            entry: dict[str, bool | float] = {"rule": any(h for h, _ in hits), "veto": any(v for _, v in hits)}
             if sims is not None and bid in self._embed_ids:
                 j = self._embed_ids.index(bid)
                 ok = [i for i, (_, v) in enumerate(hits) if not v]

@@ -5,9 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 from simulator.examples import library as ex
 from simulator.speech import factory
+
+
+class _Progress(TypedDict):
+    plan: ex.Plan | None  # the example being rendered
+    left: int  # its turns still to render
+
+
+class _Row(TypedDict):
+    key: str
+    state: str
+    scenario: str
+    kind: str
+    duration_s: float | None
+    bytes: int | None
+    audio: str | None
+    about: str
 
 
 def register(sub) -> None:
@@ -83,7 +100,7 @@ def cmd_render(args) -> int:
             )
 
         current = iter(plans)
-        state = {"plan": next(current, None), "left": 0}
+        state: _Progress = {"plan": next(current, None), "left": 0}
         if state["plan"]:
             state["left"] = len(state["plan"].turns)
             bar.update(task, description=state["plan"].key)
@@ -145,7 +162,7 @@ def cmd_list(args) -> int:
     directory = args.out or ex.examples_dir()
     index = ex.load_index(directory)
     statuses = ex.status(ex.plans(_scenarios([]), ex.default_options()), directory, index)
-    rows = []
+    rows: list[_Row] = []
     for s in statuses:
         e = index.get(s.key)
         rows.append(

@@ -13,6 +13,8 @@ from simulator.authoring import scenario as sc_mod
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.call import assessment as asm
 from simulator.call import practice, session
+from simulator.call.practice import CallResult, TurnLatency
+from simulator.call.session import TurnRecord
 from simulator.cli import main
 from simulator.errors import ProblemsError, UserError
 from simulator.records.store import open_store
@@ -149,14 +151,12 @@ class FakeRunner:
         self.requests.append(req)
         sc = req.scenario
         card = self.cards.get(sc.id) or fake_scorecard(expected=sc.escalation, scenario=sc.id)
-        return {
-            "session_id": uuid.uuid4().hex,
-            "scenario": sc.id,
-            "turns": [{"speaker": "trainee", "text": "Thank you for calling", "start": 0.0, "end": 1.0}],
-            "scorecard": card,
-            "latency": {"voice_to_voice_ms": {"p50": 500, "p95": 800, "max": 900}},
-            "recording": "",
-        }
+        return call_result(sc.id, card, [TurnRecord(0, "trainee", "Thank you for calling", 0.0, 1.0)])
+
+
+def call_result(scenario: str, card, turns) -> CallResult:
+    latency = TurnLatency(endpoint=700, asr=50, decide=5, tts_first_audio=90, voice_to_voice=500)
+    return CallResult(uuid.uuid4().hex, scenario, list(turns), card, [latency], "", "trainee_close", ["ring"])
 
 
 class RecordingView(asm.QuietView):
@@ -251,7 +251,7 @@ def test_a_silent_call_is_never_stored_and_the_attempt_stays_open(db):
     def silent(req):
         if req.position == 0:
             return FakeRunner()(req)
-        return {"session_id": "quiet", "scenario": req.scenario.id, "turns": [], "scorecard": None, "recording": ""}
+        return call_result(req.scenario.id, None, [])
 
     with open_store(db) as store:
         with pytest.raises(asm.NoAnswer, match="call 2 of 2 .billing-frustrated. ended with no answer") as exc:

@@ -289,8 +289,9 @@ def mixed(tmp_path):
             started_at="2025-04-03T10:00:00+00:00",
             scorecard=card((5, 5, 5, 5, 5), True, latency=0.6, scenario="symptoms-same-day"),
             latency=TYPED_LATENCY,
+            input="typed",
         )
-    )  # stored before typed calls were marked
+    )  # a record built in Python says so itself
     s.add_session(
         SessionRecord.from_practice(
             {
@@ -315,7 +316,7 @@ def mixed(tmp_path):
 def test_practice_calls_are_labelled_and_typed_calls_have_no_latency(mixed):
     r = rp.build(mixed, "trainee", "ana")
     assert [x.source for x in r.sessions] == ["assessment", "practice", "practice"]
-    assert [x.typed for x in r.sessions] == [False, True, True]  # the old typed call is recognised too
+    assert [x.typed for x in r.sessions] == [False, True, True]
     assert r.latencies == [1.2] and r.latency_median_s == pytest.approx(1.2)  # no made-up 0.6 s
     assert [(a["attempt"], a["source"]) for a in r.progress["ana"]] == [
         (1, "assessment"),

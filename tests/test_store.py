@@ -108,13 +108,45 @@ def test_migrates_an_older_schema_and_keeps_its_data(db):
         assert not s.verify().ok  # old rows are protected from now on
 
 
+def test_schema_5_moves_typed_or_spoken_into_a_column_and_keeps_the_chain_whole(db):
+    """Before schema 5 a typed call was marked inside the latency JSON (or, older still, only to be
+    recognised by its timings); the migration moves that into the ``input`` column."""
+    typed_mark = {"voice_to_voice_ms": {"p50": None}, "parts_ms": {"decide": 2.0}, "input": "typed"}
+    typed_old = {"voice_to_voice_ms": {"p50": None}, "parts_ms": {"decide": 2.0, "asr": None}}
+    spoken = {"voice_to_voice_ms": {"p50": 500.0}, "parts_ms": {"decide": 2.0, "asr": 9.0}}
+    with SqliteStore(db, migrations=st.MIGRATIONS[:4]) as old:
+        c = old.conn
+        c.execute("INSERT INTO trainees (name, created_at) VALUES ('ana', '2024-01-01T00:00:00+00:00')")
+        for sid, lat in (("s-mark", typed_mark), ("s-old", typed_old), ("s-voice", spoken), ("s-tamper", spoken)):
+            c.execute(
+                "INSERT INTO sessions (id, trainee_id, scenario, started_at, passed, resolved, scorecard, latency) "
+                "VALUES (?, 1, 'billing-frustrated', '2024-01-02T00:00:00+00:00', 1, 1, ?, ?)",
+                (sid, st.canonical(card()), st.canonical(lat)),
+            )
+            st._chain_append(c, "session", sid, st._session_content(c, sid))
+        c.execute("UPDATE sessions SET passed = 0 WHERE id = 's-tamper'")  # edited outside vasim
+    with open_store(db) as s:
+        got = {x.session_id: x for x in s.sessions()}
+        assert {k: v.input for k, v in got.items()} == {
+            "s-mark": "typed",
+            "s-old": "typed",
+            "s-voice": "voice",
+            "s-tamper": "voice",
+        }
+        assert "input" not in got["s-mark"].latency and got["s-old"].latency == typed_old
+        problems = s.verify().problems
+        assert len(problems) == 1, problems  # only the row edited before the migration: the migration is in the chain
+        with pytest.raises(sqlite3.IntegrityError):
+            s.conn.execute("UPDATE sessions SET input = 'fax' WHERE id = 's-voice'")
+
+
 def test_failed_migration_leaves_the_file_as_it_was(db):
     with open_store(db) as s:
         s.add_session(rec())
     broken = st.MIGRATIONS + [
         (99, "broken", "CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1)")
     ]
-    with pytest.raises(UserError, match="version 99 .*left at version 4"):
+    with pytest.raises(UserError, match=f"version 99 .*left at version {st.SCHEMA_VERSION}"):
         SqliteStore(db, migrations=broken)
     with open_store(db) as s:
         assert s.schema_version() == st.SCHEMA_VERSION
@@ -374,7 +406,7 @@ def test_practice_and_typed_calls_are_marked(tmp_path):
         s.add_session(rec())  # a record that does not say: assessed work
         t, v, a = s.sessions(trainee="ana")
         assert (t.source, v.source, a.source) == ("practice", "practice", "assessment")
-        assert t.typed and t.latency["input"] == "typed" and t.response_latency_s is None
+        assert t.typed and t.input == "typed" and "input" not in t.latency and t.response_latency_s is None
         assert not v.typed and v.response_latency_s == v.latency_median_s == 1.0
         assert s.verify().ok
 

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -35,7 +35,10 @@ from simulator.authoring import yamlio
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import Problem, ProblemsError, UserError
 from simulator.paths import scenarios_dir
-from simulator.records.store import SessionRecord, Store, StoredSession, canonical
+from simulator.records.store import SessionRecord, Store, StoredSession, canonical, trainee_spoke
+
+if TYPE_CHECKING:
+    from simulator.call.practice import CallResult
 
 
 class Strict(BaseModel):
@@ -359,9 +362,9 @@ class CallRequest:
     total: int
 
 
-# A call runner takes one call and returns the practice loop's result as
-# `vasim practice --json` prints it (DESIGN.md): session_id, scenario, turns, scorecard, latency, recording.
-CallRunner = Callable[[CallRequest], dict]
+# A call runner takes one call and returns the practice loop's result (what `vasim practice
+# --json` prints, as the typed object): session_id, scenario, turns, scorecard, latency, recording.
+CallRunner = Callable[[CallRequest], "CallResult"]
 
 
 class AssessmentView(Protocol):
@@ -547,15 +550,13 @@ def run(
                 f"assessment '{a.id}' stopped at call {c.position + 1} of {len(calls)}; "
                 f"{len(stored)} finished call(s) are saved — run the same command to resume"
             )
-        if not result.get("scorecard") or not any(
-            t.get("speaker") == "trainee" and str(t.get("text") or "").strip() for t in result.get("turns") or ()
-        ):
+        if not isinstance(result.scorecard, dict) or not trainee_spoke(result):
             raise NoAnswer(
                 f"assessment '{a.id}': call {c.position + 1} of {len(calls)} ({c.scenario}) ended with no answer "
                 f"from the trainee; it was not stored and {len(stored)} finished call(s) are saved — "
                 "run the same command to take it again"
             )
-        rec = SessionRecord.from_practice(
+        rec = SessionRecord.from_result(
             result, trainee, cohort=cohort, run_id=run_.id, position=c.position, source="assessment"
         )
         store.add_session(rec)
@@ -591,11 +592,11 @@ class TextRunner:
     ):
         self.detector, self.trainee_for, self.view_for, self.embedder = detector, trainee_for, view_for, embedder
 
-    def __call__(self, req: CallRequest) -> dict:
+    def __call__(self, req: CallRequest) -> CallResult:
         from simulator.call import practice
 
         view = self.view_for(req) if self.view_for else practice.NullView()
-        result = practice.run_text_call(
+        return practice.run_text_call(
             req.scenario,
             self.trainee_for(req),
             self.detector,
@@ -603,7 +604,6 @@ class TextRunner:
             view=view,
             embedder=self.embedder,
         )
-        return result.to_json()
 
 
 class VoiceRunner:
@@ -629,7 +629,7 @@ class VoiceRunner:
         self.synthesizer_for = synthesizer_for  # engine name ("piper", "pyttsx3") -> synthesizer, built once each
         self.devices, self.view_for, self.embedder, self.barge_in = devices, view_for, embedder, barge_in
 
-    def __call__(self, req: CallRequest) -> dict:
+    def __call__(self, req: CallRequest) -> CallResult:
         from simulator.call import practice
 
         options = practice.PracticeOptions(seed=req.seed, barge_in=self.barge_in)
@@ -654,7 +654,7 @@ class VoiceRunner:
             mode="assessment",
         )
         try:
-            return call.run().to_json()
+            return call.run()
         finally:
             try:
                 sink.close()

@@ -41,11 +41,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator import paths
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import RuntimeFailure, UserError
+
+if TYPE_CHECKING:
+    from simulator.call.practice import CallResult
 
 DB_NAME = "results.db"
 DEFAULT_RETENTION_YEARS = 6  # training records are kept six years (seed guide, HIPAA training records)
@@ -98,30 +101,70 @@ class SessionRecord:
     # --trainee`); a record built without saying so counts as assessed work (it is what a trainer reviews)
     source: str = "assessment"
     resolved: bool | None = None  # first-call resolution; None: derived from the scorecard
+    input: str = "voice"  # "voice" | "typed" (--text: the turns carry no timings)
+
+    @classmethod
+    def from_result(cls, result: CallResult, trainee: str, **kw: Any) -> SessionRecord:
+        """From a finished call, as the practice loop returns it."""
+        if not isinstance(result.scorecard, dict):
+            raise UserError(f"call {result.session_id} has no scorecard; it ended before the trainee said anything")
+        extra = {k: v for k, v in kw.items() if v is not None}
+        return cls(
+            trainee=trainee,
+            scenario=result.scenario,
+            scorecard=result.scorecard,
+            session_id=result.session_id,
+            turns=tuple(
+                {"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end}
+                for t in result.turns
+                if t.text.strip()
+            ),
+            latency=result.latency,
+            recording=result.recording or None,
+            input=_input_kind(result.input),
+            **extra,
+        )
 
     @classmethod
     def from_practice(cls, result: dict, trainee: str, **kw: Any) -> SessionRecord:
-        """From ``vasim practice --json`` output (DESIGN.md)."""
+        """From ``vasim practice --json`` output (DESIGN.md), e.g. a call imported from a file."""
         if not isinstance(result, dict) or not isinstance(result.get("scorecard"), dict):
             raise UserError("practice result has no scorecard; expected `vasim practice --json` output")
         turns = tuple(dict(t) for t in result.get("turns") or ())
         rec = result.get("recording")
         extra = {k: v for k, v in kw.items() if v is not None}
-        latency = result.get("latency")
-        if result.get("input") == "typed":
-            # typed calls have no timings; the mark travels in the latency block (no schema change)
-            latency = {**(latency if isinstance(latency, dict) else {}), "input": "typed"}
         return cls(
             trainee=trainee,
             scenario=str(result.get("scenario") or result["scorecard"].get("scenario")),
             scorecard=result["scorecard"],
             session_id=str(result.get("session_id") or new_id()),
             turns=turns,
-            latency=latency,
+            latency=result.get("latency"),
             recording=str(rec) if rec else None,
             resolved=result.get("resolved"),
+            input=_input_kind(result.get("input")),
             **extra,
         )
+
+
+INPUT_KINDS = ("voice", "typed")
+
+
+def _input_kind(value: Any) -> str:
+    """The practice result's ``input``: "typed", else a spoken call (older results say nothing)."""
+    return "typed" if value == "typed" else "voice"
+
+
+def typed_by_latency(latency: Any) -> bool:
+    """Whether a latency block is a typed call's: marked ``input: typed`` by versions before the
+    ``input`` column, or (older still) a decision time per turn but no recognition and no
+    voice-to-voice time. Only the schema-5 migration needs this."""
+    lat = latency if isinstance(latency, dict) else {}
+    if "input" in lat:
+        return lat["input"] == "typed"
+    parts = lat.get("parts_ms") or {}
+    v2v = lat.get("voice_to_voice_ms") or {}
+    return bool(parts) and parts.get("decide") is not None and parts.get("asr") is None and v2v.get("p50") is None
 
 
 def derive_resolved(scorecard: dict) -> bool:
@@ -170,6 +213,7 @@ class StoredSession:
     scores: dict[str, int]  # effective: the latest override, else the automatic score
     overrides: tuple[Override, ...] = ()
     turns: tuple[dict, ...] = ()
+    input: str = "voice"  # "voice" | "typed" (its own column since schema 5)
 
     @property
     def blockers(self) -> list[str]:
@@ -181,15 +225,8 @@ class StoredSession:
 
     @property
     def typed(self) -> bool:
-        """A typed call (``--text``): its timings say nothing about speaking. Marked since the
-        practice result says ``input: typed``; older typed calls are recognised by their latency
-        block (a decision time per turn, but no recognition and no voice-to-voice time)."""
-        lat = self.latency if isinstance(self.latency, dict) else {}
-        if "input" in lat:
-            return lat["input"] == "typed"
-        parts = lat.get("parts_ms") or {}
-        v2v = lat.get("voice_to_voice_ms") or {}
-        return bool(parts) and parts.get("decide") is not None and parts.get("asr") is None and v2v.get("p50") is None
+        """A typed call (``--text``): its timings say nothing about speaking."""
+        return self.input == "typed"
 
     @property
     def response_latency_s(self) -> float | None:
@@ -397,6 +434,36 @@ def _m4_chain_backfill(conn: sqlite3.Connection) -> None:
             _chain_append(conn, kind, key, _CONTENT[kind](conn, key))
 
 
+def _m5_input_column(conn: sqlite3.Connection) -> None:
+    """Typed or spoken becomes a column of its own (it was a mark inside the latency JSON, or
+    only to be guessed from it). Rows whose content matched the chain are re-entered in it with
+    the new column, so `vasim records verify` stays clean; a row that was already altered
+    outside vasim is left showing that."""
+    latest = {
+        key: content
+        for key, content in conn.execute("SELECT key, content FROM chain WHERE kind = 'session' ORDER BY seq")
+    }
+    intact = {
+        key for key in _ROW_KEYS["session"](conn) if latest.get(key) == sha256(canonical(_session_content(conn, key)))
+    }
+    conn.execute(
+        "ALTER TABLE sessions ADD COLUMN input TEXT NOT NULL DEFAULT 'voice' CHECK (input IN ('voice', 'typed'))"
+    )
+    for sid, lat in conn.execute("SELECT id, latency FROM sessions").fetchall():
+        block = json.loads(lat) if lat else None
+        if not typed_by_latency(block):
+            continue
+        if isinstance(block, dict):
+            block.pop("input", None)
+        conn.execute(
+            "UPDATE sessions SET input = 'typed', latency = ? WHERE id = ?",
+            (canonical(block) if block else None, sid),
+        )
+    for key in _ROW_KEYS["session"](conn):
+        if key in intact:
+            _chain_append(conn, "session", key, _session_content(conn, key))
+
+
 MIGRATIONS: list[tuple[int, str, Any]] = [
     (
         1,
@@ -494,6 +561,7 @@ MIGRATIONS: list[tuple[int, str, Any]] = [
     """,
     ),
     (4, "hash_chain", _m4_chain_backfill),
+    (5, "input_column", _m5_input_column),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -559,9 +627,17 @@ _TABLE = {
     "assessment": "assessments",
     "purge": "purges",
 }
+
+
+def _row_ids(table: str) -> Callable[[sqlite3.Connection], list[str]]:
+    def ids(conn: sqlite3.Connection) -> list[str]:
+        return [str(r[0]) for r in conn.execute(f"SELECT id FROM {table} ORDER BY rowid")]
+
+    return ids
+
+
 _ROW_KEYS: dict[str, Callable[[sqlite3.Connection], list[str]]] = {
-    kind: (lambda conn, t=table: [str(r[0]) for r in conn.execute(f"SELECT id FROM {t} ORDER BY rowid")])
-    for kind, table in _TABLE.items()
+    kind: _row_ids(table) for kind, table in _TABLE.items()
 }
 
 
@@ -759,7 +835,9 @@ class SqliteStore(Store):
             return row[0]
         if not create:
             raise UserError(_unknown("trainee", name, [r[0] for r in c.execute("SELECT name FROM trainees")]))
-        return c.execute("INSERT INTO trainees (name, created_at) VALUES (?, ?)", (name, utcnow())).lastrowid
+        new_id = c.execute("INSERT INTO trainees (name, created_at) VALUES (?, ?)", (name, utcnow())).lastrowid
+        assert new_id is not None  # set by the INSERT
+        return new_id
 
     @staticmethod
     def _cohort_id(c: sqlite3.Connection, name: str, create: bool = False) -> int:
@@ -768,7 +846,9 @@ class SqliteStore(Store):
             return row[0]
         if not create:
             raise UserError(_unknown("cohort", name, [r[0] for r in c.execute("SELECT name FROM cohorts")]))
-        return c.execute("INSERT INTO cohorts (name, created_at) VALUES (?, ?)", (name, utcnow())).lastrowid
+        new_id = c.execute("INSERT INTO cohorts (name, created_at) VALUES (?, ?)", (name, utcnow())).lastrowid
+        assert new_id is not None  # set by the INSERT
+        return new_id
 
     def add_trainee(self, name: str, cohort: str | None = None) -> None:
         _check_name("trainee", name)
@@ -907,12 +987,15 @@ class SqliteStore(Store):
 
     def runs(self, trainee: str | None = None, assessment: str | None = None) -> list[Run]:
         def fn(c: sqlite3.Connection) -> list[Run]:
-            where, args = [], []
+            where: list[str] = []
+            args: list[str] = []
             if trainee is not None:
                 self._trainee_id(c, trainee)
-                where.append("t.name = ?"), args.append(trainee)
+                where.append("t.name = ?")
+                args.append(trainee)
             if assessment is not None:
-                where.append("a.name = ?"), args.append(assessment)
+                where.append("a.name = ?")
+                args.append(assessment)
             sql = self._RUN_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.started_at, r.rowid"
             return [self._run(r) for r in c.execute(sql, args)]
 
@@ -950,7 +1033,7 @@ class SqliteStore(Store):
             c.execute(
                 "INSERT INTO sessions (id, trainee_id, cohort_id, scenario, started_at, passed, escalation_expected,"
                 " escalation_correct, resolved, latency_median_s, latency_max_s, recording, source, scorecard, latency,"
-                " run_id, position, voice_to_voice_p50_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " run_id, position, voice_to_voice_p50_ms, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rec.session_id,
                     tid,
@@ -970,6 +1053,7 @@ class SqliteStore(Store):
                     rec.run_id,
                     rec.position,
                     _num(v2v),
+                    _input_kind(rec.input),
                 ),
             )
             for i, t in enumerate(rec.turns):
@@ -993,7 +1077,7 @@ class SqliteStore(Store):
 
     _SESSION_SQL = """SELECT s.id, t.name, co.name, s.scenario, s.started_at, s.passed, s.escalation_expected,
                              s.escalation_correct, s.resolved, s.latency_median_s, s.latency_max_s, s.voice_to_voice_p50_ms,
-                             s.recording, s.run_id, s.position, s.source, s.scorecard, s.latency
+                             s.recording, s.run_id, s.position, s.source, s.scorecard, s.latency, s.input
                       FROM sessions s JOIN trainees t ON t.id = s.trainee_id LEFT JOIN cohorts co ON co.id = s.cohort_id"""
 
     def sessions(
@@ -1007,9 +1091,11 @@ class SqliteStore(Store):
         with_turns: bool = False,
     ) -> list[StoredSession]:
         def fn(c: sqlite3.Connection) -> list[StoredSession]:
-            where, args = [], []
+            where: list[str] = []
+            args: list[int | str] = []
             if trainee is not None:
-                where.append("s.trainee_id = ?"), args.append(self._trainee_id(c, trainee))
+                where.append("s.trainee_id = ?")
+                args.append(self._trainee_id(c, trainee))
             if cohort is not None:
                 # a cohort's sessions: those taken in the cohort, and members' sessions taken outside any cohort
                 cid = self._cohort_id(c, cohort)
@@ -1019,13 +1105,16 @@ class SqliteStore(Store):
                 )
                 args += [cid, cid]
             if scenario is not None:
-                where.append("s.scenario = ?"), args.append(scenario)
+                where.append("s.scenario = ?")
+                args.append(scenario)
             if run_id is not None:
-                where.append("s.run_id = ?"), args.append(run_id)
+                where.append("s.run_id = ?")
+                args.append(run_id)
             if ids is not None:
                 if not ids:
                     return []
-                where.append(f"s.id IN ({','.join('?' * len(ids))})"), args.extend(ids)
+                where.append(f"s.id IN ({','.join('?' * len(ids))})")
+                args.extend(ids)
             sql = (
                 self._SESSION_SQL
                 + (" WHERE " + " AND ".join(where) if where else "")
@@ -1093,6 +1182,7 @@ class SqliteStore(Store):
             source=r[15],
             scorecard=json.loads(r[16]),
             latency=json.loads(r[17]) if r[17] else None,
+            input=r[18],
             auto_scores=auto,
             scores=eff,
             overrides=ovs,
@@ -1108,6 +1198,7 @@ class SqliteStore(Store):
                 "INSERT INTO samples (cohort_id, n, seed, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
                 (cid, n, seed, utcnow(), by),
             ).lastrowid
+            assert sid is not None  # set by the INSERT
             for i, s in enumerate(session_ids):
                 c.execute("INSERT INTO sample_items (sample_id, session_id, position) VALUES (?, ?, ?)", (sid, s, i))
             _chain_append(c, "sample", str(sid), _CONTENT["sample"](c, str(sid)))
@@ -1131,7 +1222,7 @@ class SqliteStore(Store):
                         "SELECT session_id FROM sample_items WHERE sample_id = ? ORDER BY position", (r[0],)
                     )
                 )
-                out.append(Sample(*r, session_ids=items))
+                out.append(Sample(r[0], r[1], r[2], r[3], r[4], r[5], session_ids=items))
             return out
 
         return self._read(fn)
@@ -1405,12 +1496,14 @@ def _unknown(what: str, name: str, known: list[str]) -> str:
     return f"unknown {what} '{name}'{hint}"
 
 
-def save_practice(store, result: dict, trainee: str, cohort: str | None = None) -> str | None:
-    """Store a finished practice call (``vasim practice --json`` output) as practice, not an
-    assessment attempt; returns its session id, or None when the trainee said nothing (an
-    empty call is never stored as a result)."""
-    said = any(t.get("speaker") == "trainee" and str(t.get("text") or "").strip() for t in result.get("turns") or ())
-    if not result.get("scorecard") or not said:
+def trainee_spoke(result: CallResult) -> bool:
+    """Whether the trainee said anything in the call (an empty call is never stored as a result)."""
+    return any(t.speaker == "trainee" and t.text.strip() for t in result.turns)
+
+
+def save_practice(store: Store, result: CallResult, trainee: str, cohort: str | None = None) -> str | None:
+    """Store a finished practice call as practice, not an assessment attempt; returns its
+    session id, or None when the trainee said nothing."""
+    if not isinstance(result.scorecard, dict) or not trainee_spoke(result):
         return None
-    rec = SessionRecord.from_practice(result, trainee, cohort=cohort, source="practice")
-    return store.add_session(rec)
+    return store.add_session(SessionRecord.from_result(result, trainee, cohort=cohort, source="practice"))

@@ -119,7 +119,7 @@ def cmd_practice(args) -> int:
     stored = None
     if store is not None:
         try:
-            stored = save_practice(store, payload, args.trainee, args.cohort)
+            stored = save_practice(store, result, args.trainee, args.cohort)
         finally:
             store.close()
     if args.json:
@@ -210,6 +210,7 @@ def _run_text(scenario, script, options, args, err):
     # at a terminal the typed line stays on screen after the "You: " prompt; piped input is
     # not echoed, so the view prints it instead (never both: "You: You: ...")
     trainee = practice.ScriptedText(script) if script else practice.TypedTrainee(label="You: " if at_terminal else "")
+    view: practice.NullView | practice.PrintView
     if args.json:
         view = practice.NullView()
     else:

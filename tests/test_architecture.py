@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import simulator
 
 ROOT = Path(simulator.__file__).resolve().parent
@@ -122,4 +124,31 @@ def test_the_stages_are_folders():
     }
     assert stages <= {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     flat = sorted(p.name for p in ROOT.glob("*.py"))
-    assert flat == ["__init__.py", "__main__.py", "errors.py", "paths.py"], flat
+    assert flat == ["__init__.py", "__main__.py", "errors.py", "fsutil.py", "paths.py", "stats.py"], flat
+
+
+def test_one_atomic_writer_and_one_percentile():
+    """One copy of each rule: files are replaced only in simulator/fsutil.py, and percentiles
+    are computed only in simulator/stats.py."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT).as_posix()
+        if rel != "fsutil.py" and ("os.replace(" in text or "os.rename(" in text):
+            offenders.append(f"{rel}: renames files itself (use simulator.fsutil.atomic_open)")
+        if rel != "stats.py" and ("np.percentile(" in text or "numpy.percentile(" in text or "quantiles(" in text):
+            offenders.append(f"{rel}: its own percentile (use simulator.stats.percentile)")
+    assert not offenders, offenders
+
+
+def test_the_one_percentile_matches_numpy():
+    import numpy as np
+
+    from simulator import stats
+
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 5, 37):
+        xs = rng.normal(size=n).tolist()
+        for q in (0, 10, 50, 90, 95, 100):
+            assert stats.percentile(xs + [None], q) == pytest.approx(float(np.percentile(xs, q)))
+    assert stats.percentile([], 50) is None and stats.median([None]) is None

@@ -189,7 +189,7 @@ def test_kill_9_mid_call_loses_at_most_the_current_turn(repo):
         if t.audio:
             audio, _rate = sf.read(s.dir / t.audio)
             assert len(audio) > 0
-    assert not list(s.dir.glob("*.part")) or all(p.name not in {t.audio for t in s.turns} for p in s.dir.glob("*.part"))
+    assert not list(s.dir.glob(".*.tmp")) or all(p.name not in {t.audio for t in s.turns} for p in s.dir.glob(".*.tmp"))
     # the incomplete session still scores
     from simulator.authoring.scenario import load
     from simulator.call.practice import score_turns

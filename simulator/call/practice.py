@@ -49,6 +49,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from simulator import stats
 from simulator.authoring.scenario import Scenario, VoiceProfile
 from simulator.call.patient import Patient, PatientOptions, Reply
 from simulator.call.session import SessionWriter, TurnRecord
@@ -196,8 +197,9 @@ class TurnLatency:
 
 
 def percentile(values: Sequence[float | None], q: float) -> float | None:
-    vals = [v for v in values if v is not None]
-    return round(float(np.percentile(np.asarray(vals, dtype=float), q)), 1) if vals else None
+    """A latency percentile as the practice result reports it: milliseconds to 0.1."""
+    p = stats.percentile(values, q)
+    return None if p is None else round(p, 1)
 
 
 def latency_summary(latencies: Sequence[TurnLatency]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import numpy as np
 
 from simulator import paths
 from simulator.errors import UserError
+from simulator.fsutil import atomic_write, fsync_dir
 
 JOURNAL = "journal.jsonl"
 SCHEMA = 1
@@ -77,30 +78,6 @@ class TurnRecord:
         kw["behaviors"] = tuple(kw.get("behaviors", ()))
         kw["words"] = tuple((str(w), float(p)) for w, p in kw.get("words", ()))
         return cls(**kw)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, mode 0600, and make it durable."""
-    tmp = path.with_name(path.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def flac_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
@@ -153,7 +130,7 @@ class SessionWriter:
                 "started_at": dt.datetime.now().isoformat(timespec="seconds"),
             }
         )
-        _fsync_dir(root)
+        fsync_dir(root)
         return w
 
     def _append(self, record: dict[str, Any]) -> None:
@@ -167,7 +144,7 @@ class SessionWriter:
         """Store one turn (and its audio, if any) durably; returns the record as stored."""
         if audio is not None and len(audio) and sample_rate:
             name = f"{turn.index:03d}-{turn.speaker}.flac"
-            _write_private(self.dir / name, flac_bytes(audio, sample_rate))
+            atomic_write(self.dir / name, flac_bytes(audio, sample_rate), durable=True)
             turn = TurnRecord(**{**turn.__dict__, "audio": name})
         self._append({"type": "turn", **turn.to_json()})
         self.turns.append(turn)

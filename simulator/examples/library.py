@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from simulator.authoring.scenario import Example, Scenario, VoiceProfile, mood_band
+from simulator.fsutil import atomic_write
 from simulator.paths import REPO_DIR
 
 RENDERER_VERSION = 1  # bump when rendering changes in a way that changes the audio
@@ -502,19 +502,6 @@ def load_index(directory: Path) -> dict[str, IndexEntry]:
         ) from None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_index(directory: Path, entries: dict[str, IndexEntry], options: RenderOptions) -> None:
     data = {
         "renderer": RENDERER_VERSION,
@@ -523,8 +510,8 @@ def save_index(directory: Path, entries: dict[str, IndexEntry], options: RenderO
         "total_bytes": sum(e.bytes for e in entries.values()),
         "examples": {k: asdict(entries[k]) for k in sorted(entries)},
     }
-    _atomic_write(directory / INDEX, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
-    _atomic_write(directory / README, readme(entries).encode("utf-8"))
+    atomic_write(directory / INDEX, (json.dumps(data, indent=2) + "\n").encode("utf-8"), private=False)
+    atomic_write(directory / README, readme(entries).encode("utf-8"), private=False)
 
 
 def encode(r: Rendering) -> bytes:
@@ -547,9 +534,9 @@ def write(r: Rendering, directory: Path) -> IndexEntry:
     p = r.plan
     audio_name = p.key + p.options.suffix
     blob = encode(r)
-    _atomic_write(directory / audio_name, blob)
-    _atomic_write(directory / f"{p.key}.vtt", to_vtt(r).encode("utf-8"))
-    _atomic_write(directory / f"{p.key}.json", (json.dumps(to_json(r, audio_name), indent=2) + "\n").encode("utf-8"))
+    atomic_write(directory / audio_name, blob, private=False)
+    atomic_write(directory / f"{p.key}.vtt", to_vtt(r).encode("utf-8"), private=False)
+    atomic_write(directory / f"{p.key}.json", json.dumps(to_json(r, audio_name), indent=2) + "\n", private=False)
     return IndexEntry(
         key=p.key,
         scenario=p.scenario,

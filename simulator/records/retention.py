@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from simulator import paths
 from simulator.errors import UserError
+from simulator.fsutil import atomic_open
 from simulator.records.store import PurgeResult, Store, StoredSession
 
 
@@ -140,30 +140,18 @@ def export_trainee(
         "files": [name for _, name in files],
         "missing_audio": missing,
     }
-    tmp = out.with_name(f".{out.name}.part{os.getpid()}")
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with atomic_open(out) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("manifest.json", json.dumps(manifest, indent=2))
             z.writestr("records.json", json.dumps(records, indent=2, default=str))
             for f, name in files:
                 try:
-                    z.write(
-                        f,
-                        name,
-                        compress_type=zipfile.ZIP_STORED
-                        if f.suffix.lower() in (".flac", ".ogg", ".mp3")
-                        else zipfile.ZIP_DEFLATED,
-                    )
+                    stored = f.suffix.lower() in (".flac", ".ogg", ".mp3")  # already compressed
+                    z.write(f, name, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
                 except FileNotFoundError:
                     raise UserError(f"{f}: audio file disappeared while exporting; nothing was written") from None
-        os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise UserError(f"{out}: cannot write the export ({exc.strerror or exc}); nothing was written") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return ExportResult(out, len(sessions), len(files), tuple(missing))
 
 

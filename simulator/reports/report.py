@@ -28,8 +28,6 @@ import functools
 import html
 import io
 import json
-import math
-import os
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -39,8 +37,10 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
+from simulator import stats
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import UserError
+from simulator.fsutil import atomic_write
 from simulator.records.store import Store, StoredSession, short_id
 from simulator.reports import charts
 from simulator.reports.charts import DIM_LABEL
@@ -183,15 +183,6 @@ class Report:
 
 def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
-
-
-def _percentile(xs: list[float], q: float) -> float | None:
-    if not xs:
-        return None
-    s = sorted(xs)
-    pos = (len(s) - 1) * q
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
 def _meets(value: float | None, target: float) -> bool | None:
@@ -406,7 +397,7 @@ def build(
         escalation=escalation_rate(sessions),
         fcr=Rate(sum(s.resolved for s in sessions), len(sessions)),
         latency_median_s=statistics.median(latencies) if latencies else None,
-        latency_p90_s=_percentile(latencies, 0.9),
+        latency_p90_s=stats.percentile(latencies, 90),
         latencies=latencies,
         progress=progress,
         scenarios=scen_rows,
@@ -641,14 +632,9 @@ def write_private(path: Path, text: str) -> None:
         raise UserError(f"{path}: is a directory; give a file name")
     if not path.parent.exists():
         raise UserError(f"{path.parent}: no such directory")
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        atomic_write(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise UserError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 

@@ -20,10 +20,8 @@ import hashlib
 import importlib.util
 import io
 import json
-import os
 import re
 import struct
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +30,7 @@ import numpy as np
 
 from simulator import paths
 from simulator.errors import RuntimeFailure, UserError
+from simulator.fsutil import atomic_open, atomic_write
 
 MANIFEST = paths.REPO_DIR / "models" / "manifest.yaml"
 CT2_DTYPES = ("float32", "int8", "int16", "int32", "float16", "bfloat16")  # CTranslate2 DataType order
@@ -132,8 +131,8 @@ def assemble_model(name: str) -> Path:
     copies = [package_file(c, extra=extra) for c in spec.get("copy", [])]
     assemble_parts(parts, out / "model.bin", spec["sha256"], part_sha256=[p.get("sha256") for p in spec["parts"]])
     for src in copies:
-        _atomic_write_bytes(out / src.name, src.read_bytes())
-    _atomic_write_bytes(stamp, (spec["sha256"] + "\n").encode())
+        atomic_write(out / src.name, src.read_bytes())
+    atomic_write(stamp, (spec["sha256"] + "\n").encode())
     return out
 
 
@@ -148,27 +147,18 @@ def assemble_parts(parts: list[Path], dest: Path, sha256: str, part_sha256: list
         want = (part_sha256 or [None] * len(parts))[i]
         if want and file_sha256(part) != want:
             raise RuntimeFailure(f"model part {part} is corrupt (sha256 mismatch): reinstall its package")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as f:
-                    while chunk := f.read(CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_open(dest, durable=True) as out:  # nothing appears at dest unless the check below passes
+        for part in parts:
+            with open(part, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
         if digest.hexdigest() != sha256:
             raise RuntimeFailure(
                 f"assembled {dest.name} has sha256 {digest.hexdigest()[:12]}..., expected {sha256[:12]}...: "
                 "reinstall the part packages"
             )
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return dest
 
 
@@ -178,18 +168,6 @@ def file_sha256(path: Path) -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _atomic_write_bytes(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------- CTranslate2 binary format
@@ -421,7 +399,7 @@ def convert(name: str = "tiny.en", *, force: bool = False) -> Conversion:
     if not exact:
         raise RuntimeFailure(f"conversion of {name} is not exact: re-serialised model.bin differs from the source")
     config = json.loads((src_dir / "config.json").read_text())
-    _atomic_write_bytes(dest, buf.getvalue())
+    atomic_write(dest, buf.getvalue())
     meta = {
         "name": name,
         "source": str(src_dir / "model.bin"),
@@ -431,7 +409,7 @@ def convert(name: str = "tiny.en", *, force: bool = False) -> Conversion:
         "dims": dims,
         "alignment_heads": config.get("alignment_heads", []),
     }
-    _atomic_write_bytes(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
+    atomic_write(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
     return Conversion(name, str(dest), len(sd), source_sha, exact)
 
 

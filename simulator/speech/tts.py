@@ -34,6 +34,7 @@ from typing import Protocol
 import numpy as np
 
 from simulator.errors import RuntimeFailure, UserError
+from simulator.fsutil import atomic_open
 from simulator.speech.voice import VoiceProfile
 
 SENTENCE_GAP_S = 0.15  # silence between sentences when a line is synthesised whole
@@ -352,11 +353,8 @@ class CachedSynthesizer:
         return audio.astype(np.float32, copy=False) if audio.ndim == 1 and audio.size else None
 
     def _store(self, path: Path, audio: np.ndarray) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_open(path) as f:
             np.save(f, np.asarray(audio, dtype=np.float32), allow_pickle=False)
-        os.replace(tmp, path)
 
     def synthesize(self, text: str, voice: VoiceProfile) -> np.ndarray:
         return join_chunks(list(self.stream(text, voice)))

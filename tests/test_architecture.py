@@ -152,3 +152,35 @@ def test_the_one_percentile_matches_numpy():
         for q in (0, 10, 50, 90, 95, 100):
             assert stats.percentile(xs + [None], q) == pytest.approx(float(np.percentile(xs, q)))
     assert stats.percentile([], 50) is None and stats.median([None]) is None
+
+
+def test_number_words_are_spelt_out_once():
+    """One number vocabulary (simulator/text/numbers.py) for detection, fact checks, word error
+    rate, voice activity's patience and what the patient says."""
+    spelt = [
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*.py")
+        if '"seventeen"' in p.read_text(encoding="utf-8") or '"eighteenth"' in p.read_text(encoding="utf-8")
+    ]
+    assert spelt == ["text/numbers.py"], spelt
+
+
+def test_the_escalation_policy_is_the_design_table():
+    """simulator/authoring/policy.py is DESIGN.md's "Escalation kinds" table as data."""
+    import re
+
+    from simulator.authoring import policy
+
+    design = (ROOT.parent / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    table = design[design.index("## Escalation kinds") :]
+    rows = {}
+    for line in table.splitlines()[3:]:
+        if not line.startswith("| `"):
+            break
+        kind, required, blocker = (c.strip() for c in line.strip("|").split("|"))
+        names = re.findall(r"`([a-z_0-9]+)`", required.split(";")[0])
+        rows[kind.strip("`")] = (tuple(names) if kind != "`none`" else (), blocker == "yes")
+    assert rows == {k: (e.requires, e.blocker) for k, e in policy.POLICY.items()}
+    assert policy.ESCALATION_RECOMMENDS == {"crisis_transfer": ("crisis_line_988",)}  # "recommended" in the table
+    for b in policy.ALWAYS_BLOCKERS:
+        assert f"`{b}`" in table.split("\n\n")[0]

@@ -12,6 +12,7 @@ from simulator.authoring.scenario import Turn
 from simulator.scoring import score
 from simulator.scoring import transcript as tr
 from simulator.testing import FakeDetector
+from simulator.text.numbers import spoken_numbers
 
 GOOD_OPEN = (
     "VA: Thank you for calling Riverside Family Practice, this is Sam. May I have your full name and date of birth?"
@@ -100,14 +101,14 @@ def test_scoring_is_pure(billing, catalog, det):
     ],
 )
 def test_spoken_numbers_match(a, b):
-    assert score._contains(score.normalize(b), score.normalize(a)), (score.normalize(a), score.normalize(b))
+    assert score._contains(spoken_numbers(b), spoken_numbers(a)), (spoken_numbers(a), spoken_numbers(b))
 
 
 @pytest.mark.parametrize(
     "a, b", [("$185.00", "eighteen fifty"), ("$185.00", "a hundred and eighty"), ("92", "nine two")]
 )
 def test_different_numbers_do_not_match(a, b):
-    assert not score._contains(score.normalize(b), score.normalize(a))
+    assert not score._contains(spoken_numbers(b), spoken_numbers(a))
 
 
 def test_disclosure_after_verification_is_fine(billing, catalog, det):

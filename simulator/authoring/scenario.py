@@ -32,6 +32,7 @@ from pydantic import (
 
 from simulator.authoring import yamlio
 from simulator.authoring.catalog import DIMENSIONS, Catalog, load_catalog
+from simulator.authoring.policy import ALWAYS_BLOCKERS, ESCALATION_REQUIRES
 from simulator.authoring.problems import _lost, _yaml_type, pydantic_problems, salvage
 from simulator.errors import Problem, ProblemsError
 from simulator.paths import scenarios_dir
@@ -49,22 +50,6 @@ EscalationKind = Literal[
     "flag_billing",
 ]
 
-# DESIGN.md, "Escalation kinds": what each kind requires, and whether missing it is a blocker.
-ESCALATION_REQUIRES: dict[str, tuple[str, ...]] = {
-    "none": (),
-    "emergency_911": ("advise_911", "stay_on_line"),
-    "crisis_transfer": ("transfer_clinical", "stay_on_line"),
-    "same_day_transfer": ("transfer_clinical",),
-    "flag_clinical": ("flag_clinical", "next_steps"),
-    "route_records": ("route_records",),
-    "escalate_manager": ("escalate_manager",),
-    "flag_billing": ("flag_billing", "next_steps"),
-}
-ESCALATION_RECOMMENDS: dict[str, tuple[str, ...]] = {"crisis_transfer": ("crisis_line_988",)}
-ESCALATION_IS_BLOCKER: dict[str, bool] = {
-    k: k in ("emergency_911", "crisis_transfer", "same_day_transfer") for k in ESCALATION_REQUIRES
-}
-ALWAYS_BLOCKERS: tuple[str, ...] = ("medical_advice", "disclose_before_verify", "voicemail_phi")
 
 Touchpoint = Literal[
     "billing",

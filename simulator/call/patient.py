@@ -35,7 +35,6 @@ to back when there is another.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -45,6 +44,7 @@ from typing import Literal, NotRequired, TypedDict
 import numpy as np
 
 from simulator.authoring.scenario import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
+from simulator.text.numbers import spoken_date
 
 ReplyKind = Literal[
     "opening", "line", "reaction", "again", "identity", "answer", "confused", "reprompt", "goodbye", "hangup", "clarify"
@@ -200,72 +200,6 @@ class Reply:
     fired: int | None = None  # index of the transition that fired in ``state_from.on``
     behaviors: tuple[str, ...] = ()  # behaviors of the trainee turn, sorted
     topic: str = ""  # the ``knows`` topic answered (kind "answer")
-
-
-# --------------------------------------------------------------------------- spoken dates
-
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_ORD = {
-    "one": "first",
-    "two": "second",
-    "three": "third",
-    "five": "fifth",
-    "eight": "eighth",
-    "nine": "ninth",
-    "twelve": "twelfth",
-    "twenty": "twentieth",
-    "thirty": "thirtieth",
-}
-
-
-def number_words(n: int) -> str:
-    """0..99 in words ("sixty-eight")."""
-    if n < 20:
-        return _ONES[n]
-    tens, ones = divmod(n, 10)
-    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
-
-
-def ordinal_words(n: int) -> str:
-    """1..31 as a spoken ordinal ("twenty-first")."""
-    words = number_words(n)
-    head, _, last = words.rpartition("-")
-    last = _ORD.get(last, last + "th")
-    return f"{head}-{last}" if head else last
-
-
-def year_words(year: int) -> str:
-    """A year the way people say it ("nineteen sixty-eight", "two thousand five")."""
-    hi, lo = divmod(year, 100)
-    if 2000 <= year < 2010:
-        return "two thousand" + (f" {_ONES[lo]}" if lo else "")
-    return f"{number_words(hi)} " + ("hundred" if lo == 0 else f"oh {_ONES[lo]}" if lo < 10 else number_words(lo))
-
-
-def spoken_date(d: dt.date) -> str:
-    return f"{d.strftime('%B')} {ordinal_words(d.day)}, {year_words(d.year)}"
 
 
 # --------------------------------------------------------------------------- off-script questions

@@ -55,6 +55,7 @@ from simulator.call.patient import Patient, PatientOptions, Reply
 from simulator.call.session import SessionWriter, TurnRecord
 from simulator.errors import RuntimeFailure, UserError
 from simulator.understanding import hearing
+from simulator.understanding.detect import Context
 from simulator.understanding.hearing import HeardWord
 
 ASR_RATE = 16000
@@ -399,14 +400,6 @@ class CallResult:
         }
 
 
-def detection_context(scenario: Scenario):
-    try:
-        from simulator.understanding.detect import Context
-    except ImportError:  # until detection lands
-        from simulator.scoring.score import Context
-    return Context(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
-
-
 def score_turns(scenario: Scenario, turns: Sequence[TurnRecord], detector, catalog=None):
     """The scorecard of a call's turns, or None when the trainee said nothing."""
     from simulator.authoring.catalog import load_catalog
@@ -450,7 +443,7 @@ class Call:
         self.detector = detector
         self.options = options
         self.patient = patient or Patient(scenario, PatientOptions(seed=options.seed), embedder=embedder)
-        self.ctx = detection_context(scenario)
+        self.ctx = Context.of(scenario)
         self.writer = writer or SessionWriter.create(
             scenario.id, seed=options.seed, mode=mode, options=options.to_json()
         )

@@ -159,10 +159,6 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def _context(scenario: Scenario):
-    return Context(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
-
-
 def exemplars(scenario: Scenario, detector) -> list[tuple[str | None, str, frozenset[str]]]:
     """(state, ideal line, behaviors detected in it), detected once per scenario and detector."""
     return [(c.state, c.text, c.ids) for c in _candidates(scenario, detector) if c.text in _whole_lines(scenario)]
@@ -182,7 +178,7 @@ def _candidates(scenario: Scenario, detector) -> list[Candidate]:
             parts = sentences(line)
             if len(parts) > 1:
                 items += [(state, p) for p in parts]
-        ctx = _context(scenario)
+        ctx = Context.of(scenario)
         found = detector.detect_batch([(text, ctx) for _, text in items]) if items else []
         if len(_exemplar_cache) > 64:
             _exemplar_cache.clear()
@@ -194,7 +190,7 @@ def counterpart(bid: str, scenario: Scenario, catalog: Catalog) -> str | None:
     """The good behavior a tip's "Better" line must show: the behavior itself for a miss, its
     opposite for a violation (medical advice: the escalation this call needs; a needless
     escalation: handling it yourself, or this call's own escalation)."""
-    from simulator.authoring.scenario import ESCALATION_REQUIRES
+    from simulator.authoring.policy import ESCALATION_REQUIRES
 
     required = ESCALATION_REQUIRES.get(scenario.escalation, ())
     if bid in ("medical_advice", "override_clinical"):
@@ -252,7 +248,7 @@ def _fallbacks(target: str, scenario: Scenario, catalog: Catalog, detector) -> l
         )
     if target in catalog and catalog[target].polarity == "positive":
         texts += [t for t in catalog[target].examples if t[:1].isupper()]
-    ctx = _context(scenario)
+    ctx = Context.of(scenario)
     found = detector.detect_batch([(t, ctx) for t in texts]) if texts else []
     return [Candidate(None, t, frozenset(d.id for d in dets)) for t, dets in zip(texts, found)]
 
@@ -471,7 +467,7 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
 def needless_counterpart(scenario: Scenario) -> str:
     """What a needless escalation's "Better" line shows: the call's own escalation, or, when it
     needed none, handling the request yourself."""
-    from simulator.authoring.scenario import ESCALATION_REQUIRES
+    from simulator.authoring.policy import ESCALATION_REQUIRES
 
     required = ESCALATION_REQUIRES.get(scenario.escalation, ())
     return required[0] if required else "take_ownership"

@@ -32,7 +32,14 @@ from dataclasses import dataclass
 from typing import cast
 
 from simulator.authoring.catalog import DIMENSIONS, Catalog
-from simulator.authoring.scenario import ESCALATION_IS_BLOCKER, ESCALATION_RECOMMENDS, ESCALATION_REQUIRES, Scenario
+from simulator.authoring.policy import (
+    ESCALATION_IS_BLOCKER,
+    ESCALATION_RECOMMENDS,
+    ESCALATION_REQUIRES,
+    NEEDLESS,
+    OVER,
+)
+from simulator.authoring.scenario import Scenario
 from simulator.scoring import feedback
 from simulator.scoring.scorecard import (
     BehaviorHit,
@@ -47,164 +54,13 @@ from simulator.scoring.scorecard import (
     quote,
 )
 from simulator.scoring.transcript import Transcript
+from simulator.text.numbers import spoken_numbers
 from simulator.understanding import hearing
 from simulator.understanding.detect import Context
 
 LONG_SILENCE_S = 3.0
 MIN_DIMENSION_WEIGHT = 2.0  # see _score_dimension
 FILLERS = ("um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm")
-
-# Escalation actions that are out of place for a scenario's kind. "needless": wrong
-# urgency (makes the escalation incorrect and costs 2 points); "over": more than the
-# situation needs but safe (costs 1 point).
-_URGENT = ("advise_911", "crisis_line_988")
-NEEDLESS: dict[str, tuple[str, ...]] = {
-    "none": ("advise_911", "crisis_line_988", "transfer_clinical", "escalate_manager"),
-    "flag_clinical": _URGENT,
-    "route_records": _URGENT,
-    "escalate_manager": _URGENT,
-    "flag_billing": _URGENT,
-    "same_day_transfer": ("crisis_line_988",),
-    "emergency_911": (),
-    "crisis_transfer": (),
-}
-OVER: dict[str, tuple[str, ...]] = {
-    "flag_clinical": ("transfer_clinical",),
-    "route_records": ("transfer_clinical",),
-    "escalate_manager": ("transfer_clinical",),
-    "flag_billing": ("transfer_clinical",),
-    "same_day_transfer": ("advise_911",),
-}
-# Lower-urgency actions a trainee reaches for instead of the required one ("wrong urgency").
-INSTEAD: dict[str, tuple[str, ...]] = {
-    "emergency_911": ("transfer_clinical", "flag_clinical"),
-    "crisis_transfer": ("flag_clinical", "crisis_line_988"),
-    "same_day_transfer": ("flag_clinical",),
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# spoken-number normalisation, so "$185.00" matches "a hundred and eighty-five"
-
-_UNITS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}
-_TEENS = {
-    w: i + 10
-    for i, w in enumerate(
-        ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
-    )
-}
-_TENS = {
-    w: (i + 2) * 10
-    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
-}
-_ORD_UNITS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-}
-_ORD_TEENS = {
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-    "thirteenth": 13,
-    "fourteenth": 14,
-    "fifteenth": 15,
-    "sixteenth": 16,
-    "seventeenth": 17,
-    "eighteenth": 18,
-    "nineteenth": 19,
-}
-_ORD_TENS = {"twentieth": 20, "thirtieth": 30}
-_WORDNUM: dict[str, tuple[str, int]] = {}
-for _d, _k in (
-    (_UNITS, "unit"),
-    (_ORD_UNITS, "unit"),
-    (_TEENS, "teen"),
-    (_ORD_TEENS, "teen"),
-    (_TENS, "tens"),
-    (_ORD_TENS, "tens"),
-):
-    for _w, _v in _d.items():
-        _WORDNUM[_w] = (_k, _v)
-_DROP = {"and", "dollars", "dollar", "bucks", "cents", "cent", "the", "of"}
-
-
-def _raw_tokens(text: str) -> list[str]:
-    t = text.lower().replace("’", "'")
-    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 1,200 -> 1200
-    t = re.sub(r"(\d+)\.00\b", r"\1", t)  # $185.00 -> 185
-    t = re.sub(r"(\d+)\.(\d\d)\b", r"\1 \2", t)  # 92.50 -> 92 50 (said "ninety-two fifty")
-    t = re.sub(r"(\d+)(st|nd|rd|th)\b", r"\1", t)  # 18th -> 18
-    return re.findall(r"[a-z]+|\d+", t)
-
-
-def normalize(text: str) -> list[str]:
-    """Lowercase word tokens with number words turned into digits.
-
-    A run of number words becomes one number as long as it reads as one ("a hundred and
-    eighty-five" -> 185); where a new number clearly starts it is split the way people
-    say prices and years ("one eighty five" -> 1 85, "nineteen sixty-eight" -> 19 68).
-    """
-    toks = _raw_tokens(text)
-    out: list[str] = []
-    total: int | None = None  # thousands read so far
-    cur: int | None = None  # the part below a thousand
-    last: str | None = None  # kind of the last number word
-
-    def flush() -> None:
-        nonlocal total, cur, last
-        if total is not None or cur is not None:
-            out.append(str((total or 0) + (cur or 0)))
-        total, cur, last = None, None, None
-
-    for i, w in enumerate(toks):
-        nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if w in _WORDNUM:
-            kind, v = _WORDNUM[w]
-            if cur is None and (total is None or last == "thousand"):
-                cur = v
-            elif cur is not None and last == "hundred" and v < 100:
-                cur += v  # "two hundred five"
-            elif cur is not None and last == "tens" and kind == "unit" and cur % 10 == 0:
-                cur += v  # "eighty five"
-            else:
-                flush()  # a new number starts: "one | eighty five", "nineteen | sixty eight"
-                cur = v
-            last = kind
-        elif w == "hundred":
-            if cur is not None and cur < 100 and last != "hundred":
-                cur *= 100
-            else:
-                flush()
-                cur = 100
-            last = "hundred"
-        elif w == "thousand":
-            if total is None and (cur is None or cur < 1000):
-                total, cur = (cur or 1) * 1000, None
-            else:
-                flush()
-                total = 1000
-            last = "thousand"
-        elif w == "a" and nxt in ("hundred", "thousand"):
-            flush()
-            cur, last = 1, "unit"
-        elif w == "and" and last in ("hundred", "thousand") and nxt in _WORDNUM:
-            pass  # "a hundred and eighty-five"
-        elif w.isdigit():
-            flush()
-            out.append(str(int(w)) if len(w) < 6 else w)
-        else:
-            flush()
-            if w not in _DROP:
-                out.append(w)
-    flush()
-    return out
 
 
 def _contains(hay: list[str], needle: list[str]) -> bool:
@@ -229,14 +85,14 @@ def phi_forms(scenario: Scenario) -> list[FactForm]:
         if not fact.phi:
             continue
         for said in [fact.value, *fact.spoken]:
-            toks = tuple(normalize(said))
+            toks = tuple(spoken_numbers(said))
             if toks:
                 forms.append(FactForm(name, said, toks))
     return forms
 
 
 def find_phi(text: str, forms: Sequence[FactForm]) -> list[FactForm]:
-    toks = normalize(text)
+    toks = spoken_numbers(text)
     hits, seen = [], set()
     for f in forms:
         if f.fact not in seen and _contains(toks, list(f.tokens)):
@@ -268,8 +124,8 @@ _MONTHS = [
 
 def _names_identity(text: str, scenario: Scenario) -> bool:
     """Does the text contain the caller's name or date of birth (in any spoken form)?"""
-    toks = normalize(text)
-    name_parts = [p for p in normalize(scenario.patient.name) if len(p) > 2]
+    toks = spoken_numbers(text)
+    name_parts = [p for p in spoken_numbers(scenario.patient.name) if len(p) > 2]
     if any(p in toks for p in name_parts):
         return True
     dob = scenario.patient.dob

@@ -43,6 +43,7 @@ from typing import Protocol
 import numpy as np
 
 from simulator.errors import UserError
+from simulator.text.normalize import wer_words as normalize_text
 
 SAMPLE_RATE = 16000
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -285,38 +286,9 @@ def _join(segments: list[Segment]) -> str:
 
 # ---------------------------------------------------------------- scoring transcripts
 
-_NUMBER_WORDS = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-}  # fmt: skip
-
-
-def normalize_text(text: str) -> list[str]:
-    """Lower-case words without punctuation, for word error rate: contractions are
-    expanded a little, spelled digits become digits and digit runs are split, so "911",
-    "9-1-1" and "nine one one" compare equal."""
-    t = text.lower().replace("’", "'")
-    t = re.sub(r"\b(i|you|we|they)'re\b", r"\1 are", t)
-    t = re.sub(r"\b(\w+)'ve\b", r"\1 have", t)
-    t = re.sub(r"\b(\w+)'ll\b", r"\1 will", t)
-    t = re.sub(r"\bi'm\b", "i am", t)
-    t = re.sub(r"\bcan't\b", "cannot", t).replace("won't", "will not")
-    t = re.sub(r"\b(\w+)n't\b", r"\1 not", t).replace("can not", "cannot")
-    t = re.sub(r"\bmr\.?(?=\s)", "mister", t)
-    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
-    t = re.sub(r"[^a-z0-9' ]+", " ", t.replace("-", " "))
-    words = []
-    for w in t.split():
-        w = w.strip("'")
-        if not w:
-            continue
-        w = _NUMBER_WORDS.get(w, w)
-        words.extend(list(w) if w.isdigit() and len(w) > 1 and w not in ("10", "11", "12") else [w])
-    return words
-
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(edit distance in words, reference length) after :func:`normalize_text`."""
+    """(edit distance in words, reference length) after :func:`normalize_text` (``text.normalize.wer_words``)."""
     ref, hyp = normalize_text(reference), normalize_text(hypothesis)
     prev = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):

@@ -21,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 
+from simulator.text import numbers
+
 SAMPLE_RATE = 16000
 FRAME_SAMPLES = 512  # Silero's window at 16 kHz
 CONTEXT_SAMPLES = 64  # carried over from the previous frame
@@ -97,10 +99,9 @@ def speech_segments(
 
 # ---------------------------------------------------------------- numbers in progress
 
-_UNITS = {"zero": 1, "oh": 1, "o": 1, "one": 1, "two": 1, "three": 1, "four": 1, "five": 1, "six": 1, "seven": 1,
-          "eight": 1, "nine": 1}  # fmt: skip
-_TEENS = {"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
-_TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+_UNITS = {*numbers.DIGITS, "oh", "o"}  # a digit said as a word ("oh" and "o" for zero)
+_TEENS = set(numbers.TEENS)
+_TENS = set(numbers.TENS_VALUES)
 _OPEN = {"hundred", "thousand", "and", "dash", "slash", "double", "triple"}  # a number cannot end on these
 _ORDINALS = re.compile(
     r"^(\d+(st|nd|rd|th)|first|second|third|\w+teenth|\w+tieth|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)$"

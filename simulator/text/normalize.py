@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from simulator.text.numbers import ONES, read_numbers
+
 _CONTRACTIONS = [
     (r"\bcan'?t\b", "cannot"),
     (r"\bwon'?t\b", "will not"),
@@ -57,90 +59,6 @@ _BARE: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
 ]
 FILLERS = r"\b(um+|uh+|uhm+|erm+|er|ah+|hmm+|mm+|you know|i mean|kinda|sorta)\b"
 
-_UNITS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-}
-_UNITS["oh"] = 0  # only inside digit runs ("five five five oh one")
-_TENS = {
-    w: 10 * i
-    for i, w in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
-    if w != "_"
-}
-
-
-def _numbers(words: list[str]) -> list[str]:
-    """Number words -> digits. Runs of single digits are read digit by digit
-    ("nine one one" -> "911"); others as a cardinal ("twenty four" -> "24")."""
-    out: list[str] = []
-    i, n = 0, len(words)
-    single = lambda w: w in _UNITS and _UNITS[w] < 10
-    while i < n:
-        w = words[i]
-        if single(w) and w != "oh" and i + 1 < n and single(words[i + 1]):
-            j = i
-            while j < n and single(words[j]):
-                j += 1
-            out.append("".join(str(_UNITS[x]) for x in words[i:j]))
-            i = j
-            continue
-        if (w in _UNITS and w != "oh") or w in _TENS:
-            total, cur, j = 0, 0, i
-            while j < n:
-                t = words[j]
-                if t in _TENS and cur % 100 == 0:
-                    cur += _TENS[t]
-                elif t in _UNITS and t != "oh":
-                    if cur % 100 != 0 and (cur % 10 != 0 or _UNITS[t] >= 10):
-                        break
-                    cur += _UNITS[t]
-                elif (
-                    t == "and"
-                    and cur >= 100
-                    and cur % 100 == 0
-                    and j + 1 < n
-                    and (words[j + 1] in _TENS or words[j + 1] in _UNITS)
-                ):
-                    pass
-                elif t == "hundred" and j > i:
-                    cur = max(cur, 1) * 100
-                elif t == "thousand" and j > i:
-                    total += max(cur, 1) * 1000
-                    cur = 0
-                else:
-                    break
-                j += 1
-            value = total + cur
-            out.append(w if (value == 1 and j == i + 1) else str(value))  # "no one", "one of"
-            i = j
-            continue
-        out.append(w)
-        i += 1
-    return out
-
 
 def normalize(text: str) -> str:
     """The canonical form rules match (see the module docstring)."""
@@ -158,7 +76,7 @@ def normalize(text: str) -> str:
         t = re.sub(pat, repl, t)
     t = re.sub(FILLERS, " ", t)
     t = re.sub(r"\b(\d) (?=\d\b)", r"\1", t)  # "9 1 1" -> "911"
-    words = _numbers(t.split())
+    words = read_numbers(t.split())
     t = " ".join(words)
     t = re.sub(r"\b9 11\b", "911", t)  # "nine eleven"
     t = re.sub(r"\bdate (a|of|o) birth\b|\bd o b\b|\bdob\b|\bbirth ?date\b|\bdate of berth\b", "date of birth", t)
@@ -227,3 +145,32 @@ def clauses(text: str) -> list[Clause]:
             raws = [c.raw] * len(pieces)
         final.extend(Clause(r.strip(" ,"), p) for r, p in zip(raws, pieces) if p)
     return final
+
+
+# --------------------------------------------------------------------------- word error rate
+
+_WER_NUMBERS = {**{w: str(i) for i, w in enumerate(ONES[:13])}, "oh": "0"}
+
+
+def wer_words(text: str) -> list[str]:
+    """Lower-case words without punctuation, for word error rate: contractions are
+    expanded a little, spelled digits become digits and digit runs are split, so "911",
+    "9-1-1" and "nine one one" compare equal."""
+    t = text.lower().replace("’", "'")
+    t = re.sub(r"\b(i|you|we|they)'re\b", r"\1 are", t)
+    t = re.sub(r"\b(\w+)'ve\b", r"\1 have", t)
+    t = re.sub(r"\b(\w+)'ll\b", r"\1 will", t)
+    t = re.sub(r"\bi'm\b", "i am", t)
+    t = re.sub(r"\bcan't\b", "cannot", t).replace("won't", "will not")
+    t = re.sub(r"\b(\w+)n't\b", r"\1 not", t).replace("can not", "cannot")
+    t = re.sub(r"\bmr\.?(?=\s)", "mister", t)
+    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
+    t = re.sub(r"[^a-z0-9' ]+", " ", t.replace("-", " "))
+    words = []
+    for w in t.split():
+        w = w.strip("'")
+        if not w:
+            continue
+        w = _WER_NUMBERS.get(w, w)
+        words.extend(list(w) if w.isdigit() and len(w) > 1 and w not in ("10", "11", "12") else [w])
+    return words

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -44,6 +44,11 @@ class Context:
     practice: str | None = None  # practice name, for greet_practice
     patient: str | None = None  # caller's full name, for use_name
     mode: Literal["call", "voicemail"] = "call"  # voicemail_phi only fires in voicemail mode
+
+    @classmethod
+    def of(cls, scenario: Any) -> Context:
+        """The context of a call in ``scenario`` (an ``authoring.scenario.Scenario``)."""
+        return cls(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from simulator.call.practice import (
     parse_trainee_script,
     run_text_call,
 )
+from simulator.console import call_view
 from simulator.errors import UserError
 from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
 from simulator.testing import EnergyVad, FakeDetector, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
@@ -314,7 +315,7 @@ def test_typed_at_a_terminal_is_not_printed_twice():
     from rich.console import Console
 
     buf = io.StringIO()
-    view = practice.PrintView(Console(file=buf, width=200), "Denise", echo_trainee=False)
+    view = call_view.PrintView(Console(file=buf, width=200), "Denise", echo_trainee=False)
     view.turn("trainee", "Thank you for calling.")  # already on screen after the "You: " prompt
     view.turn("trainee", "")  # silence is still noted
     view.turn("patient", "Hi.")
@@ -372,7 +373,7 @@ def test_live_view_on_a_terminal(billing):
 
     from rich.console import Console
 
-    from simulator.call.practice import LiveView
+    from simulator.console.call_view import LiveView
 
     out = io.StringIO()
     view = LiveView("Billing", "Denise", console=Console(file=out, force_terminal=True, width=80))

@@ -30,11 +30,9 @@ patient's turn is marked interrupted; short back-channels ("mm-hm") do not count
 default with real devices) the call is half-duplex: what the microphone hears while the patient
 speaks is ignored, so the patient's own voice from loudspeakers is never transcribed.
 
-Trainee scripts (``--trainee-script``): one turn per line, blank lines and ``#`` comments ignored,
-or a transcript file (JSON or ``VA:``/``PATIENT:`` lines) whose trainee turns are used in order.
-Two markers help tests and demos: a line ``[silence]`` says nothing for that turn (the patient
-re-prompts), and ``[interrupt]`` / ``[interrupt 1.5]`` before a line starts it that many seconds
-(default 1.0) into the patient's previous line.
+The trainee's side when no person talks (scripts, typed answers, a scripted voice) is in
+:mod:`simulator.call.trainee`; latency in :mod:`simulator.call.latency`; the result in
+:mod:`simulator.call.result`.
 """
 
 from __future__ import annotations
@@ -44,24 +42,42 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from simulator import stats
 from simulator.authoring.scenario import Scenario, VoiceProfile
+
+# the trainee's side, latency and the result live in their own modules; their names stay importable
+# from here, where callers have always found them
+from simulator.call.latency import LATENCY_PARTS, TurnLatency, latency_summary, percentile  # noqa: F401
 from simulator.call.patient import Patient, PatientOptions, Reply
+from simulator.call.result import CallResult, score_turns
 from simulator.call.session import SessionWriter, TurnRecord
-from simulator.errors import RuntimeFailure, UserError
+from simulator.call.trainee import (  # noqa: F401
+    TRAINEE_SENTENCE_GAP_S,
+    ScriptedText,
+    ScriptedVoice,
+    ScriptTurn,
+    SpeakerMouth,
+    TextTrainee,
+    TypedTrainee,
+    cap_pauses,
+    load_trainee_audio,
+    load_trainee_script,
+    parse_trainee_script,
+    synthesize_trainee_clips,
+    trainee_voice_for,
+    trim_silence,
+)
+from simulator.errors import RuntimeFailure
+from simulator.speech.asr import SAMPLE_RATE as ASR_RATE
 from simulator.understanding import hearing
 from simulator.understanding.detect import Context
 from simulator.understanding.hearing import HeardWord
 
-ASR_RATE = 16000
 VAD_FRAME = 512  # Silero's window at 16 kHz
 WORDS_PER_S = 2.6  # speaking rate used to time typed turns
-LATENCY_PARTS = ("endpoint", "asr", "decide", "tts_first_audio")
 # a spoken trainee turn waiting to be journaled: text, behaviors, start, end, audio, words
 _TraineeTurn = tuple[str, Sequence[str], float | None, float | None, np.ndarray | None, Sequence[HeardWord]]
 
@@ -94,127 +110,7 @@ class PracticeOptions:
 # --------------------------------------------------------------------------- trainee scripts
 
 
-@dataclass(frozen=True)
-class ScriptTurn:
-    """One scripted trainee turn."""
-
-    text: str  # "" for a silent turn
-    interrupt_after_s: float | None = None  # start this long into the patient's line (barge-in)
-
-    @property
-    def silent(self) -> bool:
-        return not self.text.strip()
-
-
-_MARK = re.compile(r"^\s*\[(silence|interrupt)(?:\s+([0-9.]+))?\]\s*(.*)$", re.I)
-_SPEAKER_LINE = re.compile(r"^\s*(va|trainee|patient|caller)\s*:", re.I)
-
-
-def parse_trainee_script(text: str, display: str = "<script>") -> list[ScriptTurn]:
-    """Trainee turns from a script: plain lines, or a transcript whose trainee turns are used."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        raise UserError(
-            f"{display}: no trainee turns; write one line per turn (blank lines and # comments are ignored)"
-        )
-    if text.lstrip().startswith("{") or any(_SPEAKER_LINE.match(ln) for ln in lines):
-        from simulator.scoring import transcript
-
-        tr = transcript.parse(text, display)
-        turns = [ScriptTurn(t.text) for t in tr.turns if t.speaker == "trainee"]
-        if not turns:
-            raise UserError(f"{display}: the transcript has no trainee (VA:) turns to say")
-        return turns
-    out = []
-    for n, ln in enumerate(text.splitlines(), 1):
-        if not ln.strip() or ln.lstrip().startswith("#"):
-            continue
-        m = _MARK.match(ln)
-        if not m:
-            out.append(ScriptTurn(ln.strip()))
-            continue
-        kind, num, rest = m.group(1).lower(), m.group(2), m.group(3).strip()
-        if kind == "silence":
-            if rest:
-                raise UserError(f"{display}:{n}: '[silence]' stands alone on its line (the trainee says nothing)")
-            out.append(ScriptTurn(""))
-        else:
-            if not rest:
-                raise UserError(f"{display}:{n}: '[interrupt]' needs the words to say after it")
-            try:
-                after = float(num) if num else 1.0
-            except ValueError:
-                raise UserError(
-                    f"{display}:{n}: '[interrupt {num}]': give the seconds as a number, e.g. [interrupt 1.5]"
-                ) from None
-            out.append(ScriptTurn(rest, interrupt_after_s=after))
-    return out
-
-
-def load_trainee_script(path: str | Path) -> list[ScriptTurn]:
-    p = Path(path)
-    if not p.is_file():
-        raise UserError(f"{path}: no such trainee script (one turn per line, or a transcript file)")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text; a trainee script is plain text, one turn per line") from None
-    return parse_trainee_script(text, str(path))
-
-
-def trainee_voice_for(patient_voice: VoiceProfile) -> VoiceProfile:
-    """A voice clearly unlike the patient's, for scripted trainee turns (the same engine, other pitch)."""
-    pitch = 0.86 if patient_voice.pitch >= 1.0 else 1.14
-    return VoiceProfile(engine="piper", voice="joe", rate=1.05, pitch=pitch)
-
-
 # --------------------------------------------------------------------------- latency
-
-
-@dataclass(frozen=True)
-class TurnLatency:
-    """Where the time went between the trainee stopping and the patient starting (ms)."""
-
-    endpoint: float | None  # silence waited until the turn was declared over (None: typed turns)
-    asr: float | None  # recognition still to do after that (0 when it finished during the pause)
-    decide: float  # detection + the patient's choice
-    tts_first_audio: float | None  # until the sink has the line
-    voice_to_voice: float | None  # the trainee's last speech frame -> the patient's first audio
-    early_asr: bool = False  # everything was recognised during the pause
-    asr_compute: float | None = None  # recognition work for the whole turn, most of it while speaking
-    segments: int = 0  # stretches of the turn (between pauses) recognised separately
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            k: round(float(v), 1)
-            for k, v in self.__dict__.items()
-            if k not in ("early_asr", "segments") and v is not None
-        }
-        return (
-            out
-            | ({"early_asr": True} if self.early_asr else {})
-            | ({"segments": self.segments} if self.segments else {})
-        )
-
-
-def percentile(values: Sequence[float | None], q: float) -> float | None:
-    """A latency percentile as the practice result reports it: milliseconds to 0.1."""
-    p = stats.percentile(values, q)
-    return None if p is None else round(p, 1)
-
-
-def latency_summary(latencies: Sequence[TurnLatency]) -> dict[str, Any]:
-    """DESIGN.md's ``latency`` object: voice-to-voice p50/p95/max and the median of each part."""
-    v2v = [lt.voice_to_voice for lt in latencies if lt.voice_to_voice is not None]
-    return {
-        "voice_to_voice_ms": {
-            "p50": percentile(v2v, 50),
-            "p95": percentile(v2v, 95),
-            "max": round(max(v2v), 1) if v2v else None,
-        },
-        "parts_ms": {p: percentile([getattr(lt, p) for lt in latencies], 50) for p in LATENCY_PARTS},
-        "turns": len(latencies),
-    }
 
 
 # --------------------------------------------------------------------------- the patient's voice
@@ -273,155 +169,7 @@ class NullView:
         pass
 
 
-class PrintView:
-    """One line per turn (not a terminal, or ``--text``)."""
-
-    def __init__(self, console=None, patient_name: str = "Patient", *, echo_trainee: bool = True):
-        from rich.console import Console
-
-        self.console = console or Console(highlight=False)
-        self.patient_name = patient_name
-        # False when the trainee types at a terminal: the line is already on screen after "You: "
-        self.echo_trainee = echo_trainee
-
-    def status(self, text: str) -> None:
-        pass
-
-    def turn(self, speaker: str, text: str, note: str = "") -> None:
-        if speaker == "trainee" and text and not self.echo_trainee:
-            return
-        who = "[bold cyan]You[/]" if speaker == "trainee" else f"[bold magenta]{self.patient_name}[/]"
-        from rich.markup import escape
-
-        self.console.print(
-            f"{who}: {escape(text) if text else '[dim](silence)[/]'}" + (f" [dim]({note})[/]" if note else "")
-        )
-
-    def close(self) -> None:
-        pass
-
-
-class LiveView:
-    """A live panel on a terminal: who is speaking, the transcript so far, elapsed time."""
-
-    def __init__(self, title: str, patient_name: str, console=None, clock: Callable[[], float] = time.monotonic):
-        from rich.console import Console
-        from rich.live import Live
-
-        self.console = console or Console()
-        self.title = title
-        self.patient_name = patient_name
-        self.clock = clock
-        self.t0 = clock()
-        self.lines: list[tuple[str, str, str]] = []
-        self._status = "Connecting..."
-        self._live: Live | None = None  # started with the call, so model loading and progress bars come first
-        self._Live = Live
-
-    def _render(self):
-        from rich.markup import escape
-        from rich.panel import Panel
-        from rich.text import Text
-
-        body = Text()
-        for speaker, text, note in self.lines[-12:]:
-            who = "You" if speaker == "trainee" else self.patient_name
-            body.append(f"{who}: ", style="bold cyan" if speaker == "trainee" else "bold magenta")
-            body.append(text or "(silence)")
-            if note:
-                body.append(f"  ({note})", style="dim")
-            body.append("\n")
-        elapsed = int(self.clock() - self.t0)
-        body.append(f"\n{escape(self._status)}", style="yellow")
-        return Panel(body, title=self.title, subtitle=f"{elapsed // 60}:{elapsed % 60:02d}  Ctrl-C ends the call")
-
-    def _update(self) -> None:
-        if self._live is None:
-            self.t0 = self.clock()
-            self._live = self._Live(
-                self._render(), console=self.console, refresh_per_second=4, get_renderable=self._render
-            )
-            self._live.__enter__()
-        self._live.update(self._render())
-
-    def status(self, text: str) -> None:
-        self._status = text
-        self._update()
-
-    def turn(self, speaker: str, text: str, note: str = "") -> None:
-        self.lines.append((speaker, text, note))
-        self._update()
-
-    def close(self) -> None:
-        if self._live is not None:
-            self._live.__exit__(None, None, None)
-            self._live = None
-
-
 # --------------------------------------------------------------------------- the call record
-
-
-@dataclass
-class CallResult:
-    """A finished (or ended-early) call: what ``vasim practice --json`` prints."""
-
-    session_id: str
-    scenario: str
-    turns: list[TurnRecord]
-    scorecard: dict | None
-    latencies: list[TurnLatency]
-    recording: str
-    end_reason: str
-    patient_path: list[str]
-    interruptions: int = 0
-    scorecard_obj: Any = None  # the scorer's own object, for rendering
-    input: str = "voice"  # "typed": --text or a script read as text; such turns carry no times
-
-    @property
-    def latency(self) -> dict[str, Any]:
-        return latency_summary(self.latencies)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "scenario": self.scenario,
-            "turns": [
-                {"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end}
-                for t in self.turns
-                if t.text.strip()
-            ],
-            "scorecard": self.scorecard,
-            "latency": self.latency,
-            "recording": self.recording,
-            "end_reason": self.end_reason,
-            "patient_path": self.patient_path,
-            "interruptions": self.interruptions,
-            "input": self.input,
-        }
-
-
-def score_turns(scenario: Scenario, turns: Sequence[TurnRecord], detector, catalog=None):
-    """The scorecard of a call's turns, or None when the trainee said nothing."""
-    from simulator.authoring.catalog import load_catalog
-    from simulator.scoring import score, transcript
-
-    said = [t for t in turns if t.text.strip()]
-    if not any(t.speaker == "trainee" for t in said):
-        return None
-    tr = transcript.from_turns(
-        scenario,
-        [
-            {
-                "speaker": t.speaker,
-                "text": t.text,
-                **({"words": [list(w) for w in t.words]} if t.words else {}),
-                **({"start": t.start} if t.start is not None else {}),
-                **({"end": max(t.end, t.start or 0)} if t.end is not None else {}),
-            }
-            for t in said
-        ],
-    )
-    return score.score_call(scenario, tr, detector, catalog or load_catalog())
 
 
 class Call:
@@ -558,44 +306,6 @@ def _speech_s(text: str) -> float:
 # --------------------------------------------------------------------------- text mode
 
 
-class TextTrainee(Protocol):
-    def reply(self, patient_line: str | None) -> str | None:
-        """The trainee's next turn ("" = silence), or None to hang up."""
-        ...
-
-
-class ScriptedText:
-    """A trainee script read as typed turns (no audio)."""
-
-    def __init__(self, turns: Sequence[ScriptTurn | str]):
-        self.turns = [t if isinstance(t, ScriptTurn) else ScriptTurn(t) for t in turns]
-        self.i = 0
-
-    def reply(self, patient_line: str | None) -> str | None:
-        if self.i >= len(self.turns):
-            return None
-        t = self.turns[self.i]
-        self.i += 1
-        return t.text
-
-
-class TypedTrainee:
-    """The trainee types each reply; an empty line is silence, ``/quit`` (or Ctrl-D) hangs up."""
-
-    def __init__(self, prompt: Callable[[str], str] = input, *, label: str = "You: "):
-        self.prompt = prompt
-        self.label = label  # "" when the input is not a terminal: the view prints the turn instead
-
-    def reply(self, patient_line: str | None) -> str | None:
-        try:
-            text = self.prompt(self.label)
-        except EOFError:
-            return None
-        if text.strip().lower() in ("/quit", "/q", "/hangup", "/bye"):
-            return None
-        return text.strip()
-
-
 def run_text_call(
     scenario: Scenario,
     trainee: TextTrainee,
@@ -660,206 +370,6 @@ def _say_text(call: Call, reply: Reply, t: float) -> float:
 
 
 # --------------------------------------------------------------------------- voice mode
-
-
-class SpeakerMouth:
-    """Says scripted trainee clips through an output device, one after another (the interface of
-    ``VirtualMicrophone.say``), for calls through real audio devices: with the headless PulseAudio
-    set-up the microphone (the sink's monitor) hears them, VAD and all."""
-
-    gap_s = 0.0
-
-    def __init__(self, sink, sample_rate: int = ASR_RATE):
-        import queue
-        import threading
-
-        self.sink = sink
-        self.sample_rate = sample_rate
-        self.spoken: list[tuple[float, float]] = []
-        self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="vasim-trainee-voice", daemon=True)
-        self._thread.start()
-
-    def say(self, audio: np.ndarray) -> None:
-        self._queue.put(np.asarray(audio, dtype=np.float32))
-
-    @property
-    def idle(self) -> bool:
-        return self._queue.empty()
-
-    def _run(self) -> None:
-        while True:
-            audio = self._queue.get()
-            if audio is None:
-                return
-            start = time.monotonic()
-            self.sink.play(audio, self.sample_rate)
-            self.sink.wait()
-            self.spoken.append((start, time.monotonic()))
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self.sink.stop()
-        self._thread.join(timeout=5)
-        self.sink.close()
-
-
-class ScriptedVoice:
-    """The trainee's side from a script (synthesised) or recorded files, spoken into a virtual mic.
-
-    It answers ``think_s`` after the patient stops, or ``[interrupt]``s into the patient's line;
-    when the caller asks what was said (a ``clarify`` reply) it says its last line again, as a
-    person would; when the script runs out it hangs up.
-    """
-
-    def __init__(
-        self,
-        mic,
-        clips: Sequence[np.ndarray],
-        turns: Sequence[ScriptTurn],
-        *,
-        think_s: float = 0.5,
-        ring_s: float = 0.8,
-    ):
-        if len(clips) != len(turns):
-            raise ValueError("one clip per turn")
-        self.mic = mic
-        self.clips = list(clips)
-        self.turns = list(turns)
-        self.think_s = think_s
-        self.ring_s = ring_s
-        self.i = 0
-        self.hung_up = False
-        self.queued = 0  # clips handed to the microphone
-        self._spoken0 = len(getattr(mic, "spoken", []))
-
-    @property
-    def busy(self) -> bool:
-        """Still saying a queued clip (the microphone lists each clip once it has been said)."""
-        spoken = getattr(self.mic, "spoken", None)
-        if spoken is None:
-            return not getattr(self.mic, "idle", True)
-        return len(spoken) - self._spoken0 < self.queued
-
-    @property
-    def next_turn(self) -> ScriptTurn | None:
-        return self.turns[self.i] if self.i < len(self.turns) else None
-
-    def _speak(self, lead_s: float, *, again: bool = False) -> None:
-        if again:
-            self.i -= 1
-        clip = self.clips[self.i]
-        self.i += 1
-        if clip is None or not len(clip):
-            return  # a silent turn
-        gap = float(getattr(self.mic, "gap_s", 0.0))
-        pad = np.zeros(int(max(0.0, lead_s - gap) * ASR_RATE), dtype=np.float32)
-        self.mic.say(np.concatenate([pad, np.asarray(clip, dtype=np.float32)]))
-        self.queued += 1
-
-    def call_answered(self) -> None:
-        """Inbound: the phone rings; the VA picks up and greets."""
-        if self.next_turn is None:
-            self.hung_up = True
-        else:
-            self._speak(self.ring_s)
-
-    def patient_started(self) -> None:
-        nxt = self.next_turn
-        if nxt is not None and nxt.interrupt_after_s is not None:
-            self._speak(nxt.interrupt_after_s)
-
-    def patient_finished(self, interrupted: bool, *, asked_again: bool = False) -> None:
-        """The patient stopped talking; ``asked_again``: its line asked what the trainee said."""
-        if interrupted or self.busy:
-            return  # already talking
-        if asked_again and self.i > 0:
-            self._speak(self.think_s, again=True)
-        elif self.next_turn is None:
-            self.hung_up = True
-        else:
-            self._speak(self.think_s)
-
-
-TRAINEE_SENTENCE_GAP_S = 0.25  # a fluent speaker's pause between sentences
-
-
-def trim_silence(audio: np.ndarray, sample_rate: int, threshold: float = 0.01, keep_s: float = 0.03) -> np.ndarray:
-    """Cut the leading and trailing near-silence of a synthesised sentence (keeping ``keep_s``)."""
-    loud = np.nonzero(np.abs(audio) > threshold)[0]
-    if not len(loud):
-        return audio[:0]
-    keep = int(keep_s * sample_rate)
-    return audio[max(0, loud[0] - keep) : loud[-1] + keep]
-
-
-def cap_pauses(audio: np.ndarray, sample_rate: int, max_pause_s: float = 0.3, threshold: float = 0.01) -> np.ndarray:
-    """Shorten every silence inside a clip to ``max_pause_s`` (TTS pauses long at commas)."""
-    win = max(1, int(0.01 * sample_rate))
-    n = len(audio) // win
-    if n == 0:
-        return audio
-    quiet = np.abs(audio[: n * win]).reshape(n, win).max(axis=1) < threshold
-    keep = np.ones(len(audio), dtype=bool)
-    limit = int(max_pause_s / 0.01)
-    i = 0
-    while i < n:
-        if not quiet[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and quiet[j]:
-            j += 1
-        if j - i > limit:
-            keep[(i + limit) * win : j * win] = False
-        i = j
-    return audio[keep]
-
-
-def synthesize_trainee_clips(
-    turns: Sequence[ScriptTurn],
-    synthesizer,
-    voice: VoiceProfile,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> list[np.ndarray]:
-    """Each script turn in the trainee's voice, at 16 kHz for the microphone.
-
-    Sentences are made one by one and joined with a short, even pause: TTS pads every sentence
-    with silence, and half a second between sentences would read as the end of the turn.
-    """
-    from simulator.speech.tts import resample, split_sentences
-
-    rate = int(synthesizer.sample_rate)
-    gap = np.zeros(int(TRAINEE_SENTENCE_GAP_S * ASR_RATE), dtype=np.float32)
-    out = []
-    for i, t in enumerate(turns):
-        if progress:
-            progress(i, len(turns), t.text)
-        parts: list[np.ndarray] = []
-        for sentence in [] if t.silent else split_sentences(t.text):
-            audio = trim_silence(np.asarray(synthesizer.synthesize(sentence, voice), dtype=np.float32), rate)
-            audio = cap_pauses(audio, rate, TRAINEE_SENTENCE_GAP_S)
-            if len(audio):
-                parts += [gap] if parts else []
-                parts.append(resample(audio, rate, ASR_RATE))
-        out.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32))
-    if progress:
-        progress(len(turns), len(turns), "")
-    return out
-
-
-def load_trainee_audio(directory: str | Path) -> tuple[list[ScriptTurn], list[np.ndarray]]:
-    """One audio file per trainee turn (sorted by name), at 16 kHz."""
-    from simulator.speech.audio import read_audio
-
-    d = Path(directory)
-    if not d.is_dir():
-        raise UserError(f"{directory}: not a directory; --trainee-audio takes a folder with one audio file per turn")
-    files = sorted(p for p in d.iterdir() if p.suffix.lower() in (".wav", ".flac", ".ogg"))
-    if not files:
-        raise UserError(f"{directory}: no .wav, .flac or .ogg files (one per trainee turn, in name order)")
-    clips = [read_audio(f, ASR_RATE)[0] for f in files]
-    return [ScriptTurn(f.name) for f in files], clips
 
 
 def heard_text(tr) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from simulator.cli.commands.records import add_db_option, store_from
 from simulator.cli.common import RichReporter
+from simulator.console import call_view
 from simulator.errors import UserError
 
 
@@ -134,7 +135,7 @@ def build_runner(args, a, console):
     def view_for(req):
         if quiet:
             return practice.NullView()
-        return practice.PrintView(
+        return call_view.PrintView(
             console=console, patient_name=req.scenario.patient.name.split()[0], echo_trainee=not at_terminal
         )
 

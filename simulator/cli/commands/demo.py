@@ -12,6 +12,7 @@ import json
 import sys
 
 from simulator.cli.common import RichReporter
+from simulator.console import call_view
 
 DEFAULT_SCENARIO = "billing-frustrated"
 
@@ -50,7 +51,7 @@ def cmd_demo(args) -> int:
             f"[bold]vasim demo[/]: {scenario.title}. The patient is synthesised speech; the trainee's "
             f"lines come from {path}, spoken by a second voice into a virtual microphone, in real time."
         )
-    view = practice.NullView() if args.json else practice.PrintView(console, scenario.patient.name.split()[0])
+    view = practice.NullView() if args.json else call_view.PrintView(console, scenario.patient.name.split()[0])
     setup = build_voice_call(
         scenario,
         options=practice.PracticeOptions(seed=args.seed),

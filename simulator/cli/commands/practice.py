@@ -21,6 +21,7 @@ import shlex
 import sys
 
 from simulator.cli.common import RichReporter, stderr_console
+from simulator.console import call_view
 from simulator.errors import UserError
 from simulator.records.store import save_practice
 from simulator.speech import factory
@@ -210,11 +211,11 @@ def _run_text(scenario, script, options, args, err):
     # at a terminal the typed line stays on screen after the "You: " prompt; piped input is
     # not echoed, so the view prints it instead (never both: "You: You: ...")
     trainee = practice.ScriptedText(script) if script else practice.TypedTrainee(label="You: " if at_terminal else "")
-    view: practice.NullView | practice.PrintView
+    view: practice.NullView | call_view.PrintView
     if args.json:
         view = practice.NullView()
     else:
-        view = practice.PrintView(patient_name=scenario.patient.name.split()[0], echo_trainee=not at_terminal)
+        view = call_view.PrintView(patient_name=scenario.patient.name.split()[0], echo_trainee=not at_terminal)
         view.console.print(f"[bold]{scenario.title}[/]  [dim]{scenario.summary.strip()}[/]")
         if scenario.va_speaks_first:
             view.console.print("[dim]The phone rings. Answer the call (type /quit to hang up).[/]")
@@ -252,8 +253,8 @@ def _voice_view(scenario, args):
         return practice.NullView()
     first = scenario.patient.name.split()[0]
     if sys.stdout.isatty():
-        return practice.LiveView(scenario.title, first)
-    return practice.PrintView(patient_name=first)
+        return call_view.LiveView(scenario.title, first)
+    return call_view.PrintView(patient_name=first)
 
 
 def render_result(result, scenario, console=None) -> None:

@@ -19,8 +19,10 @@ import pytest
 
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.cli import main
+from simulator.console import report_view
 from simulator.records.store import SessionRecord, open_store
-from simulator.reports import charts
+from simulator.reports import charts, export
+from simulator.reports import html as html_report
 from simulator.reports import report as rp
 from simulator.testing import fake_scorecard as card
 
@@ -147,7 +149,7 @@ def check_numbers(page: Page, store) -> None:
 
 
 def test_html_is_self_contained_and_its_numbers_match_the_store(store):
-    text = rp.render_html(rp.build(store, "cohort", "spring"))
+    text = html_report.render_html(rp.build(store, "cohort", "spring"))
     page = parse(text)
     assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
     for tag, a in page.attrs:
@@ -166,12 +168,12 @@ def test_html_is_self_contained_and_its_numbers_match_the_store(store):
 
 def test_csv_and_json_exports(store, tmp_path):
     r = rp.build(store, "cohort", "spring")
-    rows = list(csv.DictReader(io.StringIO(rp.write_csv(r, tmp_path / "out.csv"))))
+    rows = list(csv.DictReader(io.StringIO(export.write_csv(r, tmp_path / "out.csv"))))
     assert len(rows) == 8
     ben = next(x for x in rows if x["trainee"] == "ben")
     assert ben["empathy"] == "4" and ben["auto_empathy"] == "2" and ben["overridden"] == "empathy"
     assert stat.S_IMODE(os.stat(tmp_path / "out.csv").st_mode) == 0o600
-    data = json.loads(rp.to_json(r))
+    data = json.loads(export.to_json(r))
     assert data["summary"]["escalation_accuracy"] == {"hits": 5, "n": 8, "value": 5 / 8}
     assert data["scenarios"][0]["scenario"] == "symptoms-same-day" and len(data["sessions"]) == 8
 
@@ -221,7 +223,7 @@ def test_empty_cohort_report_renders(tmp_path):
     with open_store(tmp_path / "r.db") as s:
         s.add_trainee("ana", cohort="new")
         r = rp.build(s, "cohort", "new")
-    page = parse(rp.render_html(r))
+    page = parse(html_report.render_html(r))
     assert page.metrics[(None, "sessions")] == "0"
 
 
@@ -334,10 +336,10 @@ def test_practice_calls_are_labelled_and_typed_calls_have_no_latency(mixed):
     assert [x.source for x in rp.build(mixed, "trainee", "ana", only="practice").sessions] == ["practice", "practice"]
     bo = rp.build(mixed, "trainee", "bo")
     assert bo.latency_median_s is None and bo.trainees[0].latency_median_s is None and bo.trainees[0].typed == 1
-    page = parse(rp.render_html(bo))
+    page = parse(html_report.render_html(bo))
     assert page.metrics[(None, "latency_median_s")] == ""
-    assert "n/a (typed)" in rp.render_html(bo)
-    html_text = rp.render_html(r)
+    assert "n/a (typed)" in html_report.render_html(bo)
+    html_text = html_report.render_html(r)
     kinds = [a.get("data-kind") for tag, a in parse(html_text).attrs if tag == "td" and "data-kind" in a]
     assert kinds == ["assessment", "practice", "practice"] and "practice (typed)" in html_text
     shapes = [(tag, a["data-source"]) for tag, a in parse(html_text).attrs if "data-source" in a]
@@ -348,7 +350,7 @@ def terminal(report, width=80) -> list[str]:
     from rich.console import Console
 
     con = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
-    rp.render_terminal(report, console=con)
+    report_view.render_terminal(report, console=con)
     return con.file.getvalue().splitlines()
 
 
@@ -482,7 +484,7 @@ def chromium_argv(tmp_path: Path) -> list[str]:
 def test_html_report_in_headless_chromium(store, tmp_path):
     argv = chromium_argv(tmp_path)
     page = tmp_path / "report.html"
-    page.write_text(rp.render_html(rp.build(store, "cohort", "spring")), encoding="utf-8")
+    page.write_text(html_report.render_html(rp.build(store, "cohort", "spring")), encoding="utf-8")
     shot = tmp_path / "shot.png"
     run = subprocess.run(argv + [f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and shot.exists(), run.stderr[-2000:]
@@ -519,7 +521,7 @@ def test_names_and_reasons_are_escaped_everywhere_in_the_page(tmp_path):
             scorecard=card((2, 2, 2, 2, 2), False, "none", True, (), 1.0, "billing-frustrated"),
         )
     )
-    text = rp.render_html(rp.build(s, "cohort", "c<b>"))
+    text = html_report.render_html(rp.build(s, "cohort", "c<b>"))
     s.close()
     assert "<script" not in text and "<b>" not in text
     page = parse(text)

@@ -43,7 +43,10 @@ def register(sub) -> None:
 
 
 def cmd_report(args) -> int:
+    from simulator.console import report_view
     from simulator.errors import UserError
+    from simulator.reports import export
+    from simulator.reports import html as html_report
     from simulator.reports import report as rp
 
     if not 1 <= args.target_score <= 5:
@@ -61,18 +64,18 @@ def cmd_report(args) -> int:
         )
     wrote = []
     if args.html:
-        rp.write_private(args.html, rp.render_html(rep))
+        export.write_private(args.html, html_report.render_html(rep))
         wrote.append(str(args.html))
     if args.csv:
-        rp.write_csv(rep, args.csv)
+        export.write_csv(rep, args.csv)
         wrote.append(str(args.csv))
     if args.json and args.json != "-":
-        rp.write_private(Path(args.json), rp.to_json(rep))
+        export.write_private(Path(args.json), export.to_json(rep))
         wrote.append(args.json)
     if args.json == "-":
-        sys.stdout.write(rp.to_json(rep) + "\n")
+        sys.stdout.write(export.to_json(rep) + "\n")
     elif not args.quiet:
-        rp.render_terminal(rep)
+        report_view.render_terminal(rep)
     for w in wrote:
         print(f"wrote {w}", file=sys.stderr if args.json == "-" else sys.stdout)
     return 0

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-import hashlib
 import json
 import os
 import random
@@ -46,36 +45,36 @@ from typing import TYPE_CHECKING, Any
 from simulator import paths
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import RuntimeFailure, UserError
+from simulator.records.chain import (  # noqa: F401 - canonical, sha256 and the chain helpers are part of the store's API
+    _CONTENT,
+    _ROW_KEYS,
+    _TABLE,
+    GENESIS,
+    _chain_append,
+    _chain_hash,
+    _row,
+    _session_content,
+    canonical,
+    sha256,
+    utcnow,
+)
+from simulator.records.migrations import MIGRATIONS, SCHEMA_VERSION, _statements  # noqa: F401
 
 if TYPE_CHECKING:
     from simulator.call.practice import CallResult
 
 DB_NAME = "results.db"
 DEFAULT_RETENTION_YEARS = 6  # training records are kept six years (seed guide, HIPAA training records)
-GENESIS = "0" * 64
-
-
-def utcnow() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def canonical(obj: Any) -> str:
-    """The one JSON spelling that hashes are computed over."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 def short_id(sid: str) -> str:
     """A session id short enough to read and type: practice ids (``20250301-142501-3f9a``)
     are kept whole, long random ids cut to 8 characters (a unique prefix is accepted)."""
     return sid if len(sid) <= 24 else sid[:8]
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,18 +152,6 @@ INPUT_KINDS = ("voice", "typed")
 def _input_kind(value: Any) -> str:
     """The practice result's ``input``: "typed", else a spoken call (older results say nothing)."""
     return "typed" if value == "typed" else "voice"
-
-
-def typed_by_latency(latency: Any) -> bool:
-    """Whether a latency block is a typed call's: marked ``input: typed`` by versions before the
-    ``input`` column, or (older still) a decision time per turn but no recognition and no
-    voice-to-voice time. Only the schema-5 migration needs this."""
-    lat = latency if isinstance(latency, dict) else {}
-    if "input" in lat:
-        return lat["input"] == "typed"
-    parts = lat.get("parts_ms") or {}
-    v2v = lat.get("voice_to_voice_ms") or {}
-    return bool(parts) and parts.get("decide") is not None and parts.get("asr") is None and v2v.get("p50") is None
 
 
 def derive_resolved(scorecard: dict) -> bool:
@@ -412,248 +399,8 @@ def open_store(location: str | Path | None = None, **kw: Any) -> Store:
 # migrations: (version, name, step). A step is SQL or a function of the connection.
 
 
-def _m4_chain_backfill(conn: sqlite3.Connection) -> None:
-    """Results stored before the hash chain existed join the chain as they are now."""
-    for stmt in _statements("""
-        CREATE TABLE chain (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            kind TEXT NOT NULL,           -- session | review | override | run | sample | assessment | purge
-            key TEXT NOT NULL,            -- the row's id (opaque, never a name)
-            content TEXT NOT NULL,        -- sha256 of the row's canonical content
-            prev TEXT NOT NULL,           -- the previous entry's hash
-            hash TEXT NOT NULL,
-            at TEXT NOT NULL
-        );
-        CREATE INDEX chain_key ON chain(kind, key);
-        -- deletions the tool made itself (on request or for retention): opaque keys only, no names
-        CREATE TABLE purges (id TEXT PRIMARY KEY, at TEXT NOT NULL, reason TEXT NOT NULL, keys TEXT NOT NULL);
-    """):
-        conn.execute(stmt)
-    for kind in ("assessment", "run", "session", "sample", "review", "override"):
-        for key in _ROW_KEYS[kind](conn):
-            _chain_append(conn, kind, key, _CONTENT[kind](conn, key))
-
-
-def _m5_input_column(conn: sqlite3.Connection) -> None:
-    """Typed or spoken becomes a column of its own (it was a mark inside the latency JSON, or
-    only to be guessed from it). Rows whose content matched the chain are re-entered in it with
-    the new column, so `vasim records verify` stays clean; a row that was already altered
-    outside vasim is left showing that."""
-    latest = {
-        key: content
-        for key, content in conn.execute("SELECT key, content FROM chain WHERE kind = 'session' ORDER BY seq")
-    }
-    intact = {
-        key for key in _ROW_KEYS["session"](conn) if latest.get(key) == sha256(canonical(_session_content(conn, key)))
-    }
-    conn.execute(
-        "ALTER TABLE sessions ADD COLUMN input TEXT NOT NULL DEFAULT 'voice' CHECK (input IN ('voice', 'typed'))"
-    )
-    for sid, lat in conn.execute("SELECT id, latency FROM sessions").fetchall():
-        block = json.loads(lat) if lat else None
-        if not typed_by_latency(block):
-            continue
-        if isinstance(block, dict):
-            block.pop("input", None)
-        conn.execute(
-            "UPDATE sessions SET input = 'typed', latency = ? WHERE id = ?",
-            (canonical(block) if block else None, sid),
-        )
-    for key in _ROW_KEYS["session"](conn):
-        if key in intact:
-            _chain_append(conn, "session", key, _session_content(conn, key))
-
-
-MIGRATIONS: list[tuple[int, str, Any]] = [
-    (
-        1,
-        "initial",
-        """
-        CREATE TABLE trainees (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
-        CREATE TABLE cohorts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
-        CREATE TABLE cohort_members (
-            cohort_id INTEGER NOT NULL REFERENCES cohorts(id) ON DELETE CASCADE,
-            trainee_id INTEGER NOT NULL REFERENCES trainees(id) ON DELETE CASCADE,
-            PRIMARY KEY (cohort_id, trainee_id));
-        CREATE TABLE sessions (
-            id TEXT PRIMARY KEY,
-            trainee_id INTEGER NOT NULL REFERENCES trainees(id),
-            cohort_id INTEGER REFERENCES cohorts(id),
-            scenario TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            passed INTEGER NOT NULL,
-            escalation_expected TEXT,
-            escalation_correct INTEGER,
-            resolved INTEGER NOT NULL,
-            latency_median_s REAL,
-            latency_max_s REAL,
-            recording TEXT,
-            source TEXT NOT NULL DEFAULT 'practice',
-            scorecard TEXT NOT NULL,
-            latency TEXT);
-        CREATE INDEX sessions_trainee ON sessions(trainee_id, started_at);
-        CREATE INDEX sessions_scenario ON sessions(scenario);
-        CREATE TABLE turns (
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            idx INTEGER NOT NULL, speaker TEXT NOT NULL, text TEXT NOT NULL, start REAL, "end" REAL,
-            PRIMARY KEY (session_id, idx));
-        CREATE TABLE scores (
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            dimension TEXT NOT NULL,
-            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
-            PRIMARY KEY (session_id, dimension));
-    """,
-    ),
-    (
-        2,
-        "assessments",
-        """
-        CREATE TABLE assessments (
-            id INTEGER PRIMARY KEY, name TEXT NOT NULL, title TEXT NOT NULL, digest TEXT NOT NULL,
-            spec TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (name, digest));
-        CREATE TABLE assessment_runs (
-            id TEXT PRIMARY KEY,
-            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
-            trainee_id INTEGER NOT NULL REFERENCES trainees(id),
-            cohort_id INTEGER REFERENCES cohorts(id),
-            seed INTEGER NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('running', 'done', 'abandoned')),
-            started_at TEXT NOT NULL, finished_at TEXT,
-            hide_scores INTEGER NOT NULL DEFAULT 0,
-            result TEXT);
-        CREATE INDEX runs_trainee ON assessment_runs(trainee_id, status);
-        ALTER TABLE sessions ADD COLUMN run_id TEXT REFERENCES assessment_runs(id);
-        ALTER TABLE sessions ADD COLUMN position INTEGER;
-        ALTER TABLE sessions ADD COLUMN voice_to_voice_p50_ms REAL;
-        CREATE UNIQUE INDEX sessions_run_position ON sessions(run_id, position) WHERE run_id IS NOT NULL;
-    """,
-    ),
-    (
-        3,
-        "review",
-        """
-        CREATE TABLE samples (
-            id INTEGER PRIMARY KEY, cohort_id INTEGER NOT NULL REFERENCES cohorts(id),
-            n INTEGER NOT NULL, seed INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL);
-        CREATE TABLE sample_items (
-            sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL, PRIMARY KEY (sample_id, session_id));
-        CREATE TABLE reviews (
-            id TEXT PRIMARY KEY,
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            reviewer TEXT NOT NULL, created_at TEXT NOT NULL,
-            sample_id INTEGER REFERENCES samples(id) ON DELETE SET NULL,
-            greeting INTEGER CHECK (greeting BETWEEN 1 AND 5),
-            empathy INTEGER CHECK (empathy BETWEEN 1 AND 5),
-            accuracy INTEGER CHECK (accuracy BETWEEN 1 AND 5),
-            escalation INTEGER CHECK (escalation BETWEEN 1 AND 5),
-            closing INTEGER CHECK (closing BETWEEN 1 AND 5),
-            notes TEXT NOT NULL DEFAULT '{}');
-        CREATE INDEX reviews_session ON reviews(session_id);
-        CREATE TABLE overrides (
-            id TEXT PRIMARY KEY,
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            dimension TEXT NOT NULL, old INTEGER NOT NULL, new INTEGER NOT NULL CHECK (new BETWEEN 1 AND 5),
-            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0), who TEXT NOT NULL, at TEXT NOT NULL);
-        CREATE INDEX overrides_session ON overrides(session_id);
-        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    ),
-    (4, "hash_chain", _m4_chain_backfill),
-    (5, "input_column", _m5_input_column),
-]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-
 # ---------------------------------------------------------------------------------------------
 # row content for the hash chain (the same functions serve writing and verifying)
-
-
-def _row(conn: sqlite3.Connection, sql: str, args: tuple) -> dict | None:
-    cur = conn.execute(sql, args)
-    r = cur.fetchone()
-    if r is None:
-        return None
-    return {d[0]: r[i] for i, d in enumerate(cur.description)}
-
-
-def _session_content(conn: sqlite3.Connection, key: str) -> dict | None:
-    row = _row(conn, "SELECT * FROM sessions WHERE id = ?", (key,))
-    if row is None:
-        return None
-    row["trainee"] = conn.execute("SELECT name FROM trainees WHERE id = ?", (row.pop("trainee_id"),)).fetchone()[0]
-    turns = [
-        list(r)
-        for r in conn.execute(
-            'SELECT idx, speaker, text, start, "end" FROM turns WHERE session_id = ? ORDER BY idx', (key,)
-        )
-    ]
-    scores = dict(
-        conn.execute("SELECT dimension, score FROM scores WHERE session_id = ? ORDER BY dimension", (key,)).fetchall()
-    )
-    return {"row": row, "turns": turns, "scores": scores}
-
-
-def _table_content(table: str, id_col: str = "id") -> Callable[[sqlite3.Connection, str], dict | None]:
-    def content(conn: sqlite3.Connection, key: str) -> dict | None:
-        return _row(conn, f"SELECT * FROM {table} WHERE {id_col} = ?", (key,))
-
-    return content
-
-
-def _int_key_content(table: str) -> Callable[[sqlite3.Connection, str], dict | None]:
-    def content(conn: sqlite3.Connection, key: str) -> dict | None:
-        return _row(conn, f"SELECT * FROM {table} WHERE id = ?", (int(key),))
-
-    return content
-
-
-_CONTENT: dict[str, Callable[[sqlite3.Connection, str], dict | None]] = {
-    "session": _session_content,
-    "review": _table_content("reviews"),
-    "override": _table_content("overrides"),
-    "run": _table_content("assessment_runs"),
-    "sample": _int_key_content("samples"),
-    "assessment": _int_key_content("assessments"),
-    "purge": _table_content("purges"),
-}
-_TABLE = {
-    "session": "sessions",
-    "review": "reviews",
-    "override": "overrides",
-    "run": "assessment_runs",
-    "sample": "samples",
-    "assessment": "assessments",
-    "purge": "purges",
-}
-
-
-def _row_ids(table: str) -> Callable[[sqlite3.Connection], list[str]]:
-    def ids(conn: sqlite3.Connection) -> list[str]:
-        return [str(r[0]) for r in conn.execute(f"SELECT id FROM {table} ORDER BY rowid")]
-
-    return ids
-
-
-_ROW_KEYS: dict[str, Callable[[sqlite3.Connection], list[str]]] = {
-    kind: _row_ids(table) for kind, table in _TABLE.items()
-}
-
-
-def _chain_hash(seq: int, kind: str, key: str, content: str, prev: str) -> str:
-    return sha256(f"{seq}|{kind}|{key}|{content}|{prev}")
-
-
-def _chain_append(conn: sqlite3.Connection, kind: str, key: str, content: Any) -> None:
-    """Append one entry; must run inside the writing transaction (the chain stays linear)."""
-    last = conn.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    digest = sha256(canonical(content))
-    conn.execute(
-        "INSERT INTO chain (seq, kind, key, content, prev, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (seq, kind, key, digest, prev, _chain_hash(seq, kind, key, digest, prev), utcnow()),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1470,10 +1217,6 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
-def _statements(sql: str) -> list[str]:
-    return [s.strip() for s in sql.split(";") if s.strip()]
 
 
 def _check_name(what: str, name: str) -> None:

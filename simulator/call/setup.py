@@ -69,6 +69,36 @@ class VoiceSetup:
                     pass
 
 
+def audio_devices(virtual: bool, input_device=None, output_device=None):
+    """``(source, sink, clock)``: the sound devices, or the virtual microphone and speaker on one
+    real-time clock (``clock`` is None for devices)."""
+    from simulator.speech import factory
+
+    if not virtual:
+        return factory.make_audio_source(input_device), factory.make_audio_sink(output_device), None
+    from simulator.speech.audio import RealClock
+
+    clock = RealClock()
+    source = factory.make_audio_source(virtual=True, clock=clock)
+    source.gap_s = 0.0  # ScriptedVoice times each turn itself
+    return source, factory.make_audio_sink(virtual=True, clock=clock), clock
+
+
+def scripted_voice(turns, scenario, synth, mouth, *, progress=None, **timing):
+    """A :class:`~simulator.call.trainee.ScriptedVoice` saying ``turns`` into ``mouth`` in the
+    steady trainee voice (a second voice of the patient's engine ``synth``)."""
+    from simulator.call import practice
+    from simulator.speech import factory
+
+    clips = practice.synthesize_trainee_clips(
+        turns,
+        factory.make_trainee_synthesizer(like=synth),
+        practice.trainee_voice_for(scenario.patient.voice),
+        progress,
+    )
+    return practice.ScriptedVoice(mouth, clips, turns, **timing)
+
+
 def build_voice_call(
     scenario,
     *,
@@ -93,11 +123,7 @@ def build_voice_call(
     from simulator.speech import factory
 
     rep = reporter or QuietReporter()
-    clock = None
     if virtual:
-        from simulator.speech.audio import RealClock
-
-        clock = RealClock()
         options = replace(options, barge_in=True)  # the virtual mic cannot hear the speaker
     t0 = time.perf_counter()
     with rep.status("Loading speech models..."):
@@ -123,31 +149,22 @@ def build_voice_call(
     prepare_s = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    if virtual:
-        source = factory.make_audio_source(virtual=True, clock=clock)
-        source.gap_s = 0.0  # ScriptedVoice times each turn itself
-        sink = factory.make_audio_sink(virtual=True, clock=clock)
-    else:
-        source = factory.make_audio_source(input_device)
-        sink = factory.make_audio_sink(output_device)
+    source, sink, clock = audio_devices(virtual, input_device, output_device)
     trainee = None
     if script is not None or trainee_audio:
-        if trainee_audio:
-            turns, clips = practice.load_trainee_audio(trainee_audio)
-        else:
-            turns = script
-            tsynth = factory.make_trainee_synthesizer(like=synth)
-            cb, close = rep.counter("Preparing the trainee's voice")
-            try:
-                clips = practice.synthesize_trainee_clips(
-                    turns, tsynth, practice.trainee_voice_for(scenario.patient.voice), cb
-                )
-            finally:
-                close()
         # virtual: the clips go straight into the virtual microphone; devices: a second output
         # stream says them, and the microphone hears them like a person in the room
         mouth = source if virtual else practice.SpeakerMouth(factory.make_audio_sink(output_device))
-        trainee = practice.ScriptedVoice(mouth, clips, turns, think_s=options.think_s, ring_s=options.ring_s)
+        timing = {"think_s": options.think_s, "ring_s": options.ring_s}
+        if trainee_audio:
+            turns, clips = practice.load_trainee_audio(trainee_audio)
+            trainee = practice.ScriptedVoice(mouth, clips, turns, **timing)
+        else:
+            cb, close = rep.counter("Preparing the trainee's voice")
+            try:
+                trainee = scripted_voice(script, scenario, synth, mouth, progress=cb, **timing)
+            finally:
+                close()
     trainee_s = time.perf_counter() - t2
 
     call = practice.VoiceCall(
@@ -216,7 +233,7 @@ def voice_runner(
 
     ``virtual``: the virtual microphone and speaker, the trainee's turns from ``scripts``
     (scenario id -> turns); otherwise the sound devices."""
-    from simulator.call import assessment, practice
+    from simulator.call import assessment
     from simulator.speech import factory
 
     if virtual and scripts is None:
@@ -237,22 +254,11 @@ def voice_runner(
         synth_for("piper")
 
     def devices(req):
+        source, sink, clock = audio_devices(virtual)
         if not virtual:
-            return factory.make_audio_source(), factory.make_audio_sink(), None, None
-        from simulator.speech.audio import RealClock
-
-        clock = RealClock()
-        source = factory.make_audio_source(virtual=True, clock=clock)
-        source.gap_s = 0.0  # ScriptedVoice times each turn itself
-        sink = factory.make_audio_sink(virtual=True, clock=clock)
+            return source, sink, None, None
         assert scripts is not None  # virtual audio without scripts was refused above
-        turns = scripts[req.scenario.id]
-        clips = practice.synthesize_trainee_clips(
-            turns,
-            factory.make_trainee_synthesizer(like=synth_for("piper")),
-            practice.trainee_voice_for(req.scenario.patient.voice),
-        )
-        trainee = practice.ScriptedVoice(source, clips, turns)
+        trainee = scripted_voice(scripts[req.scenario.id], req.scenario, synth_for("piper"), source)
         return source, sink, clock, trainee
 
     return assessment.VoiceRunner(

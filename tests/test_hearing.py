@@ -266,3 +266,52 @@ def test_a_scripted_trainee_says_its_line_again_when_asked():
     assert not trainee.hung_up
     trainee.patient_finished(False)
     assert mic.spoken == [pytest.approx(0.1), pytest.approx(0.1), pytest.approx(0.2)] and trainee.hung_up
+
+
+@pytest.mark.parametrize("whole_pass_sure", [True, False])
+def test_whether_the_caller_asks_again_rests_on_one_pass_over_the_whole_turn(billing, whole_pass_sure):
+    """A turn with a pause inside is recognised stretch by stretch; where a busy machine cuts those
+    stretches moves word probabilities near the seams. When an unsure word would decide the call,
+    one pass over the whole turn decides instead (here: the stretches are unsure of "can't")."""
+    from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, VoiceCall, parse_trainee_script
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+    from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
+
+    speech = ToneSpeech([MISHEARD], seconds=1.6)
+    tone = speech.clip(MISHEARD)
+    clip = np.concatenate([tone, np.zeros(int(0.3 * 16000), np.float32), tone])  # a pause mid-turn
+    passes = []
+
+    def recognize(audio):
+        text = speech.recognize(audio)
+        whole = len(audio) > 3.0 * 16000
+        passes.append(whole)
+        p = 0.95 if (whole and whole_pass_sure) else 0.31
+        ws = tuple(Word(0, 0, w, q) for w, q in words_of(text, {UNSURE_WORD: p}))
+        return Transcription(text, (Segment(0.0, 1.0, text, -0.4),) if text else (), ws, len(audio) / 16000)
+
+    turns = parse_trainee_script(MISHEARD)
+    clock = ManualClock()
+    mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
+    call = VoiceCall(
+        billing,
+        source=mic,
+        sink=VirtualSpeaker(clock),
+        recognizer=FakeRecognizer(recognize),
+        vad=EnergyVad(),
+        detector=rules_only_detector(),
+        bank=LineBank(FakeSynthesizer(sample_rate=22050), billing.patient.voice),
+        clock=clock,
+        options=PracticeOptions(barge_in=True, early_asr_s=0.1),
+        trainee=ScriptedVoice(mic, [clip], turns, think_s=0.4, ring_s=0.5),
+    )
+    result = call.run()
+    first = next(t for t in result.turns if t.speaker == "trainee")
+    reply = next(t for t in result.turns if t.speaker == "patient")
+    assert passes[:3] == [False, False, True], passes  # two stretches, then one pass over the whole turn
+    assert first.text == MISHEARD  # the whole pass's words, not the stretches' joined
+    if whole_pass_sure:
+        assert dict(first.words)[UNSURE_WORD] == pytest.approx(0.95)
+        assert reply.kind != "clarify" and result.end_reason == "mood_hangup"  # heard for sure: she hangs up
+    else:
+        assert reply.kind == "clarify" and result.end_reason != "mood_hangup"

@@ -386,7 +386,7 @@ class Patient:
         shown = frozenset(behaviors)
         doubt = frozenset(unsure) & shown
         asked, self.m.asked_again = self.m.asked_again, False
-        if doubt and not self.m.closing and self._hinges_on(text, shown, doubt):
+        if self.doubt_matters(text, shown, doubt):
             if asked:  # asked once already and still unsure: give the benefit of the doubt, go on
                 return self._respond(text, shown - doubt)
             m = self.m
@@ -399,6 +399,13 @@ class Patient:
                 behaviors=tuple(sorted(shown)),
             )
         return self._respond(text, shown)
+
+    def doubt_matters(self, text: str, behaviors: Iterable[str], unsure: Iterable[str]) -> bool:
+        """Whether the behaviors recognition was unsure of would change this turn's outcome (end
+        the call, or move the mood by more than a step): then the caller does not simply react."""
+        shown = frozenset(behaviors)
+        doubt = frozenset(unsure) & shown
+        return bool(doubt) and not self.m.closing and not self.m.ended and self._hinges_on(text, shown, doubt)
 
     def _hinges_on(self, text: str, shown: frozenset[str], doubt: frozenset[str]) -> bool:
         """Whether the behaviors in ``doubt`` would end the call or move the mood by more than one step."""

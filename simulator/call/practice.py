@@ -667,6 +667,14 @@ class VoiceCall:
         words = self._segments_words()
         t1 = time.perf_counter()
         behaviors, unsure = self.call.understand(text, words)
+        if len(self.segments) > 1 and self.call.patient.doubt_matters(text, behaviors, unsure):
+            # Unsure words decide whether the caller asks "Sorry, what?". Near the seams between
+            # stretches recognised pause by pause, word probabilities depend on where the pauses
+            # were cut, and a busy machine cuts a few frames differently; one pass over the whole
+            # turn does not. Only such turns pay for the extra pass.
+            text, words, compute_ms = self._recognize(self._turn_audio(upto))
+            asr_compute_ms += compute_ms
+            behaviors, unsure = self.call.understand(text, words)
         detect_ms = (time.perf_counter() - t1) * 1000
         audio = self._turn_audio(upto)
         start_t = self.buf_start_t + max(0, self._frame_index(self.ep.turn_start)) * VAD_FRAME / ASR_RATE

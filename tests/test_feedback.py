@@ -6,7 +6,7 @@ import pytest
 
 from simulator.authoring import scenario as sc_mod
 from simulator.authoring.catalog import load_catalog
-from simulator.authoring.scenario import Turn
+from simulator.authoring.model import Turn
 from simulator.scoring import feedback, score
 from simulator.scoring import transcript as tr
 from simulator.testing import FakeDetector

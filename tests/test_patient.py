@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from simulator.authoring import scenario as sc_mod
-from simulator.authoring.scenario import Scenario, mood_band
+from simulator.authoring.model import Scenario, mood_band
 from simulator.call.patient import (
     GOODBYE,
     REPROMPT,

@@ -8,7 +8,7 @@ import pytest
 
 from simulator.authoring import scenario as sc_mod
 from simulator.authoring.catalog import DIMENSIONS, load_catalog
-from simulator.authoring.scenario import Turn
+from simulator.authoring.model import Fact, Turn
 from simulator.scoring import score
 from simulator.scoring import transcript as tr
 from simulator.testing import FakeDetector
@@ -144,7 +144,7 @@ def test_confirmation_with_yes_verifies(billing, catalog, det):
 
 
 def test_non_phi_fact_may_be_said_any_time(billing, catalog, det):
-    sc = billing.model_copy(update={"facts": {"hours": sc_mod.Fact(value="8 am", phi=False)}})
+    sc = billing.model_copy(update={"facts": {"hours": Fact(value="8 am", phi=False)}})
     card = run(sc, "VA: Riverside, we open at 8 am.\n", det, catalog)
     assert not card.blockers
 

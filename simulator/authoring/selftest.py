@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from simulator.authoring.catalog import Catalog, load_catalog
-from simulator.authoring.scenario import Example, Scenario
+from simulator.authoring.model import Example, Scenario
 
 
 @dataclass

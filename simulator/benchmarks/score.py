@@ -29,7 +29,7 @@ def add_arguments(p) -> None:
 
 def twenty_turn_call(scenario):
     """The scenario's strong example padded to 20 turns with more of the same conversation."""
-    from simulator.authoring.scenario import Turn
+    from simulator.authoring.model import Turn
     from simulator.scoring.transcript import from_turns
 
     strong = next(e for e in scenario.examples if e.kind == "strong")

@@ -356,7 +356,7 @@ def evaluate(a: Assessment, sessions: Sequence[StoredSession]) -> Outcome:
 class CallRequest:
     """What a runner needs for one call (no hints: the runner must not show scores)."""
 
-    scenario: Any  # simulator.authoring.scenario.Scenario
+    scenario: Any  # simulator.authoring.model.Scenario
     seed: int
     position: int
     total: int

@@ -1,4 +1,4 @@
-"""The simulated patient: a pure, seeded state machine over a :class:`~simulator.authoring.scenario.Scenario`.
+"""The simulated patient: a pure, seeded state machine over a :class:`~simulator.authoring.model.Scenario`.
 
 Each trainee turn arrives as its text plus the behavior ids detected in it; the patient
 answers with one :class:`Reply`. Nothing here touches audio, models or the clock, so the
@@ -43,7 +43,7 @@ from typing import Literal, NotRequired, TypedDict
 
 import numpy as np
 
-from simulator.authoring.scenario import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
+from simulator.authoring.model import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
 from simulator.text.numbers import spoken_date
 
 ReplyKind = Literal[

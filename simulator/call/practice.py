@@ -46,7 +46,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from simulator.authoring.scenario import Scenario, VoiceProfile
+from simulator.authoring.model import Scenario
 
 # the trainee's side, latency and the result live in their own modules; their names stay importable
 # from here, where callers have always found them
@@ -72,6 +72,7 @@ from simulator.call.trainee import (  # noqa: F401
 )
 from simulator.errors import RuntimeFailure
 from simulator.speech.asr import SAMPLE_RATE as ASR_RATE
+from simulator.speech.voice import VoiceProfile
 from simulator.understanding import hearing
 from simulator.understanding.detect import Context
 from simulator.understanding.hearing import HeardWord

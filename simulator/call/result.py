@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.authoring.scenario import Scenario
+from simulator.authoring.model import Scenario
 from simulator.call.latency import TurnLatency, latency_summary
 from simulator.call.session import TurnRecord
 

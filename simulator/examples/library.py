@@ -34,9 +34,10 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from simulator.authoring.scenario import Example, Scenario, VoiceProfile, mood_band
+from simulator.authoring.model import Example, Scenario, mood_band
 from simulator.fsutil import atomic_write
 from simulator.paths import REPO_DIR
+from simulator.speech.voice import VoiceProfile
 
 RENDERER_VERSION = 1  # bump when rendering changes in a way that changes the audio
 KINDS = ("strong", "weak")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from simulator.authoring.catalog import Catalog
-from simulator.authoring.scenario import END, RING, Scenario
+from simulator.authoring.model import END, RING, Scenario
 from simulator.scoring.scorecard import Scorecard, Tip, quote
 from simulator.understanding.detect import Context
 

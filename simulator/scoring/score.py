@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from simulator.authoring.catalog import DIMENSIONS, Catalog
+from simulator.authoring.model import Scenario
 from simulator.authoring.policy import (
     ESCALATION_IS_BLOCKER,
     ESCALATION_RECOMMENDS,
@@ -39,7 +40,6 @@ from simulator.authoring.policy import (
     NEEDLESS,
     OVER,
 )
-from simulator.authoring.scenario import Scenario
 from simulator.scoring import feedback
 from simulator.scoring.scorecard import (
     BehaviorHit,

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.authoring.scenario import PATIENT_ALIASES, TRAINEE_ALIASES, Example, Scenario, Turn
+from simulator.authoring.model import PATIENT_ALIASES, TRAINEE_ALIASES, Example, Scenario, Turn
 from simulator.errors import UserError
 
 MAX_BYTES = 5 * 1024 * 1024  # a long call is ~50 KB of text; anything this big is a mistake

@@ -47,7 +47,7 @@ class Context:
 
     @classmethod
     def of(cls, scenario: Any) -> Context:
-        """The context of a call in ``scenario`` (an ``authoring.scenario.Scenario``)."""
+        """The context of a call in ``scenario`` (an ``authoring.model.Scenario``)."""
         return cls(practice=scenario.practice.name, patient=scenario.patient.name, mode=scenario.mode)
 
 

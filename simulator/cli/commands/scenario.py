@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from simulator.authoring import scenario as sc_mod
+from simulator.authoring.model import Scenario
 from simulator.errors import ProblemsError, UserError
 from simulator.paths import scenarios_dir
 
@@ -55,7 +56,7 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def _summary(s: sc_mod.Scenario) -> dict:
+def _summary(s: Scenario) -> dict:
     return {
         "id": s.id,
         "title": s.title,

@@ -19,15 +19,15 @@ __version__ = "0.1.0"
 _API = {
     # scenarios
     "load_scenario": ("simulator.authoring.scenario", "load"),
-    "Scenario": ("simulator.authoring.scenario", "Scenario"),
+    "Scenario": ("simulator.authoring.model", "Scenario"),
     "load_catalog": ("simulator.authoring.catalog", "load_catalog"),
     # calls
     "text_call": ("simulator.call.setup", "text_call"),
     "build_voice_call": ("simulator.call.setup", "build_voice_call"),
     "PracticeOptions": ("simulator.call.practice", "PracticeOptions"),
-    "CallResult": ("simulator.call.practice", "CallResult"),
+    "CallResult": ("simulator.call.result", "CallResult"),
     "Patient": ("simulator.call.patient", "Patient"),
-    "load_trainee_script": ("simulator.call.practice", "load_trainee_script"),
+    "load_trainee_script": ("simulator.call.trainee", "load_trainee_script"),
     # understanding and scoring
     "make_detector": ("simulator.speech.factory", "make_detector"),
     "score_transcript": ("simulator.scoring.score", "score_transcript"),

@@ -12,8 +12,10 @@ import pytest
 from simulator.authoring import scenario as sc_mod
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.call import assessment as asm
-from simulator.call import practice, session
-from simulator.call.practice import CallResult, TurnLatency
+from simulator.call import session
+from simulator.call import trainee as trainee_mod
+from simulator.call.latency import TurnLatency
+from simulator.call.result import CallResult
 from simulator.call.session import TurnRecord
 from simulator.cli import main
 from simulator.errors import ProblemsError, UserError
@@ -319,7 +321,7 @@ def strong_script(scenario_id: str) -> list[str]:
 def test_assessment_through_the_text_practice_loop(db):
     a = asm.load(LIBRARY)
     scripts = {sid: strong_script(sid) for sid in SIX}
-    runner = asm.TextRunner(FakeDetector(), lambda req: practice.ScriptedText(scripts[req.scenario.id]))
+    runner = asm.TextRunner(FakeDetector(), lambda req: trainee_mod.ScriptedText(scripts[req.scenario.id]))
     with open_store(db) as store:
         res = asm.run(a, trainee="gus", cohort="spring", store=store, runner=runner)
         stored = store.sessions(run_id=res.run_id, with_turns=True)
@@ -342,7 +344,7 @@ def test_assessment_through_virtual_devices(db):
         )
     )
     scripts = {
-        sid: practice.parse_trainee_script("\n".join(strong_script(sid)))
+        sid: trainee_mod.parse_trainee_script("\n".join(strong_script(sid)))
         for sid in ("billing-frustrated", "symptoms-same-day")
     }
     speech = ToneSpeech([t.text for turns in scripts.values() for t in turns])
@@ -353,7 +355,7 @@ def test_assessment_through_virtual_devices(db):
         mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
         mics.append(mic)
         turns = scripts[req.scenario.id]
-        trainee = practice.ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
+        trainee = trainee_mod.ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5)
         return mic, VirtualSpeaker(clock), clock, trainee
 
     runner = asm.VoiceRunner(

@@ -10,6 +10,7 @@ import pytest
 
 from simulator.authoring import scenario as sc_mod
 from simulator.call import practice, setup
+from simulator.call import trainee as trainee_mod
 from simulator.cli import main
 from simulator.testing import FakeDetector
 
@@ -29,7 +30,7 @@ def test_script_resolves_for_every_library_id(sid):
     assert turns and all(t.text.strip() for t in turns)
     if sid in WITH_SCRIPT:
         assert source == str(setup.default_script(sid))
-        assert [t.text for t in turns] == [t.text for t in practice.load_trainee_script(source)]
+        assert [t.text for t in turns] == [t.text for t in trainee_mod.load_trainee_script(source)]
     else:
         assert "strong example call" in source
         assert [t.text for t in turns] == strong_va_lines(sc)
@@ -40,7 +41,7 @@ def test_resolved_script_drives_a_whole_call(sid):
     """The resolved lines are said in order by the trainee of a real (text, fake-detector) call."""
     sc = sc_mod.load(sid)
     turns, _ = setup.demo_script(sc)
-    result = practice.run_text_call(sc, practice.ScriptedText(turns), FakeDetector())
+    result = practice.run_text_call(sc, trainee_mod.ScriptedText(turns), FakeDetector())
     said = [t.text for t in result.turns if t.speaker == "trainee" and t.text.strip()]
     assert said == [t.text for t in turns][: len(said)] and said
     assert result.scorecard is not None

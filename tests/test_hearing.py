@@ -132,7 +132,8 @@ def test_a_voice_call_asks_again_when_recognition_was_unsure(billing):
     """Recognition hands its word probabilities to the call: the unsure 'can't' does not make the
     frustrated caller hang up; she asks what was said, and the stored turn keeps the words."""
     from simulator.call import session
-    from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, VoiceCall, parse_trainee_script
+    from simulator.call.practice import LineBank, PracticeOptions, VoiceCall
+    from simulator.call.trainee import ScriptedVoice, parse_trainee_script
     from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
@@ -184,7 +185,8 @@ def test_where_a_turn_ends_does_not_depend_on_how_fast_recognition_runs(billing,
 
     import numpy as np
 
-    from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, ScriptTurn, VoiceCall
+    from simulator.call.practice import LineBank, PracticeOptions, VoiceCall
+    from simulator.call.trainee import ScriptedVoice, ScriptTurn
     from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 
@@ -244,7 +246,7 @@ def test_the_caller_asks_once_then_gives_the_benefit_of_the_doubt(billing):
 
 
 def test_a_scripted_trainee_says_its_line_again_when_asked():
-    from simulator.call.practice import ScriptedVoice, parse_trainee_script
+    from simulator.call.trainee import ScriptedVoice, parse_trainee_script
 
     class Mic:  # says each clip at once
         gap_s = 0.0
@@ -273,7 +275,8 @@ def test_whether_the_caller_asks_again_rests_on_one_pass_over_the_whole_turn(bil
     """A turn with a pause inside is recognised stretch by stretch; where a busy machine cuts those
     stretches moves word probabilities near the seams. When an unsure word would decide the call,
     one pass over the whole turn decides instead (here: the stretches are unsure of "can't")."""
-    from simulator.call.practice import LineBank, PracticeOptions, ScriptedVoice, VoiceCall, parse_trainee_script
+    from simulator.call.practice import LineBank, PracticeOptions, VoiceCall
+    from simulator.call.trainee import ScriptedVoice, parse_trainee_script
     from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.testing import EnergyVad, FakeRecognizer, FakeSynthesizer, ManualClock, ToneSpeech
 

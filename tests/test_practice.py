@@ -13,17 +13,11 @@ import soundfile as sf
 
 from simulator import cli
 from simulator.authoring import scenario as sc_mod
-from simulator.call import practice, session
+from simulator.call import session
+from simulator.call import trainee as trainee_mod
 from simulator.call.patient import REPROMPT, SILENCE_HANGUP, Patient
-from simulator.call.practice import (
-    LineBank,
-    PracticeOptions,
-    ScriptedText,
-    ScriptedVoice,
-    VoiceCall,
-    parse_trainee_script,
-    run_text_call,
-)
+from simulator.call.practice import LineBank, PracticeOptions, VoiceCall, run_text_call
+from simulator.call.trainee import ScriptedText, ScriptedVoice, parse_trainee_script
 from simulator.console import call_view
 from simulator.errors import UserError
 from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
@@ -243,7 +237,7 @@ def test_bad_scripts_are_one_clear_line(text, needle):
 def test_committed_scripts_parse(repo: Path):
     scripts = sorted((repo / "scenarios" / "scripts").glob("*.txt"))
     for path in scripts:
-        assert practice.load_trainee_script(path), path
+        assert trainee_mod.load_trainee_script(path), path
 
 
 # ------------------------------------------------------------------ the command
@@ -321,7 +315,9 @@ def test_typed_at_a_terminal_is_not_printed_twice():
     view.turn("patient", "Hi.")
     assert buf.getvalue().splitlines() == ["You: (silence)", "Denise: Hi."]
     prompts = []
-    assert practice.TypedTrainee(lambda p: prompts.append(p) or "hello").reply(None) == "hello" and prompts == ["You: "]
+    assert trainee_mod.TypedTrainee(lambda p: prompts.append(p) or "hello").reply(None) == "hello" and prompts == [
+        "You: "
+    ]
 
 
 # ------------------------------------------------------------------ helpers of the voice loop
@@ -358,7 +354,7 @@ def test_sentences_keep_titles_with_names():
 
 
 def test_cap_pauses_and_trim():
-    from simulator.call.practice import cap_pauses, trim_silence
+    from simulator.call.trainee import cap_pauses, trim_silence
 
     tone = np.full(1600, 0.5, np.float32)
     clip = np.concatenate([np.zeros(8000, np.float32), tone, np.zeros(16000, np.float32), tone])
@@ -407,7 +403,7 @@ def test_call_through_pulseaudio_devices(headless_audio):
     clock = RealClock()
     mic = DeviceSource()
     sink = DeviceSink()
-    mouth = practice.SpeakerMouth(DeviceSink())
+    mouth = trainee_mod.SpeakerMouth(DeviceSink())
     bank = LineBank(FakeSynthesizer(sample_rate=22050), sc.patient.voice)
     trainee = ScriptedVoice(mouth, [speech.clip(t) for t in lines], turns, think_s=0.3, ring_s=0.3)
     call = VoiceCall(
@@ -432,7 +428,7 @@ def test_call_through_pulseaudio_devices(headless_audio):
 
 
 def test_trainee_audio_dir_in_name_order(tmp_path, billing):
-    from simulator.call.practice import load_trainee_audio
+    from simulator.call.trainee import load_trainee_audio
 
     speech = ToneSpeech(STRONG[:2])
     for i, text in enumerate(STRONG[:2]):

@@ -13,6 +13,8 @@ import pytest
 
 from simulator.authoring import scenario as sc_mod
 from simulator.call import practice, session
+from simulator.call import result as result_mod
+from simulator.call import trainee as trainee_mod
 from simulator.paths import scenarios_dir
 from simulator.speech.audio import RealClock, VirtualMicrophone, VirtualSpeaker
 from simulator.testing import ManualClock
@@ -59,17 +61,17 @@ def real(faster_whisper, silero, tmp_path_factory):
     }
 
 
-def real_call(real, scenario_id: str, kind: str, clock=None) -> practice.CallResult:
+def real_call(real, scenario_id: str, kind: str, clock=None) -> result_mod.CallResult:
     sc = sc_mod.load(scenario_id)
-    turns = practice.load_trainee_script(scenarios_dir() / "scripts" / f"{scenario_id}-{kind}.txt")
+    turns = trainee_mod.load_trainee_script(scenarios_dir() / "scripts" / f"{scenario_id}-{kind}.txt")
     clock = clock or ManualClock()
     mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
     sink = VirtualSpeaker(clock)
     bank = practice.LineBank(real["synth"](sc.patient.voice.engine), sc.patient.voice)  # lines made as needed
-    clips = practice.synthesize_trainee_clips(
-        turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice)
+    clips = trainee_mod.synthesize_trainee_clips(
+        turns, real["synth"]("trainee"), trainee_mod.trainee_voice_for(sc.patient.voice)
     )
-    trainee = practice.ScriptedVoice(mic, clips, turns)
+    trainee = trainee_mod.ScriptedVoice(mic, clips, turns)
     call = practice.VoiceCall(
         sc,
         source=mic,
@@ -114,7 +116,7 @@ def test_strong_script_passes(calls, scenario_id):
     assert r.end_reason in ("end_state", "trainee_close")
     # every line of the script was said, and said again where the caller asked "Sorry, what?"
     asked = sum(1 for t in r.turns if t.speaker == "patient" and t.kind == "clarify")
-    script = practice.load_trainee_script(scenarios_dir() / "scripts" / f"{scenario_id}-strong.txt")
+    script = trainee_mod.load_trainee_script(scenarios_dir() / "scripts" / f"{scenario_id}-strong.txt")
     assert len(heard) == len(script) + asked, (heard, asked)
     assert all(t.latency_ms.get("voice_to_voice") is not None for t in r.turns[1:] if t.speaker == "patient")
 
@@ -179,9 +181,9 @@ def test_the_greeting_is_heard_the_same_however_it_is_cut_or_timed(real):
     from simulator.speech.asr import normalize_text
 
     sc = sc_mod.load("billing-frustrated")
-    turns = practice.load_trainee_script(scenarios_dir() / "scripts" / "billing-frustrated-strong.txt")[:1]
-    clip = practice.synthesize_trainee_clips(
-        turns, real["synth"]("trainee"), practice.trainee_voice_for(sc.patient.voice)
+    turns = trainee_mod.load_trainee_script(scenarios_dir() / "scripts" / "billing-frustrated-strong.txt")[:1]
+    clip = trainee_mod.synthesize_trainee_clips(
+        turns, real["synth"]("trainee"), trainee_mod.trainee_voice_for(sc.patient.voice)
     )[0]
     heard = {}
     for lead, delay_s in [(0, 0.0), (160, 0.0), (333, 0.0), (517, 0.0), (0, 0.4), (333, 0.4)]:
@@ -189,7 +191,7 @@ def test_the_greeting_is_heard_the_same_however_it_is_cut_or_timed(real):
         mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
         bank = practice.LineBank(real["synth"](sc.patient.voice.engine), sc.patient.voice)
         shifted = np.concatenate([np.zeros(lead, np.float32), clip])
-        trainee = practice.ScriptedVoice(mic, [shifted], turns)
+        trainee = trainee_mod.ScriptedVoice(mic, [shifted], turns)
         call = practice.VoiceCall(
             sc,
             source=mic,

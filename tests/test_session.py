@@ -117,6 +117,7 @@ def test_replay_writes_the_call(tmp_path, capsys):
 CHILD = textwrap.dedent("""
     import sys, time
     from simulator.call import practice, session
+    from simulator.call import trainee as trainee_mod
     from simulator.authoring import scenario as sc_mod
     from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
     from simulator.call.patient import Patient
@@ -131,7 +132,7 @@ CHILD = textwrap.dedent("""
     lines = sys.argv[1:]
     sc = sc_mod.load("billing-frustrated")
     clock = ManualClock()
-    turns = practice.parse_trainee_script("\\n".join(lines))
+    turns = trainee_mod.parse_trainee_script("\\n".join(lines))
     speech = ToneSpeech([t.text for t in turns])
     def slow(audio):
         time.sleep(0.4)  # a slow recognizer, so the call is still running when it is killed
@@ -139,7 +140,7 @@ CHILD = textwrap.dedent("""
     mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
     bank = practice.LineBank(FakeSynthesizer(sample_rate=22050), sc.patient.voice)
     bank.prepare(Patient(sc).all_lines())
-    trainee = practice.ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns)
+    trainee = trainee_mod.ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns)
     writer = Announcing.create(sc.id, seed=0, mode="voice")
     print("session", writer.id, flush=True)
     call = practice.VoiceCall(sc, source=mic, sink=VirtualSpeaker(clock), recognizer=FakeRecognizer(slow),
@@ -192,7 +193,7 @@ def test_kill_9_mid_call_loses_at_most_the_current_turn(repo):
     assert not list(s.dir.glob(".*.tmp")) or all(p.name not in {t.audio for t in s.turns} for p in s.dir.glob(".*.tmp"))
     # the incomplete session still scores
     from simulator.authoring.scenario import load
-    from simulator.call.practice import score_turns
+    from simulator.call.result import score_turns
     from simulator.testing import FakeDetector
 
     assert score_turns(load("billing-frustrated"), s.turns, FakeDetector()) is not None

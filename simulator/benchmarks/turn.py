@@ -31,7 +31,7 @@ def add_arguments(p) -> None:
 
 
 def _stats(values):
-    from simulator.call.practice import percentile
+    from simulator.call.latency import percentile
 
     vals = [v for v in values if v is not None]
     return {
@@ -47,10 +47,11 @@ def cold_start(scenario_id: str, script_path: str, model: str) -> dict:
     does not count against the measured call). The cache is the caller's ``$VASIM_CACHE``."""
     from simulator.authoring import scenario as sc_mod
     from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
     from simulator.call.setup import build_voice_call
 
     scenario = sc_mod.load(scenario_id)
-    script = practice.load_trainee_script(script_path)
+    script = trainee_mod.load_trainee_script(script_path)
     s = build_voice_call(scenario, options=practice.PracticeOptions(), script=script, asr_model=model)
     return {
         "load_s": s.load_s,
@@ -68,12 +69,13 @@ def run(args) -> dict:
     from rich.console import Console
 
     from simulator.authoring import scenario as sc_mod
-    from simulator.call import practice
+    from simulator.call import latency, practice
+    from simulator.call import trainee as trainee_mod
     from simulator.call.setup import build_voice_call, default_script
 
     scenario = sc_mod.load(args.scenario)
     script_path = str(args.script or default_script(scenario.id))
-    script = practice.load_trainee_script(script_path)
+    script = trainee_mod.load_trainee_script(script_path)
     err = Console(stderr=True, highlight=False)
     old_cache = os.environ.get("VASIM_CACHE")
     with tempfile.TemporaryDirectory(prefix="vasim-bench-turn-") as cache:
@@ -117,7 +119,7 @@ def run(args) -> dict:
         "turns": len(lat),
         "early_asr_used": sum(1 for x in lat if x.early_asr),
         "voice_to_voice_ms": _stats([x.voice_to_voice for x in lat]),
-        "parts_ms": {p: _stats([getattr(x, p) for x in lat]) for p in practice.LATENCY_PARTS},
+        "parts_ms": {p: _stats([getattr(x, p) for x in lat]) for p in latency.LATENCY_PARTS},
         "session_start_s": {
             "model_load": round(cold["load_s"], 2),
             "lines": cold["lines"],

@@ -38,7 +38,7 @@ from simulator.paths import scenarios_dir
 from simulator.records.store import SessionRecord, Store, StoredSession, canonical, trainee_spoke
 
 if TYPE_CHECKING:
-    from simulator.call.practice import CallResult
+    from simulator.call.result import CallResult
 
 
 class Strict(BaseModel):

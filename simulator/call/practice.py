@@ -47,28 +47,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from simulator.authoring.model import Scenario
-
-# the trainee's side, latency and the result live in their own modules; their names stay importable
-# from here, where callers have always found them
-from simulator.call.latency import LATENCY_PARTS, TurnLatency, latency_summary, percentile  # noqa: F401
+from simulator.call.latency import TurnLatency, latency_summary
 from simulator.call.patient import Patient, PatientOptions, Reply
 from simulator.call.result import CallResult, score_turns
 from simulator.call.session import SessionWriter, TurnRecord
-from simulator.call.trainee import (  # noqa: F401
-    TRAINEE_SENTENCE_GAP_S,
-    ScriptedText,
+from simulator.call.trainee import (
     ScriptedVoice,
-    ScriptTurn,
-    SpeakerMouth,
     TextTrainee,
-    TypedTrainee,
-    cap_pauses,
-    load_trainee_audio,
-    load_trainee_script,
-    parse_trainee_script,
-    synthesize_trainee_clips,
-    trainee_voice_for,
-    trim_silence,
 )
 from simulator.errors import RuntimeFailure
 from simulator.speech.asr import SAMPLE_RATE as ASR_RATE

@@ -87,16 +87,16 @@ def audio_devices(virtual: bool, input_device=None, output_device=None):
 def scripted_voice(turns, scenario, synth, mouth, *, progress=None, **timing):
     """A :class:`~simulator.call.trainee.ScriptedVoice` saying ``turns`` into ``mouth`` in the
     steady trainee voice (a second voice of the patient's engine ``synth``)."""
-    from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
     from simulator.speech import factory
 
-    clips = practice.synthesize_trainee_clips(
+    clips = trainee_mod.synthesize_trainee_clips(
         turns,
         factory.make_trainee_synthesizer(like=synth),
-        practice.trainee_voice_for(scenario.patient.voice),
+        trainee_mod.trainee_voice_for(scenario.patient.voice),
         progress,
     )
-    return practice.ScriptedVoice(mouth, clips, turns, **timing)
+    return trainee_mod.ScriptedVoice(mouth, clips, turns, **timing)
 
 
 def build_voice_call(
@@ -120,6 +120,7 @@ def build_voice_call(
     from concurrent.futures import ThreadPoolExecutor
 
     from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
     from simulator.speech import factory
 
     rep = reporter or QuietReporter()
@@ -154,11 +155,11 @@ def build_voice_call(
     if script is not None or trainee_audio:
         # virtual: the clips go straight into the virtual microphone; devices: a second output
         # stream says them, and the microphone hears them like a person in the room
-        mouth = source if virtual else practice.SpeakerMouth(factory.make_audio_sink(output_device))
+        mouth = source if virtual else trainee_mod.SpeakerMouth(factory.make_audio_sink(output_device))
         timing = {"think_s": options.think_s, "ring_s": options.ring_s}
         if trainee_audio:
-            turns, clips = practice.load_trainee_audio(trainee_audio)
-            trainee = practice.ScriptedVoice(mouth, clips, turns, **timing)
+            turns, clips = trainee_mod.load_trainee_audio(trainee_audio)
+            trainee = trainee_mod.ScriptedVoice(mouth, clips, turns, **timing)
         else:
             cb, close = rep.counter("Preparing the trainee's voice")
             try:
@@ -202,15 +203,17 @@ def demo_script(scenario, script: str | Path | None = None):
     ``script`` if given; else the committed ``scenarios/scripts/ID-strong.txt``; else the VA
     turns of the scenario's strong example call, which every valid scenario has, so a demo works
     for the whole library and a trainer's own scenarios."""
-    from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
 
     if script:
-        return practice.load_trainee_script(script), str(script)
+        return trainee_mod.load_trainee_script(script), str(script)
     path = default_script(scenario.id)
     if path.is_file():
-        return practice.load_trainee_script(path), str(path)
+        return trainee_mod.load_trainee_script(path), str(path)
     for ex in scenario.examples:
-        turns = [practice.ScriptTurn(t.text) for t in ex.turns if t.speaker == "trainee"] if ex.kind == "strong" else []
+        turns = (
+            [trainee_mod.ScriptTurn(t.text) for t in ex.turns if t.speaker == "trainee"] if ex.kind == "strong" else []
+        )
         if turns:
             return turns, f"the VA turns of its strong example call '{ex.name}' ({scenario.source or scenario.id})"
     raise UserError(
@@ -278,13 +281,14 @@ def voice_runner(
 
 def text_call(scenario, trainee, *, detector=None, options=None, view=None, embedder=None):
     """A typed practice call: ``trainee`` is a list of lines (a scripted trainee) or any object with
-    ``reply(patient_line) -> str | None`` (``practice.TypedTrainee`` reads the keyboard). The real
+    ``reply(patient_line) -> str | None`` (``trainee_mod.TypedTrainee`` reads the keyboard). The real
     detector is built when none is given. Returns the ``CallResult`` (scorecard included)."""
     from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
     from simulator.speech import factory
 
     if isinstance(trainee, (list, tuple)):
-        trainee = practice.ScriptedText(list(trainee))
+        trainee = trainee_mod.ScriptedText(list(trainee))
     detector = detector if detector is not None else factory.make_detector()
     if embedder is None:
         embedder = getattr(detector, "embedder", None)
@@ -296,14 +300,15 @@ def text_call(scenario, trainee, *, detector=None, options=None, view=None, embe
 def text_runner(scripts: dict[str, Sequence] | None = None, *, detector=None, view_for=None):
     """An ``assessment.TextRunner``: each call's trainee turns from ``scripts`` (scenario id ->
     lines), or typed at the keyboard when there are none."""
-    from simulator.call import assessment, practice
+    from simulator.call import assessment
+    from simulator.call import trainee as trainee_mod
     from simulator.speech import factory
 
     detector = detector if detector is not None else factory.make_detector()
 
     def trainee_for(req):
         if scripts is not None:
-            return practice.ScriptedText(list(scripts[req.scenario.id]))
+            return trainee_mod.ScriptedText(list(scripts[req.scenario.id]))
         return assessment.TypedAnswers()
 
     return assessment.TextRunner(detector, trainee_for, view_for, embedder=getattr(detector, "embedder", None))

@@ -61,7 +61,7 @@ from simulator.records.chain import (  # noqa: F401 - canonical, sha256 and the 
 from simulator.records.migrations import MIGRATIONS, SCHEMA_VERSION, _statements  # noqa: F401
 
 if TYPE_CHECKING:
-    from simulator.call.practice import CallResult
+    from simulator.call.result import CallResult
 
 DB_NAME = "results.db"
 DEFAULT_RETENTION_YEARS = 6  # training records are kept six years (seed guide, HIPAA training records)

@@ -107,7 +107,7 @@ class ConsoleView:
 
 
 def _scripts(directory: Path, calls) -> dict:
-    from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
 
     if not directory.is_dir():
         raise UserError(f"{directory}: no such folder (expected one script per scenario, e.g. billing-frustrated.txt)")
@@ -116,13 +116,14 @@ def _scripts(directory: Path, calls) -> dict:
         f = directory / f"{c.scenario}.txt"
         if not f.is_file():
             raise UserError(f"{f}: missing trainee script for scenario '{c.scenario}'")
-        out[c.scenario] = practice.load_trainee_script(f)
+        out[c.scenario] = trainee_mod.load_trainee_script(f)
     return out
 
 
 def build_runner(args, a, console):
     """The call runner for the chosen mode; models load once for the whole assessment."""
     from simulator.call import assessment, practice
+    from simulator.call import trainee as trainee_mod
     from simulator.call.assessment import plan
     from simulator.speech import factory
 
@@ -144,7 +145,7 @@ def build_runner(args, a, console):
 
         def trainee_for(req):
             if scripts:
-                return practice.ScriptedText(scripts[req.scenario.id])
+                return trainee_mod.ScriptedText(scripts[req.scenario.id])
             return assessment.TypedAnswers(label="You: " if at_terminal else "")
 
         return assessment.TextRunner(detector, trainee_for, view_for, embedder=embedder)

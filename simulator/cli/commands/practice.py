@@ -102,8 +102,9 @@ def cmd_practice(args) -> int:
         raise UserError("--cohort needs --trainee NAME (whose practice call is stored)")
     scenario = sc_mod.load(args.scenario)
     from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
 
-    script = practice.load_trainee_script(args.trainee_script) if args.trainee_script else None
+    script = trainee_mod.load_trainee_script(args.trainee_script) if args.trainee_script else None
     scripted = bool(script or args.trainee_audio)
     options = practice.PracticeOptions(seed=args.seed, **options_kw)
     err = stderr_console()
@@ -205,12 +206,15 @@ def _open_results(args):
 
 def _run_text(scenario, script, options, args, err):
     from simulator.call import practice
+    from simulator.call import trainee as trainee_mod
 
     detector = factory.make_detector()
     at_terminal = not script and sys.stdin.isatty()
     # at a terminal the typed line stays on screen after the "You: " prompt; piped input is
     # not echoed, so the view prints it instead (never both: "You: You: ...")
-    trainee = practice.ScriptedText(script) if script else practice.TypedTrainee(label="You: " if at_terminal else "")
+    trainee = (
+        trainee_mod.ScriptedText(script) if script else trainee_mod.TypedTrainee(label="You: " if at_terminal else "")
+    )
     view: practice.NullView | call_view.PrintView
     if args.json:
         view = practice.NullView()
@@ -274,7 +278,7 @@ def render_result(result, scenario, console=None) -> None:
         t = Table(title="Response time of the patient (ms)", show_edge=False)
         for col in ("part", "p50", "p95", "max"):
             t.add_column(col, justify="right" if col != "part" else "left")
-        from simulator.call.practice import LATENCY_PARTS, percentile
+        from simulator.call.latency import LATENCY_PARTS, percentile
 
         for part in (*LATENCY_PARTS, "voice_to_voice"):
             vals = [getattr(x, part) for x in result.latencies if getattr(x, part) is not None]

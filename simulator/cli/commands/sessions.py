@@ -162,7 +162,7 @@ def cmd_replay(args) -> int:
 def cmd_score(args) -> int:
     from simulator.authoring import scenario as sc_mod
     from simulator.call import session
-    from simulator.call.practice import score_turns
+    from simulator.call.result import score_turns
     from simulator.errors import UserError
 
     s = session.load(args.id)

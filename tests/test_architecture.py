@@ -184,3 +184,17 @@ def test_the_escalation_policy_is_the_design_table():
     assert policy.ESCALATION_RECOMMENDS == {"crisis_transfer": ("crisis_line_988",)}  # "recommended" in the table
     for b in policy.ALWAYS_BLOCKERS:
         assert f"`{b}`" in table.split("\n\n")[0]
+
+
+def test_one_sentence_splitter_and_one_word_tokenizer():
+    """Sentences, clauses and words are cut by simulator/text/split.py alone: no other module
+    defines its own sentence regex or word tokenizer."""
+    own = ROOT / "text" / "split.py"
+    for path in ROOT.rglob("*.py"):
+        if path == own:
+            continue
+        src = path.read_text()
+        for needle in ("(?<=[.!?])", "[.?!]+(?=", 'r"[a-z0-9]+"', "r\"[a-z0-9']+\"", "r\"[A-Za-z']+", "r\"[a-z']+\""):
+            assert needle not in src, (
+                f"{path.relative_to(ROOT)} splits text itself ({needle}); use simulator.text.split"
+            )

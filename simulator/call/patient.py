@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypedDict
@@ -44,7 +43,9 @@ from typing import Literal, NotRequired, TypedDict
 import numpy as np
 
 from simulator.authoring.model import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
+from simulator.text import split
 from simulator.text.numbers import spoken_date
+from simulator.text.split import words
 
 ReplyKind = Literal[
     "opening", "line", "reaction", "again", "identity", "answer", "confused", "reprompt", "goodbye", "hangup", "clarify"
@@ -171,7 +172,6 @@ _STOPWORDS = {
     "any",
     "some",
 }
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,6 @@ class Reply:
 # --------------------------------------------------------------------------- off-script questions
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
 def _content(text: str) -> set[str]:
     out = set()
     for w in words(text):
@@ -220,9 +216,8 @@ def _content(text: str) -> set[str]:
 
 def questions_in(text: str) -> list[str]:
     """The sentences of a turn that ask something ("Which pharmacy do you use?")."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
     out = []
-    for s in sentences:
+    for s in split.sentences(text):
         first = words(s)[:1]
         if s.endswith("?") or (first and first[0] in _INTERROGATIVES):
             out.append(s)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from simulator.authoring.catalog import Catalog
 from simulator.authoring.model import END, RING, Scenario
 from simulator.scoring.scorecard import Scorecard, Tip, quote
+from simulator.text.split import sentences, words
 from simulator.understanding.detect import Context
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def stage_of(bid: str, catalog: Catalog) -> str:
 
 
 def _tokens(text: str) -> set[str]:
-    return set(re.findall(r"[a-z']+", text.lower())) - {
+    return set(words(text)) - {
         "i",
         "a",
         "the",
@@ -140,23 +141,6 @@ class Candidate:
     state: str | None  # the beat it answers (None: not from the scenario)
     text: str
     ids: frozenset[str]
-
-
-_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|vs|etc|a\.m|p\.m)\.$", re.IGNORECASE)
-
-
-def sentences(text: str) -> list[str]:
-    """Split a line at sentence ends ("Ms. Carter" stays whole)."""
-    out, start = [], 0
-    for m in re.finditer(r"[.?!]+(?=\s+\S)", text):
-        if _ABBREV.search(text[: m.end()]):
-            continue
-        out.append(text[start : m.end()].strip())
-        start = m.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
 
 
 def exemplars(scenario: Scenario, detector) -> list[tuple[str | None, str, frozenset[str]]]:
@@ -254,12 +238,8 @@ def _fallbacks(target: str, scenario: Scenario, catalog: Catalog, detector) -> l
 
 
 def _overlaps(text: str, used: set[str]) -> bool:
-    n = " ".join(_tokens_ordered(text))
+    n = " ".join(words(text))
     return any(n == u or (n and u and (n in u or u in n)) for u in used)
-
-
-def _tokens_ordered(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
 
 
 def better_line(
@@ -295,11 +275,11 @@ def better_line(
         parts = [c for c in here if c.text not in _whole_lines(scenario)]
         for c in parts + [c for c in here if c not in parts]:
             if ok(c):
-                used.add(" ".join(_tokens_ordered(c.text)))
+                used.add(" ".join(words(c.text)))
                 return c.text
     for c in _fallbacks(target, scenario, catalog, detector):
         if ok(c):
-            used.add(" ".join(_tokens_ordered(c.text)))
+            used.add(" ".join(words(c.text)))
             return c.text
     return ""
 

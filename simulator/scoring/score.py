@@ -55,6 +55,7 @@ from simulator.scoring.scorecard import (
 )
 from simulator.scoring.transcript import Transcript
 from simulator.text.numbers import spoken_numbers
+from simulator.text.split import words
 from simulator.understanding import hearing
 from simulator.understanding.detect import Context
 
@@ -161,13 +162,9 @@ def verified_at(transcript: Transcript, scenario: Scenario, verify_turns: set[in
 # timing
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z']+|\d+", text)
-
-
 def timing(transcript: Transcript) -> Timing:
     turns = transcript.turns
-    trainee_words = [w.lower() for t in turns if t.speaker == "trainee" for w in _words(t.text)]
+    trainee_words = [w.lower() for t in turns if t.speaker == "trainee" for w in words(t.text)]
     # single hesitation sounds only: "you know" / "I mean" are too often real words ("let you know")
     fillers = sum(w in FILLERS for w in trainee_words)
     rate = round(100.0 * fillers / len(trainee_words), 2) if trainee_words else 0.0

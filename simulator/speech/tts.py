@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -36,11 +35,9 @@ import numpy as np
 from simulator.errors import RuntimeFailure, UserError
 from simulator.fsutil import atomic_open
 from simulator.speech.voice import VoiceProfile
+from simulator.text.split import sentences
 
 SENTENCE_GAP_S = 0.15  # silence between sentences when a line is synthesised whole
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
-# a full stop that ends a title or abbreviation, not a sentence: "Dr. Webb", "10 a.m. today"
-_ABBREVIATION = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|St|Jr|Sr|Prof|vs|etc|a\.m|p\.m)\.$", re.I)
 
 
 class Synthesizer(Protocol):
@@ -59,19 +56,12 @@ class Synthesizer(Protocol):
 
 
 def split_sentences(text: str, first_clause_chars: int | None = None) -> list[str]:
-    """Split on sentence-final punctuation followed by white space.
+    """The sentences of ``text`` (:func:`simulator.text.split.sentences`), as TTS speaks them.
 
     With ``first_clause_chars``, a first sentence longer than that is split once more at
     its first comma (after a few words), so the first chunk, and the first audio, is short.
     """
-    # a piece with nothing to say ("..." in "Hello? ... Okay") is dropped: espeak-ng makes no
-    # audio for it, which would read as a failed synthesis
-    parts: list[str] = []
-    for piece in _SENTENCE.split(text.strip()):
-        if parts and _ABBREVIATION.search(parts[-1]) and not (piece[:1].isupper() and parts[-1].endswith(".m.")):
-            parts[-1] = f"{parts[-1]} {piece.strip()}"  # "Dr. | Webb" is one sentence
-        elif any(c.isalnum() for c in piece):
-            parts.append(piece.strip())
+    parts = sentences(text)
     if first_clause_chars and parts and len(parts[0]) > first_clause_chars:
         cut = parts[0].find(", ", 10)
         if 0 < cut < len(parts[0]) - 10:

@@ -5,8 +5,8 @@ keeps fillers ("um", "uh"); typed practice answers have apostrophes and commas. 
 match the canonical form, so they are written once: lowercase, no punctuation,
 contractions spelled out ("can't" -> "cannot", "I'll" -> "i will"), number words as
 digits ("twenty four" -> "24", "nine one one" -> "911"), "date a birth" -> "date of
-birth", fillers dropped. :func:`clauses` cuts a turn where a new thought begins ("...,
-but the nurse can"), so a negation only governs its own clause.
+birth", fillers dropped.
+Splitting text into sentences, clauses and words is :mod:`simulator.text.split`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from simulator.text.numbers import ONES, read_numbers
 
@@ -101,50 +100,6 @@ _TITLES = {
     "misses": "mrs",
     "dr": "doctor",
 }
-
-
-@dataclass(frozen=True)
-class Clause:
-    """A piece of a turn: the words as said (for quotes) and their canonical form."""
-
-    raw: str
-    norm: str
-
-
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+-{1,2}\s+|\n+")
-# A new thought starts at a contrast, or at "and"/"so" followed by a new subject.
-_BREAK = re.compile(
-    r",?\s+(?=(?:but|however|although|though|except|whereas)\b)"
-    r"|,\s*(?=(?:and|so|then|also|meanwhile)\s+(?:i|we|you|let|the|our|she|he|they|in|if|please)\b)"
-    r"|,\s+(?=(?:i|we|let|please|you|if|and|so|in the meantime)\b)",
-    re.I,
-)
-
-
-def clauses(text: str) -> list[Clause]:
-    """Split a turn into clauses; each keeps its raw words for the scorecard's quote."""
-    out: list[Clause] = []
-    text = re.sub(r"\b(mr|mrs|ms|dr|st|jr)\.", r"\1", text, flags=re.I)  # not sentence ends
-    for sent in _SENTENCE.split(text.strip()):
-        for part in _BREAK.split(sent):
-            raw = part.strip(" ,")
-            norm = normalize(raw)
-            if norm:
-                out.append(Clause(raw, norm))
-    if not out and text.strip():
-        out.append(Clause(text.strip(), normalize(text)))
-    # ASR text without punctuation: cut the canonical form at contrasts as well.
-    final: list[Clause] = []
-    for c in out:
-        pieces = re.split(r" (?=(?:but|however|although|though)\b)", c.norm)
-        if len(pieces) == 1:
-            final.append(c)
-            continue
-        raws = re.split(r"\s+(?=(?:but|however|although|though)\b)", c.raw, flags=re.I)
-        if len(raws) != len(pieces):
-            raws = [c.raw] * len(pieces)
-        final.extend(Clause(r.strip(" ,"), p) for r, p in zip(raws, pieces) if p)
-    return final
 
 
 # --------------------------------------------------------------------------- word error rate

@@ -31,7 +31,8 @@ from typing import Any, Literal
 import numpy as np
 
 from simulator.authoring.catalog import Catalog, load_catalog
-from simulator.text.normalize import Clause, clauses, normalize
+from simulator.text.normalize import normalize
+from simulator.text.split import Clause, clauses
 
 DEFAULT_THRESHOLD = 0.78  # cosine similarity, when a behavior sets none
 RULE_CONFIDENCE = 0.95

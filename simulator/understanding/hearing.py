@@ -17,18 +17,13 @@ Typed turns and transcripts without word probabilities are always sure.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
+
+from simulator.text import split
 
 SURE_P = 0.6  # lowest word probability of a sure piece of evidence
 
 HeardWord = tuple[str, float]  # (word as recognised, probability 0..1)
-
-_TOKEN = re.compile(r"[a-z0-9]+")
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("’", "'").replace("'", ""))
 
 
 def heard_words(words: Iterable) -> tuple[HeardWord, ...]:
@@ -55,10 +50,10 @@ def evidence_p(quote: str, words: Sequence[HeardWord]) -> float | None:
     owner: list[int] = []  # token -> index of the word it came from
     flat: list[str] = []
     for i, (w, _) in enumerate(words):
-        for t in tokens(w):
+        for t in split.words(w):
             flat.append(t)
             owner.append(i)
-    want = tokens(quote)
+    want = split.words(quote)
     if not flat:
         return None
     if not want:

@@ -4,8 +4,8 @@ tiny.en hear them, so the mishearings are the ones a live call produces.
     .venv/bin/python scripts/asr_corpus.py [--per-batch 150] [BATCH.jsonl ...]
 
 For each written batch (default: every ``scenarios/corpus/turns/*.jsonl`` that is not itself a
-recognised batch), a fixed choice of lines (by a hash of the text, so reruns pick the same lines)
-is synthesised in turn by piper's voice and by espeak-ng voices at a few rates, recognised by
+recognised batch), a fixed choice of lines (by a hash of the text, so reruns pick the same lines; lines already
+recognised in an earlier run are kept) is synthesised in turn by piper's voice and by espeak-ng voices at a few rates, recognised by
 faster-whisper tiny.en (the live call's recognizer), and written to ``BATCH.asr.jsonl`` with the
 original labels (a line whose recognition lost more than 30% of its words is dropped),
 ``style: asr-real``, ``source`` (what was said) and ``batch: BATCH.asr``. The
@@ -56,8 +56,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
         written = [r for r in rows if r.get("style") not in ("asr", "asr-real", "typed")]
         chosen = sorted(written, key=lambda r: _key(r["text"]))[: args.per_batch]
-        out = []
+        target = f.with_name(f.stem + ".asr.jsonl")
+        # lines recognised before are kept as they are (recognition of a noisy voice varies by run)
+        out = [json.loads(line) for line in target.read_text().splitlines() if line.strip()] if target.exists() else []
+        done = {o["source"] for o in out}
         for i, r in enumerate(chosen):
+            if r["text"] in done:
+                continue
             voice = VOICES[i % len(VOICES)]
             audio = synth.synthesize(r["text"], voice)
             audio16 = resample(np.asarray(audio, dtype=np.float32), synth.get(voice.engine).sample_rate, 16000)
@@ -67,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
             row = {k: v for k, v in r.items() if k not in ("text", "style", "batch")}
             out.append({"text": heard, **row, "style": "asr-real", "source": r["text"], "batch": f"{r['batch']}.asr"})
             print(f"{f.stem} {i + 1}/{len(chosen)}: {heard[:70]}", file=sys.stderr, flush=True)
-        target = f.with_name(f.stem + ".asr.jsonl")
         target.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in out))
         print(f"wrote {len(out)} lines to {target}", file=sys.stderr)
     return 0

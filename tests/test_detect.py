@@ -13,11 +13,10 @@ from simulator.authoring.catalog import Behavior, Catalog, load_catalog
 from simulator.testing import FakeEmbedder
 from simulator.text.normalize import normalize
 from simulator.text.split import clauses
-from simulator.understanding.detect import Context, Detection, Detector, rules_only_detector
+from simulator.understanding.detect import Context, Detection, Detector, words_only_detector
 
 RIVERSIDE = "Riverside Family Practice"
 CARTER = "Denise Carter"
-SAFETY = ("medical_advice", "advise_911", "transfer_clinical", "stay_on_line")
 
 
 @pytest.fixture(scope="module")
@@ -27,19 +26,11 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def rules(catalog):
-    return rules_only_detector(catalog)
+    return words_only_detector(catalog)
 
 
 def ids(detector, text, ctx=None):
     return {d.id for d in detector.detect(text, ctx or Context())}
-
-
-def dev_rows(data_dir):
-    return [json.loads(line) for line in (data_dir / "detect_dev.jsonl").read_text().splitlines() if line.strip()]
-
-
-def row_context(row):
-    return Context(row.get("practice"), row.get("patient"), row.get("mode", "call"))
 
 
 # ---------------------------------------------------------------- ASR-style text
@@ -225,66 +216,86 @@ def test_catalog_examples_and_near_misses(rules, bid, text, ctx, expected):
     assert (bid in ids(rules, text, ctx)) is expected
 
 
-# ---------------------------------------------------------------- the labeled dev set
+# ---------------------------------------------------------------- the corpus and the shipped weights
 
 
-def test_dev_set_is_well_formed_and_big_enough(catalog, data_dir):
-    rows = dev_rows(data_dir)
-    catalog_phrases = {normalize(p) for b in catalog for p in b.examples + b.near_misses}
-    for row in rows:
-        assert set(row) <= {"text", "labels", "practice", "patient", "mode", "split"}
-        assert row["split"] in ("train", "test")
-        assert set(row["labels"]) <= set(catalog.ids)
-        if row["split"] == "test":  # held out: never a phrase the detector was built from
-            assert normalize(row["text"]) not in catalog_phrases, row["text"]
-    for b in catalog:
-        if b.detect != "text":
-            continue
-        positives = sum(b.id in r["labels"] for r in rows)
-        assert positives >= 20, b.id  # issue 4: at least 20 examples per behavior
-        assert positives + 10 <= len(rows)
-    # the safety-critical behaviors (issue 4's recall targets, and the 988 offer) each have enough
-    # held-out lines for a recall figure to mean something
-    for bid in SAFETY + ("crisis_line_988",):
-        assert sum(bid in r["labels"] for r in rows if r["split"] == "test") >= 8, bid
-    keys = [(normalize(r["text"]), r.get("mode", "call")) for r in rows]
-    assert len(keys) == len(set(keys)), "a line in both splits (or twice) leaks test into train"
-    asr_style = [r for r in rows if r["text"] == r["text"].lower() and not any(ch in r["text"] for ch in ",.?!")]
-    assert len(asr_style) >= 100
+@pytest.fixture(scope="module")
+def corpus(catalog):
+    from simulator.understanding import corpus as corpus_mod
+
+    return corpus_mod.load(corpus_mod.default_paths(), [b.id for b in catalog if b.detect == "text"])
 
 
-def _split_scores(detector, rows):
-    preds = detector.detect_batch([(r["text"], row_context(r)) for r in rows])
-    scores = {}
-    for b in load_catalog():
-        if b.detect != "text":
-            continue
-        tp = sum(1 for r, p in zip(rows, preds) if b.id in r["labels"] and b.id in {d.id for d in p})
-        fp = sum(1 for r, p in zip(rows, preds) if b.id not in r["labels"] and b.id in {d.id for d in p})
-        fn = sum(1 for r, p in zip(rows, preds) if b.id in r["labels"] and b.id not in {d.id for d in p})
-        prec = tp / (tp + fp) if tp + fp else 1.0
-        rec = tp / (tp + fn) if tp + fn else 1.0
-        scores[b.id] = (prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-    return scores
+def test_the_corpus_is_big_and_varied_enough(corpus, catalog):
+    """Issue 12: >= 3,000 turns in separate batches, >= 80 positives and >= 40 written near misses
+    per behavior, >= 30% in recognition style, part of it real recognition."""
+    from simulator.understanding.corpus import counts
+
+    assert len(corpus) >= 3000
+    writers = {t.batch.split(".")[0] for t in corpus}
+    assert len(writers) >= 6
+    for bid, (pos, near) in counts(corpus, [b.id for b in catalog if b.detect == "text"]).items():
+        assert pos >= 80 and near >= 40, (bid, pos, near)
+    asr = [t for t in corpus if t.style in ("asr", "asr-real")]
+    assert len(asr) >= 0.3 * len(corpus)
+    assert sum(t.style == "asr-real" for t in corpus) >= 500
+    assert all(t.source for t in corpus if t.style == "asr-real")
 
 
-def test_rules_on_the_held_out_split(rules, data_dir):
-    """Floors, not the targets: `vasim bench detect` reports the real figures."""
-    scores = _split_scores(rules, [r for r in dev_rows(data_dir) if r["split"] == "test"])
-    macro = sum(f for _, _, f in scores.values()) / len(scores)
-    assert macro >= 0.88, scores
-    for bid in SAFETY:
-        assert scores[bid][1] >= 0.95, (bid, scores[bid])
-    for bid, (_, _, f1) in scores.items():
-        assert f1 >= 0.6, (bid, scores[bid])
+def test_the_shipped_weights_were_trained_on_this_corpus(corpus, catalog):
+    """Change the corpus or the catalog's phrases and this fails until `vasim train detect` is run."""
+    from simulator.understanding import corpus as corpus_mod
+    from simulator.understanding import train
+    from simulator.understanding.model import LinearModel
+
+    full = corpus_mod.Corpus(corpus.turns + corpus_mod.catalog_turns(catalog))
+    for kind in ("behaviors", "acts"):
+        for lexical in (False, True):
+            m = LinearModel.load(train.weights_path(kind, lexical))
+            assert m.meta["corpus"] == train.corpus_hash(full), (kind, lexical)
+            assert m.meta["cv_macro_f1"] >= (0.8 if kind == "behaviors" else 0.75), (
+                kind,
+                lexical,
+                m.meta["cv_macro_f1"],
+            )
 
 
-# ---------------------------------------------------------------- embedding layer (fake embedder)
+def test_calibration_and_thresholds_are_probabilities():
+    from simulator.understanding import train
+    from simulator.understanding.model import LinearModel
+
+    m = LinearModel.load(train.weights_path("behaviors"))
+    assert ((m.thresholds > 0) & (m.thresholds < 1)).all()
+    assert (m.calibration.a > 0).all()
 
 
-def test_batch_is_one_embedding_call_and_matches_single_detection(catalog):
+# ---------------------------------------------------------------- embeddings (a fake encoder)
+
+
+def _fake_full_model(kind: str):
+    """The words-only model dressed as one that reads FakeEmbedder's vectors (their weights zero):
+    same answers, but the detector must embed every turn."""
+    import numpy as np
+
+    from simulator.understanding import train
+    from simulator.understanding.model import LinearModel
+
+    m = LinearModel.load(train.weights_path(kind, lexical=True))
+    v = len(m.vocab)
+    W = np.vstack([m.W[:v], np.zeros((FakeEmbedder.dim, m.W.shape[1])), m.W[v:]])
+    return LinearModel(
+        m.labels, m.vocab, W, FakeEmbedder.dim, 1.0, FakeEmbedder.name, m.calibration, m.thresholds, m.meta
+    )
+
+
+@pytest.fixture(scope="module")
+def fake_full():
+    return _fake_full_model("behaviors"), _fake_full_model("acts")
+
+
+def test_batch_is_one_embedding_call_and_matches_single_detection(catalog, fake_full):
     emb = FakeEmbedder()
-    det = Detector(catalog, embedder=emb, use_cache=False)
+    det = Detector(catalog, embedder=emb, behaviors=fake_full[0], acts=fake_full[1], use_cache=False)
     items = [
         ("let me look into that for you", Context()),
         ("calm down it's just a bill", Context()),
@@ -294,11 +305,12 @@ def test_batch_is_one_embedding_call_and_matches_single_detection(catalog):
     batch = det.detect_batch(items)
     assert emb.calls == 1
     assert batch == [det.detect(t, c) for t, c in items]
+    assert batch == words_only_detector(catalog).detect_batch(items)  # zero weights on the vectors: same answers
 
 
-def test_repeated_clauses_are_embedded_once(catalog):
+def test_repeated_turns_are_embedded_once(catalog, fake_full):
     emb = FakeEmbedder()
-    det = Detector(catalog, embedder=emb, use_cache=False)
+    det = Detector(catalog, embedder=emb, behaviors=fake_full[0], acts=fake_full[1], use_cache=False)
     first = det.detect_batch([("let me check that for you", Context())] * 3)
     emb.calls = 0
     assert det.detect("let me check that for you") == first[0]
@@ -308,8 +320,13 @@ def test_repeated_clauses_are_embedded_once(catalog):
     assert emb.calls == 1
 
 
-def test_trainer_added_behavior_is_found_by_embeddings_alone(catalog):
-    """A behavior from scenarios/behaviors.d has no rules; its examples still make it detectable."""
+def test_another_embedder_falls_back_to_the_words_only_model(catalog):
+    det = Detector(catalog, embedder=FakeEmbedder())
+    assert det.degraded and not det.behavior_model.uses_embeddings
+
+
+def test_trainer_added_behavior_is_found_by_its_example_phrases(catalog):
+    """A behavior from scenarios/behaviors.d the model was never trained on: its examples still make it detectable."""
     extra = Behavior(
         id="offer_portal",
         meaning="Points the caller to the patient portal.",
@@ -320,31 +337,44 @@ def test_trainer_added_behavior_is_found_by_embeddings_alone(catalog):
         near_misses=["our website has our hours"],
         threshold=0.5,
     )
-    cat = Catalog({**catalog.behaviors, "offer_portal": extra})
+    cat = Catalog({**catalog.behaviors, "offer_portal": extra}, {})
     det = Detector(cat, embedder=FakeEmbedder(), use_cache=False)
     found = det.detect("you can check the patient portal for that")
     assert "offer_portal" in {d.id for d in found}
     assert "offer_portal" not in {d.id for d in det.detect("our website has our hours and directions")}
-    assert "offer_portal" not in {d.id for d in rules_only_detector(cat).detect("you can check the patient portal")}
-
-
-def test_a_veto_silences_the_embedding_layer_too(catalog):
-    det = Detector(catalog, embedder=FakeEmbedder(), thresholds={"medical_advice": 0.0}, use_cache=False)
-    assert "medical_advice" not in {d.id for d in det.detect("I can't give medical advice.")}
+    assert "offer_portal" not in {d.id for d in words_only_detector(cat).detect("you can check the patient portal")}
 
 
 def test_example_vectors_are_cached_on_disk_by_catalog_and_model(catalog, tmp_path, monkeypatch):
     from simulator import paths
     from simulator.understanding import detect
 
+    extra = Behavior(
+        id="offer_portal",
+        meaning="Points to the portal.",
+        dimension="accuracy",
+        polarity="positive",
+        stage="core",
+        examples=["you can see that in the patient portal"],
+    )
+    cat = Catalog({**catalog.behaviors, "offer_portal": extra}, {})
     monkeypatch.setattr(detect, "_BANKS", {})
-    Detector(catalog, embedder=FakeEmbedder())
+    Detector(cat, embedder=FakeEmbedder())
     cached = list(paths.cache_dir().glob("detect-bank-*.npy"))
     assert len(cached) == 1
     monkeypatch.setattr(detect, "_BANKS", {})
     emb = FakeEmbedder()
-    Detector(catalog, embedder=emb)
+    Detector(cat, embedder=emb)
     assert emb.calls == 0  # loaded from the cache, nothing embedded
+
+
+def test_a_turn_is_understood_whole(catalog):
+    det = words_only_detector(catalog)
+    u = det.understand("Can you hold for a moment while I pull up your account? It's $185.", Context())
+    assert u.text.startswith("Can you hold")
+    assert "hold" in u.act_ids
+    assert [(f.kind, f.value) for f in u.facts] == [("money", 18500)]
+    assert all(0 <= a.confidence <= 1 for a in u.acts)
 
 
 def test_detection_is_a_frozen_value():
@@ -362,7 +392,7 @@ def cli(monkeypatch, capsys, request):
     from simulator.speech import factory
 
     stack = contextlib.ExitStack()
-    stack.enter_context(factory.override(detector=lambda embeddings=True, catalog=None: rules_only_detector(catalog)))
+    stack.enter_context(factory.override(detector=lambda embeddings=True, catalog=None: words_only_detector(catalog)))
     request.addfinalizer(stack.close)
 
     def run(argv, stdin=None):

@@ -204,20 +204,28 @@ def make_embedder_or_none():
 
 @_overridable
 def make_detector(embeddings: bool = True, catalog=None):
-    """The behavior detector: rules plus sentence embeddings; rules alone when
-    ``embeddings`` is False or the embedding runtime is not installed."""
+    """The detector (``understanding.detect.Detector``): the learned model over words and
+    sentence embeddings; the words-only model when ``embeddings`` is False or the embedding
+    runtime is not installed."""
+    import sys
+
     from simulator.errors import RuntimeFailure
-    from simulator.understanding.detect import Detector, rules_only_detector
+    from simulator.understanding.detect import Detector, words_only_detector
 
     if not embeddings:
-        return rules_only_detector(catalog)
+        return words_only_detector(catalog)
     try:
-        return Detector(catalog, embedder=make_embedder())
+        detector = Detector(catalog, embedder=make_embedder())
     except RuntimeFailure:
-        import sys
-
-        print("vasim: sentence embeddings unavailable, detecting with rules only", file=sys.stderr)
-        return rules_only_detector(catalog)
+        print("vasim: sentence embeddings unavailable, detecting with the words-only model", file=sys.stderr)
+        return words_only_detector(catalog)
+    if detector.degraded:
+        print(
+            "vasim: the detector was trained with other sentence embeddings than these; detecting with the "
+            "words-only model (run `vasim train detect`)",
+            file=sys.stderr,
+        )
+    return detector
 
 
 @_overridable

@@ -200,6 +200,43 @@ class FakeDetector:
     def detect_batch(self, items) -> list[list[FakeDetection]]:
         return [self.detect(text, ctx) for text, ctx in items]
 
+    # dialogue acts by substring too (docs/behaviors.md, "Dialogue acts")
+    ACTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "greeting": ("thank you for calling", "this is sam"),
+        "identity_request": ("date of birth", "date a birth", "your full name"),
+        "spelling_request": ("spell",),
+        "callback_request": ("best number", "number to reach", "callback number"),
+        "hold": ("hold", "one moment", "bear with me"),
+        "repeat_request": ("say that again", "repeat that", "didn't catch"),
+        "small_talk": ("weather", "how's your day"),
+        "transfer": ("transfer you", "connect you", "putting you through"),
+        "escalation": ("i'll send", "message for", "flag this", "practice manager"),
+        "offer": ("does that work", "would you like", "i have "),
+        "closing": ("have a good day", "bye", "take care"),
+        "acknowledge": ("okay", "got it"),
+    }
+
+    def understand(self, text: str, context=None):
+        from simulator.understanding.detect import Act, Detection, Understanding
+        from simulator.understanding.facts import extract
+
+        low = text.lower()
+        acts = [a for a, subs in self.ACTS.items() if any(sub in low for sub in subs)]
+        if text.rstrip().endswith("?") and not (
+            {"identity_request", "spelling_request", "callback_request"} & set(acts)
+        ):
+            acts.append("question")
+        facts = tuple(extract(text))
+        if facts or (not acts and len(text.split()) >= 6):
+            acts.append("inform")
+        elif not acts:
+            acts.append("acknowledge")
+        behaviors = tuple(Detection(d.id, d.confidence, d.quote) for d in self.detect(text, context))
+        return Understanding(text, behaviors, tuple(Act(a, 0.9) for a in acts), facts)
+
+    def understand_batch(self, items):
+        return [self.understand(text, ctx) for text, ctx in items]
+
 
 class FakeEmbedder:
     """Hashed bag of words and word pairs, L2-normalised: phrases sharing words are close.

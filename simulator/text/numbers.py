@@ -126,12 +126,13 @@ def _raw_tokens(text: str) -> list[str]:
     return re.findall(r"[a-z]+|\d+", t)
 
 
-def spoken_numbers(text: str) -> list[str]:
+def spoken_numbers(text: str, keep: tuple[str, ...] = ()) -> list[str]:
     """Lowercase word tokens with number words turned into digits.
 
     A run of number words becomes one number as long as it reads as one ("a hundred and
     eighty-five" -> 185); where a new number clearly starts it is split the way people
     say prices and years ("one eighty five" -> 1 85, "nineteen sixty-eight" -> 19 68).
+    Words of ``keep`` ("dollars") stay, though they are dropped by default.
     """
     toks = _raw_tokens(text)
     out: list[str] = []
@@ -183,7 +184,7 @@ def spoken_numbers(text: str) -> list[str]:
             out.append(str(int(w)) if len(w) < 6 else w)
         else:
             flush()
-            if w not in _DROP:
+            if w not in _DROP or w in keep:
                 out.append(w)
     flush()
     return out

@@ -74,6 +74,7 @@ class Turn:
     style: str | None = None
     scenario: str | None = None
     source: str | None = None  # for recognised lines: the text that was spoken
+    known: frozenset[str] | None = None  # the labels this line is judged for (None: all of them)
 
 
 @dataclass
@@ -199,6 +200,46 @@ def load(paths: Iterable[Path], ids: Sequence[str] | None = None) -> Corpus:
     if problems:
         raise ProblemsError(problems)
     return Corpus(turns)
+
+
+CATALOG_BATCH = "b00-catalog"
+
+
+def catalog_turns(catalog, practice: str = "Riverside Family Practice", patient: str = "Denise Carter") -> list[Turn]:
+    """The catalog's own example phrases and near misses (``scenarios/behaviors.yaml``) as corpus
+    lines. Each is judged for its behavior only: an example of ``greet_practice`` that also gives
+    a name says nothing about ``self_identify``."""
+    out = []
+    for b in catalog:
+        if b.detect != "text":
+            continue
+        mode = "voicemail" if b.id == "voicemail_phi" else "call"
+        for text in b.examples:
+            out.append(
+                Turn(
+                    text,
+                    frozenset({b.id}),
+                    CATALOG_BATCH,
+                    practice=practice,
+                    patient=patient,
+                    mode=mode,
+                    known=frozenset({b.id}),
+                )
+            )
+        for text in b.near_misses:
+            out.append(
+                Turn(
+                    text,
+                    frozenset(),
+                    CATALOG_BATCH,
+                    near_miss=frozenset({b.id}),
+                    practice=practice,
+                    patient=patient,
+                    mode=mode,
+                    known=frozenset({b.id}),
+                )
+            )
+    return out
 
 
 def default_paths() -> list[Path]:

@@ -32,7 +32,13 @@ def register(sub) -> None:
     p.add_argument("--practice", help="the practice's name (for greet_practice)")
     p.add_argument("--patient", help="the caller's full name (for use_name)")
     p.add_argument("--mode", choices=MODES, default="call", help="voicemail_phi is only detected in voicemail mode")
-    p.add_argument("--rules-only", action="store_true", help="skip sentence embeddings (no model to load)")
+    p.add_argument(
+        "--words-only",
+        "--rules-only",
+        dest="words_only",
+        action="store_true",
+        help="the words-only model: no sentence embeddings to load",
+    )
     p.add_argument("--quote", action="store_true", help="also print the quote that shows each behavior")
     p.set_defaults(func=run)
 
@@ -83,7 +89,7 @@ def run(args) -> int:
     if args.jsonl:
         if args.text is not None:
             raise UserError("--jsonl reads stdin; don't also give TEXT")
-        detector = factory.make_detector(embeddings=not args.rules_only)
+        detector = factory.make_detector(embeddings=not args.words_only)
         # One line in, one line out, flushed: a caller may be waiting on each answer.
         for i, line in enumerate(sys.stdin, 1):
             if not line.strip():  # blank lines separate nothing; skip them
@@ -97,7 +103,7 @@ def run(args) -> int:
     if len(args.text) > MAX_TEXT:
         raise UserError(f"TEXT is longer than {MAX_TEXT} characters; give one turn")
     ctx = _context(args.practice, args.patient, args.mode, "")
-    detector = factory.make_detector(embeddings=not args.rules_only)
+    detector = factory.make_detector(embeddings=not args.words_only)
     dets = detector.detect(args.text, ctx)
     if args.json:
         print(json.dumps(_result(args.text, dets, args.quote)))

@@ -21,7 +21,11 @@ def register(sub) -> None:
     p.add_argument("--weak", action="store_true", help="the weak call instead of the strong one")
     p.add_argument("--text", action="store_true", help="print the transcript and notes; no audio")
     p.add_argument(
-        "--rules-only", action="store_true", help="annotate with the rules-only detector (no embedding model)"
+        "--words-only",
+        "--rules-only",
+        dest="words_only",
+        action="store_true",
+        help="annotate with the words-only detector (no embedding model)",
     )
     p.set_defaults(func=cmd_listen)
 
@@ -66,7 +70,7 @@ def cmd_listen(args) -> int:
             ) from None
     catalog = load_catalog()
     card = score_call(
-        scenario, transcript, factory.make_detector(embeddings=not args.rules_only, catalog=catalog), catalog
+        scenario, transcript, factory.make_detector(embeddings=not args.words_only, catalog=catalog), catalog
     )
     notes = ex.annotate(card, catalog)
     console = Console()

@@ -11,9 +11,11 @@ def register(sub) -> None:
     p.add_argument("transcript", help="transcript file, or - for standard input")
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON (DESIGN.md, Scorecard JSON)")
     p.add_argument(
+        "--words-only",
         "--rules-only",
+        dest="words_only",
         action="store_true",
-        help="detect behaviors with rules only (no embedding model; faster, a little less accurate)",
+        help="the words-only detector (no embedding model; faster, a little less accurate)",
     )
     p.set_defaults(func=cmd_score)
 
@@ -28,7 +30,7 @@ def cmd_score(args) -> int:
     scenario = sc_mod.load(args.scenario)
     transcript = tr_mod.load(args.transcript, scenario)  # bad input: UserError before any model loads
     catalog = load_catalog()
-    detector = factory.make_detector(embeddings=not args.rules_only, catalog=catalog)
+    detector = factory.make_detector(embeddings=not args.words_only, catalog=catalog)
     card = score_call(scenario, transcript, detector, catalog)
     if args.json:
         sys.stdout.write(card.model_dump_json() + "\n")

@@ -9,7 +9,7 @@ import pytest
 from simulator.authoring import scenario as sc_mod
 from simulator.authoring.catalog import DIMENSIONS, load_catalog
 from simulator.authoring.model import Fact, Turn
-from simulator.scoring import score
+from simulator.scoring import score, verification
 from simulator.scoring import transcript as tr
 from simulator.testing import FakeDetector
 from simulator.text.numbers import spoken_numbers
@@ -67,9 +67,17 @@ def test_weak_example_fails_with_located_blocker(billing, catalog, det):
     card = score.score_call(billing, tr.from_example(billing, billing.examples[1]), det, catalog)
     assert not card.passed
     b = card.blockers[0]
-    assert b.id == "disclose_before_verify" and b.turn == 2 and "hundred and eighty-five" in b.quote
+    # the balance she said herself is no disclosure; the claim's coding (a chart detail she never said) is
+    assert b.id == "disclose_before_verify" and b.turn == 2 and "problem visit" in b.quote
+    assert "claim status" in b.reason
     assert card.dimensions["greeting"].score == 1
-    assert set(card.dimensions["greeting"].missed) == {"greet_practice", "self_identify", "verify_identity"}
+    assert set(card.dimensions["greeting"].missed) == {
+        "greet_practice",
+        "self_identify",
+        "opening_offer",
+        "verified_first",
+    }
+    assert card.dimensions["greeting"].why.startswith("1: Gives account or chart details")
     assert any(e.id == "argue" and e.kind == "violation" for e in card.dimensions["empathy"].evidence)
     assert card.feedback and card.feedback[0].startswith("Opening and identification")
 
@@ -101,14 +109,14 @@ def test_scoring_is_pure(billing, catalog, det):
     ],
 )
 def test_spoken_numbers_match(a, b):
-    assert score._contains(spoken_numbers(b), spoken_numbers(a)), (spoken_numbers(a), spoken_numbers(b))
+    assert verification._contains(spoken_numbers(b), spoken_numbers(a)), (spoken_numbers(a), spoken_numbers(b))
 
 
 @pytest.mark.parametrize(
     "a, b", [("$185.00", "eighteen fifty"), ("$185.00", "a hundred and eighty"), ("92", "nine two")]
 )
 def test_different_numbers_do_not_match(a, b):
-    assert not score._contains(spoken_numbers(b), spoken_numbers(a))
+    assert not verification._contains(spoken_numbers(b), spoken_numbers(a))
 
 
 def test_disclosure_after_verification_is_fine(billing, catalog, det):
@@ -184,8 +192,8 @@ def test_average_below_pass_mark_fails(billing, catalog, det):
 def test_closing_words_in_greeting_do_not_count(billing, catalog, det):
     text = "VA: Thank you for calling Riverside, anything else I can help with?\nPATIENT: My bill.\nVA: Okay.\nPATIENT: ok\nVA: Bye.\n"
     card = run(billing, text, det, catalog)
-    assert card.dimensions["closing"].score == 1
-    assert set(card.dimensions["closing"].missed) == {"offer_more_help", "warm_close"}
+    assert card.dimensions["closing"].score == 2  # a curt close: missing niceties are a 2, never a 1
+    assert {"offer_more_help", "warm_close"} <= set(card.dimensions["closing"].missed)
     assert "warm_close" in card.detected()  # detected, just not credited
 
 
@@ -197,10 +205,16 @@ def test_same_day_message_instead_of_transfer_is_wrong_urgency(billing, catalog,
     text = f"{GOOD_OPEN}\n{ID_ANSWER}\nVA: I'll take a message for the nurse.\nPATIENT: ok\n{GOOD_CLOSE}\n"
     card = run(sc, text, det, catalog)
     assert not card.escalation.correct and card.escalation.missing == ["transfer_clinical"]
-    assert any(b.id == "transfer_clinical" and b.turn is None for b in card.blockers)
+    # located where the call went the wrong way: the first trainee turn after the caller spoke
+    (b,) = [b for b in card.blockers if b.id == "transfer_clinical"]
+    assert b.turn is not None and card_turn(sc, text, b.turn).speaker == "trainee"
     assert not card.passed and card.dimensions["escalation"].score == 1
     right = run(sc, text.replace("take a message for the nurse", "transfer you to the nurse now"), det, catalog)
     assert right.escalation.correct and right.passed and right.dimensions["escalation"].score == 5
+
+
+def card_turn(sc, text, i):
+    return tr.for_scenario(tr.parse(text), sc).turns[i]
 
 
 def test_emergency_needs_911_and_staying(billing, catalog, det):
@@ -299,15 +313,16 @@ def test_json_has_the_design_keys(billing, catalog, det):
 
 
 def test_one_small_miss_is_not_a_one(billing, catalog, det):
-    # accuracy here requires restate_issue and take_ownership (1 each): one missed costs 2 points
+    # accuracy is mostly correctness: a call that states nothing wrong but never restates the
+    # concern has one small gap (a 4), not a failed dimension
     text = f"{GOOD_OPEN}\n{ID_ANSWER}\n{GOOD_CLOSE}\n"
     card = run(billing, text, det, catalog)
     assert card.dimensions["accuracy"].missed == ["restate_issue"]
-    assert card.dimensions["accuracy"].score == 3
+    assert card.dimensions["accuracy"].score == 4
     only = billing.model_copy(
-        update={"scoring": billing.scoring.model_copy(update={"required": {"restate_issue": 1.0}})}
+        update={"scoring": billing.scoring.model_copy(update={"required": {"restate_issue": 3.0}})}
     )
-    assert run(only, text, det, catalog).dimensions["accuracy"].score == 3
+    assert run(only, text, det, catalog).dimensions["accuracy"].score == 3  # a scenario may weigh it more
     assert (
         run(only, text.replace("Let me look into it.", "So you were billed. Let me look into it."), det, catalog)
         .dimensions["accuracy"]

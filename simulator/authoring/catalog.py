@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.authoring import yamlio
 from simulator.authoring.problems import pydantic_problems
+from simulator.authoring.rubric import DimensionName, DimensionRubric, Rubric
 from simulator.errors import Problem, ProblemsError
 from simulator.paths import scenarios_dir
 
@@ -85,13 +86,15 @@ class CatalogFile(BaseModel):
 
     version: int = 1
     behaviors: dict[str, Behavior]
+    rubric: Rubric | None = None  # the QA rubric's defaults (docs/scoring.md)
 
 
 class Catalog:
-    """All behaviors by id, in file order."""
+    """All behaviors by id, in file order, and the QA rubric's defaults (raw mapping)."""
 
-    def __init__(self, behaviors: dict[str, Behavior]):
+    def __init__(self, behaviors: dict[str, Behavior], rubric: dict[DimensionName, DimensionRubric] | None = None):
         self.behaviors = behaviors
+        self.rubric = Rubric(rubric or {})
 
     def __contains__(self, bid: object) -> bool:
         return bid in self.behaviors
@@ -138,6 +141,7 @@ def _load_catalog(root: str) -> Catalog:
 
     problems: list[Problem] = []
     behaviors: dict[str, Behavior] = {}
+    rubric: dict[DimensionName, DimensionRubric] = {}
     for i, path in enumerate(catalog_files(Path(root))):
         try:
             doc = yamlio.load(path)
@@ -149,6 +153,8 @@ def _load_catalog(root: str) -> Catalog:
         except ValidationError as exc:
             problems += pydantic_problems(doc, exc)
             continue
+        if parsed.rubric is not None:
+            rubric.update(parsed.rubric.root)
         for bid, beh in parsed.behaviors.items():
             if bid in behaviors:
                 problems.append(doc.problem(("behaviors", bid), f"behavior '{bid}' is already defined; pick a new id"))
@@ -160,4 +166,4 @@ def _load_catalog(root: str) -> Catalog:
                     problems.append(doc.problem(("behaviors",), f"missing fixed behavior '{bid}' (see DESIGN.md)"))
     if problems:
         raise ProblemsError(problems)
-    return Catalog(behaviors)
+    return Catalog(behaviors, rubric)

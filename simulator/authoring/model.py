@@ -25,6 +25,7 @@ from pydantic import (
 
 from simulator.authoring.catalog import DIMENSIONS, Catalog
 from simulator.authoring.policy import ALWAYS_BLOCKERS, ESCALATION_REQUIRES
+from simulator.authoring.rubric import Rubric
 from simulator.speech.voice import VoiceProfile
 
 EscalationKind = Literal[
@@ -180,14 +181,43 @@ class Patient(Strict):
         return v
 
 
+class Caller(Strict):
+    """Who is on the line, when it is not the patient (the scorer holds the VA to it).
+
+    ``role``: ``patient`` (default), ``parent`` (of a minor patient: authorised once the child's
+    identity is verified), ``guardian``, ``spouse``, ``relative`` or ``other``. ``authorized``:
+    whether this person may hear the patient's account or chart details (default: yes for the
+    patient, a parent or a guardian; no for anyone else). ``name``/``dob``: the caller's own,
+    when they differ from the patient's."""
+
+    role: Literal["patient", "parent", "guardian", "spouse", "relative", "other"] = "patient"
+    authorized: bool | None = None
+    name: str = ""
+    dob: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _default_authority(self) -> Caller:
+        if self.authorized is None:
+            object.__setattr__(self, "authorized", self.role in ("patient", "parent", "guardian"))
+        return self
+
+
 class Fact(Strict):
-    """Something the VA can look up. ``phi``: may only be said after identity is verified."""
+    """Something the VA can look up. ``phi``: may only be said after identity is verified.
+
+    The scorer compares what the trainee states with ``value`` (see ``scoring.facts``):
+    ``about`` adds words that say a statement is about this fact, ``expected`` marks a fact the
+    VA should tell the caller, ``critical`` says whether stating it wrongly misleads the caller
+    (default: an account or chart detail, ``phi``, with an amount, date, time or count)."""
 
     salvage_whole: ClassVar[bool] = True  # its shorthand validator reshapes the input: salvaged whole
 
     value: str
     phi: bool = True
     spoken: list[str] = []  # other ways it is said aloud ("four twelve sixty", "April third")
+    about: list[str] = []  # words a statement about it may use ("owe", "due")
+    expected: bool = False  # the VA should tell the caller this
+    critical: bool | None = None  # None: decided from phi and the kind of value
 
     @model_validator(mode="before")
     @classmethod
@@ -297,7 +327,8 @@ class Scoring(Strict):
     required: dict[str, float] = {}
     forbidden: dict[str, float] = {}
     not_required: StrList = []
-    pass_mark: float = Field(3.0, ge=1, le=5)  # lowest average dimension score that passes
+    pass_mark: float | None = Field(None, ge=1, le=5)  # lowest weighted mean that passes (default: the policy's)
+    rubric: Rubric | None = None  # overrides of the catalog's rubric, dimension by dimension (docs/scoring.md)
 
     @field_validator("required", "forbidden", mode="before")
     @classmethod
@@ -317,8 +348,12 @@ class Scenario(Strict):
     direction: Literal["inbound", "outbound"] = "inbound"
     practice: Practice  # in YAML: a name from scenarios/practices/ or an inline mapping
     patient: Patient
+    caller: Caller = Caller()  # who calls, when it is not the patient (third parties: see Caller)
     facts: dict[str, Fact] = {}
     escalation: EscalationKind = "none"
+    # words of the caller that make the escalation necessary ("chest", "pain"): the scorer times
+    # the escalation from the first caller turn that says one (default: the caller's first turn)
+    escalation_cues: list[str] = []
     greeting_exemplar: str = ""  # the ideal first words of the VA (inbound answer / outbound intro)
     hotwords: list[str] = []  # extra words for speech recognition (medications, names)
     start: str = ""  # the first patient state (default: the first in `states`)

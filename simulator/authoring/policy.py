@@ -25,7 +25,8 @@ _URGENT = ("advise_911", "crisis_line_988")
 POLICY: dict[str, Escalation] = {
     e.kind: e
     for e in (
-        Escalation("none", needless=("advise_911", "crisis_line_988", "transfer_clinical", "escalate_manager")),
+        # a complaint passed to the manager is no transfer: only urgent or clinical escalations are needless
+        Escalation("none", needless=("advise_911", "crisis_line_988", "transfer_clinical")),
         Escalation(
             "emergency_911",
             requires=("advise_911", "stay_on_line"),
@@ -54,6 +55,13 @@ POLICY: dict[str, Escalation] = {
         ),
     )
 }
+# The pass policy (docs/scoring.md), in one place: a call fails on any blocker (the ones below,
+# and a missed required action of a `blocker` kind), on a required escalation action of any kind
+# never taken (DESIGN.md), or on any dimension scored 1 (harm); otherwise it passes when the
+# weighted mean of its five scores reaches the pass mark (a scenario may set its own; an
+# assessment adds its own rules on top).
+PASS_MARK = 3.0
+
 # blockers in every scenario, whatever its escalation
 ALWAYS_BLOCKERS: tuple[str, ...] = ("medical_advice", "disclose_before_verify", "voicemail_phi")
 

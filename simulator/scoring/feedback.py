@@ -412,9 +412,34 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
         )
         done.add(bid)
 
-    # 3. misses, heaviest first, in script order
+    # wrong facts: what was said, and what the account or practice says
+    for dim in card.dimensions.values():
+        for e in dim.evidence:
+            if e.id in ("wrong_fact_critical", "wrong_fact_minor") and e.turn is not None and e.id not in done:
+                done.add(e.id)
+                said = quote(transcript.turns[e.turn].text)
+                advice = f"Check the account or the practice's information before you state it: {e.note}."
+                tips.append(
+                    Tip(
+                        stage=CORE,
+                        behavior=None,
+                        kind="violation",
+                        turn=e.turn,
+                        said=said,
+                        better="",
+                        text=_line(CORE, advice, said, ""),
+                    )
+                )
+
+    # 3. misses, heaviest first, in script order (a rubric check is coached by the behavior it rests on)
     required = scenario.required_behaviors(catalog)
-    missed = [(bid, dim) for dim, d in card.dimensions.items() for bid in d.missed if bid not in done]
+    missed = [
+        (CHECK_BEHAVIOR.get(bid, bid), dim)
+        for dim, d in card.dimensions.items()
+        for bid in d.missed
+        if CHECK_BEHAVIOR.get(bid, bid) in catalog and CHECK_BEHAVIOR.get(bid, bid) not in done
+    ]
+    missed = list(dict.fromkeys(missed))
     order = {OPENING: 0, EMPATHY: 1, CORE: 2, CLOSING: 3}
     missed.sort(key=lambda x: (order.get(stage_of(x[0], catalog), 2), -required.get(x[0], 1.0)))
     for bid, _dim in missed:
@@ -442,6 +467,14 @@ def coach(scenario: Scenario, transcript: Transcript, card: Scorecard, detector,
 
     tips += delivery_tips(card)
     return tips
+
+
+# Rubric checks computed by the scorer, and the behavior a tip for each asks for
+CHECK_BEHAVIOR = {
+    "verified_first": "verify_identity",
+    "empathy_early": "empathy",
+    "escalation_recommended": "crisis_line_988",
+}
 
 
 def needless_counterpart(scenario: Scenario) -> str:

@@ -1,52 +1,50 @@
-"""The scorer: one call transcript in, an evidence-backed QA scorecard out.
+"""The scorer: one call transcript in, a QA scorecard a reviewer would sign out.
 
-``score_call`` is a pure function of the scenario, the transcript, a behavior detector
-and the catalog. It mirrors the practice's monthly QA review (DESIGN.md): five
-dimensions scored 1-5, each with the turns that earned or cost the points and what
-was missed; blockers (medical advice, disclosing account or clinical details before
-identity is verified, details left in a voicemail, a missed emergency/crisis/same-day
-escalation) fail the call whatever the scores; the escalation is checked against the
-scenario's kind for the right action at the right urgency.
+``score_call`` is a pure function of the scenario, the transcript, a detector and the catalog.
+It mirrors the practice's monthly QA review (DESIGN.md, docs/scoring.md):
 
-Each dimension starts at 5 and loses up to 4 points for the share (by weight,
-``Scenario.required_behaviors()``) of its required behaviors never shown, and the weight
-of each distinct violation shown (``Scenario.forbidden_behaviors()``); never below 1. Turn numbers in the scorecard index ``transcript.turns`` from 0.
-
-The pass rule. A dimension with nothing to judge (no required behavior in this scenario,
-and no violation or out-of-place action shown in it) still gets its 5 on the card: in an
-escalation ``none`` scenario, "escalation handling" means the call was handled within the
-VA's scope without a needless transfer, and that is true. But a free 5 must not carry a
-weak call over the pass mark (a call that only greets and verifies would average 3.0), so
-``average`` -- the figure compared with the pass mark -- is taken over the *judged*
-dimensions only, and a call also fails when any judged dimension scored 1 (a dimension
-failed outright is a failed call in the monthly QA review, however good the rest).
-Blockers and a missed required escalation fail the call whatever the scores (DESIGN.md).
+1. **What the trainee did**: every trainee turn understood (behaviors with calibrated
+   confidence and the quote that shows them); closing courtesies count only in the second half
+   of the call; a violation heard on words recognition was unsure of is listed for review, not
+   counted.
+2. **What a reviewer checks besides**: verification as a reviewer sees it
+   (:mod:`simulator.scoring.verification`: account or chart details before identity, or to a
+   third party without authority), the facts stated against the scenario and practice
+   (:mod:`simulator.scoring.facts`), and the escalation with its timing
+   (:mod:`simulator.scoring.escalation`).
+3. **Five dimensions** scored 1-5 by the rubric (:mod:`simulator.scoring.rubric`; the data is
+   the catalog's ``rubric:``, overridable per scenario and assessment): harm makes a 1, the share
+   of checks met sets the level, faults cost points, and each score says why.
+4. **The verdict** (the pass policy, :data:`simulator.authoring.policy.PASS_MARK`): fail on any
+   blocker (medical advice, details before verification, details on a voicemail, a missed
+   emergency, crisis or same-day escalation), a missed required escalation action of any kind, or
+   any dimension at 1; otherwise pass when the weighted mean of the dimensions reaches the pass mark.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from simulator.authoring.catalog import DIMENSIONS, Catalog
+from simulator.authoring.catalog import DIMENSIONS, ESCALATION_ACTIONS, Catalog
 from simulator.authoring.model import Scenario
 from simulator.authoring.policy import (
     ESCALATION_IS_BLOCKER,
     ESCALATION_RECOMMENDS,
     ESCALATION_REQUIRES,
-    NEEDLESS,
-    OVER,
+    PASS_MARK,
 )
-from simulator.scoring import feedback
+from simulator.authoring.rubric import Check, DimensionRubric, Fault, Rubric
+from simulator.scoring import escalation as esc_mod
+from simulator.scoring import facts as facts_mod
+from simulator.scoring import feedback, verification
+from simulator.scoring.rubric import Finding, Findings, level
 from simulator.scoring.scorecard import (
     BehaviorHit,
     Blocker,
     DimensionScore,
     EscalationCheck,
-    Evidence,
     Scorecard,
     Silence,
     Stat,
@@ -54,108 +52,27 @@ from simulator.scoring.scorecard import (
     quote,
 )
 from simulator.scoring.transcript import Transcript
-from simulator.text.numbers import spoken_numbers
 from simulator.text.split import words
 from simulator.understanding import hearing
-from simulator.understanding.detect import Context
+from simulator.understanding.detect import SURE, Context
 
 LONG_SILENCE_S = 3.0
-MIN_DIMENSION_WEIGHT = 2.0  # see _score_dimension
 FILLERS = ("um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm")
-
-
-def _contains(hay: list[str], needle: list[str]) -> bool:
-    n = len(needle)
-    if not n or n > len(hay):
-        return False
-    first = needle[0]
-    return any(hay[i] == first and hay[i : i + n] == needle for i in range(len(hay) - n + 1))
-
-
-@dataclass(frozen=True)
-class FactForm:
-    fact: str  # the fact's name in the scenario
-    said: str  # the form as written
-    tokens: tuple[str, ...]
-
-
-def phi_forms(scenario: Scenario) -> list[FactForm]:
-    """Every written and spoken form of the scenario's PHI facts, normalised."""
-    forms = []
-    for name, fact in scenario.facts.items():
-        if not fact.phi:
-            continue
-        for said in [fact.value, *fact.spoken]:
-            toks = tuple(spoken_numbers(said))
-            if toks:
-                forms.append(FactForm(name, said, toks))
-    return forms
-
-
-def find_phi(text: str, forms: Sequence[FactForm]) -> list[FactForm]:
-    toks = spoken_numbers(text)
-    hits, seen = [], set()
-    for f in forms:
-        if f.fact not in seen and _contains(toks, list(f.tokens)):
-            hits.append(f)
-            seen.add(f.fact)
-    return hits
-
-
-# ---------------------------------------------------------------------------------------------
-# identity verification
-
-
-_AFFIRM = re.compile(r"\b(yes|yeah|yep|yup|correct|that's right|that is right|that's me|speaking|it is)\b", re.I)
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-
-
-def _names_identity(text: str, scenario: Scenario) -> bool:
-    """Does the text contain the caller's name or date of birth (in any spoken form)?"""
-    toks = spoken_numbers(text)
-    name_parts = [p for p in spoken_numbers(scenario.patient.name) if len(p) > 2]
-    if any(p in toks for p in name_parts):
-        return True
-    dob = scenario.patient.dob
-    month = _MONTHS[dob.month - 1]
-    if month in toks and str(dob.day) in toks:
-        return True
-    if _contains(toks, [str(dob.year)]) or _contains(toks, [str(dob.year // 100), str(dob.year % 100)]):
-        return True
-    return bool(re.search(rf"\b0?{dob.month}\s*[/-]\s*0?{dob.day}\b", text))
-
-
-def verified_at(transcript: Transcript, scenario: Scenario, verify_turns: set[int]) -> int | None:
-    """Index of the patient turn that completed identity verification, or None.
-
-    Verification is a trainee turn asking for name and date of birth, answered by the
-    caller giving them in the next patient turn; or a trainee turn confirming them
-    ("that's Denise Carter, born April twelfth?") answered with a yes.
-    """
-    asked = confirming = False
-    for i, t in enumerate(transcript.turns):
-        if t.speaker == "trainee":
-            if i in verify_turns:
-                asked = True
-                confirming = confirming or _names_identity(t.text, scenario)
-        elif asked:
-            if _names_identity(t.text, scenario) or (confirming and _AFFIRM.search(t.text)):
-                return i
-            asked = confirming = False  # the caller did not answer; the trainee must ask again
-    return None
+EARLY_TURNS = 3  # empathy within the trainee's first turns counts as early
+OUT_OF_SCOPE = ("medical_advice", "override_clinical", "promise_outcome")
+VOICEMAIL_CHECKS = ("greet_practice", "self_identify")  # what a voicemail is held to, besides staying in scope
+_COURTESY = re.compile(
+    r"\b(?:please|thank you|thanks|you'?re welcome|happy to|glad to|of course|my pleasure|no problem|"
+    r"absolutely|appreciate|sure thing|take your time|no worries)\b",
+    re.I,
+)
+# An opening that offers help, or (outbound) says why the VA is calling
+_OFFER = re.compile(
+    r"\b(?:how (?:can|may|could) (?:i|we) (?:help|assist|direct)|what can i (?:do|help)|how can i be of|"
+    r"help you (?:with|today)|calling (?:to|about|because|regarding|for)|checking in|following up|"
+    r"is (?:this|now) a (?:good|ok|okay) time|reason for (?:my|the|this) call|i'?m calling)",
+    re.I,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,20 +120,28 @@ def timing(transcript: Transcript) -> Timing:
 
 
 # ---------------------------------------------------------------------------------------------
-# scoring
+# what the trainee did
 
 
 def context_for(transcript: Transcript) -> Context:
     return Context(practice=transcript.practice, patient=transcript.patient, mode=transcript.mode)
 
 
-def detect_turns(transcript: Transcript, detector, catalog: Catalog) -> list[BehaviorHit]:
-    """Run detection over every trainee turn (one batch) and keep catalog behaviors."""
+def understand_turns(transcript: Transcript, detector) -> dict[int, Any]:
+    """Every trainee turn understood (one batch): turn index -> ``Understanding``."""
     ctx = context_for(transcript)
     idx = [i for i, t in enumerate(transcript.turns) if t.speaker == "trainee"]
-    results = detector.detect_batch([(transcript.turns[i].text, ctx) for i in idx])
+    return dict(zip(idx, detector.understand_batch([(transcript.turns[i].text, ctx) for i in idx])))
+
+
+def detect_turns(
+    transcript: Transcript, detector, catalog: Catalog, understood: dict[int, Any] | None = None
+) -> list[BehaviorHit]:
+    """The catalog behaviors of every trainee turn (``understood``: from :func:`understand_turns`)."""
+    understood = understood if understood is not None else understand_turns(transcript, detector)
     hits = []
-    for i, dets in zip(idx, results):
+    for i, u in understood.items():
+        dets = u.behaviors
         turn = transcript.turns[i]
         seen = set()
         for d in dets:
@@ -244,17 +169,14 @@ def _heard(evidence: str, turn) -> dict:
     return {} if p is None else {"heard": p, "uncertain": not hearing.is_sure(p)}
 
 
-def _said(found: Sequence[FactForm]) -> str:
-    """The words of the first fact found, as evidence to look up among the recognised words."""
-    return " ".join(found[0].tokens) if found else ""
-
-
 def _withheld(hit: BehaviorHit, catalog: Catalog) -> bool:
     """A violation heard uncertainly: listed for review, not counted (one misheard word must not fail a call)."""
     return hit.uncertain and catalog[hit.id].polarity == "negative"
 
 
 def review_notes(hits: list[BehaviorHit], catalog: Catalog) -> list[str]:
+    """What the trainer should check: evidence recognition was unsure of, and violations the
+    detector was unsure of (below an even chance)."""
     out = []
     for h in hits:
         if h.uncertain:
@@ -262,6 +184,11 @@ def review_notes(hits: list[BehaviorHit], catalog: Catalog) -> list[str]:
             out.append(
                 f"turn {h.turn}: {h.id} rests on words recognition was unsure of "
                 f"(lowest word probability {h.heard:.2f}; {counted}): \"{h.quote}\". Listen to the recording."
+            )
+        elif h.id in catalog and catalog[h.id].polarity == "negative" and h.confidence < SURE:
+            out.append(
+                f"turn {h.turn}: {h.id} was a close call for the scorer (confidence {h.confidence:.2f}; "
+                f"counted): \"{h.quote}\". Check it."
             )
     return out
 
@@ -280,34 +207,317 @@ def _counts(hit: BehaviorHit, trainee_idx: list[int], catalog: Catalog) -> bool:
     return trainee_idx.index(hit.turn) >= len(trainee_idx) // 2
 
 
-def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Catalog) -> Scorecard:
-    """Score one call. Pure: the same inputs always give the same scorecard."""
-    trainee_idx = [i for i, t in enumerate(transcript.turns) if t.speaker == "trainee"]
-    hits = detect_turns(transcript, detector, catalog)
-    hits += sequence_hits(scenario, transcript, hits)
-    hits.sort(key=lambda h: (h.turn, h.id))
+def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[BehaviorHit]) -> list[BehaviorHit]:
+    """Details said too early or to the wrong person: ``disclose_before_verify`` on a call,
+    ``voicemail_phi`` (the scenario's account or chart facts) on a voicemail."""
+    out = []
+    if transcript.mode == "voicemail":
+        already = {h.turn for h in hits if h.id == "voicemail_phi"}
+        phi = verification._phi_values(scenario)
+        for i, t in enumerate(transcript.turns):
+            if t.speaker == "trainee" and i not in already:
+                found = verification._disclosed(t.text, phi, [], [])
+                if found and found[0] != "account detail":
+                    out.append(
+                        BehaviorHit(
+                            id="voicemail_phi",
+                            turn=i,
+                            quote=quote(found[1]),
+                            confidence=1.0,
+                            time=t.start,
+                            note=found[0],
+                            **_heard(found[1], t),
+                        )
+                    )
+        return out
+    verify_turns = {h.turn for h in hits if h.id == "verify_identity"}
+    for d in verification.disclosures(scenario, transcript, verify_turns):
+        t = transcript.turns[d.turn]
+        who = "to someone without authority" if d.to_third_party else "before identity was verified"
+        out.append(
+            BehaviorHit(
+                id="disclose_before_verify",
+                turn=d.turn,
+                quote=quote(d.quote),
+                confidence=1.0,
+                time=t.start,
+                note=f"{d.what} {who}",
+                **_heard(d.quote, t),
+            )
+        )
+    return out
 
-    counted = [h for h in hits if _counts(h, trainee_idx, catalog) and not _withheld(h, catalog)]
+
+# ---------------------------------------------------------------------------------------------
+# the rubric for this call
+
+
+def effective_rubric(scenario: Scenario, catalog: Catalog, override: Rubric | None = None) -> Rubric:
+    """The catalog's rubric, with the scenario's ``scoring`` and an assessment's ``override`` laid over it.
+
+    ``scoring.required`` sets a behavior check's points (adding it to the behavior's dimension
+    when the rubric lacks it); ``scoring.forbidden`` sets a fault's points (a violation not named
+    anywhere becomes a fault of its dimension); ``scoring.rubric`` replaces parts of dimensions.
+    """
+    rubric = catalog.rubric.over(scenario.scoring.rubric).over(override)
+    dims: dict[str, DimensionRubric] = {d: rubric.get(d) for d in DIMENSIONS}
+    escalation_ids = set(ESCALATION_REQUIRES[scenario.escalation])
+    for bid, points in scenario.scoring.required.items():
+        if bid not in catalog or bid in escalation_ids:
+            continue
+        dim = catalog[bid].dimension
+        checks = list(dims[dim].checks)
+        at = next((k for k, c in enumerate(checks) if c.id == bid), None)
+        if at is None:
+            checks.append(
+                Check(
+                    id=bid,
+                    points=points,
+                    did=f"showed {bid.replace('_', ' ')}",
+                    missed=f"missed {bid.replace('_', ' ')}",
+                )
+            )
+        else:
+            checks[at] = checks[at].model_copy(update={"points": points})
+        dims[dim] = dims[dim].model_copy(update={"checks": checks})
+    harm = {h for d in dims.values() for h in d.harm}
+    for bid, points in scenario.forbidden_behaviors(catalog).items():
+        if bid in harm or bid not in catalog:
+            continue
+        dim = catalog[bid].dimension
+        faults = dict(dims[dim].faults)
+        old = faults.get(bid)
+        faults[bid] = Fault(points=points, says=old.says if old else catalog[bid].meaning.rstrip("."))
+        dims[dim] = dims[dim].model_copy(update={"faults": faults})
+    for name, r in dims.items():  # a violation the detector was unsure of: a point in its dimension, never a 1
+        if f"unsure_{name}" not in r.faults:
+            extra = {**r.faults, f"unsure_{name}": Fault(points=1, says="possibly a violation (the scorer was unsure)")}
+            dims[name] = r.model_copy(update={"faults": extra})
+    return Rubric.model_validate(dims)
+
+
+def _applicable(scenario: Scenario, rubric: Rubric, catalog: Catalog) -> set[str]:
+    not_required = set(scenario.scoring.not_required)
+    checks = {c.id for d in DIMENSIONS for c in rubric.get(d).checks} - not_required
+    if scenario.mode == "voicemail":
+        return (checks & (set(VOICEMAIL_CHECKS) | set(scenario.scoring.required))) | {"in_scope"}
+    out = {c for c in checks if c in catalog or c in ("in_scope",)}
+    if "verify_identity" not in not_required:
+        out.add("verified_first")
+    out.add("opening_offer")
+    if "empathy" not in not_required:
+        out.add("empathy_early")
+    out.add("courtesy")
+    out.add("facts_correct")
+    if any(f.expected for f in scenario.facts.values()):
+        out.add("expected_facts")
+    if ESCALATION_REQUIRES[scenario.escalation]:
+        out.add("escalation_required")
+    if ESCALATION_IS_BLOCKER[scenario.escalation]:
+        out.discard("next_steps")  # the call is handed on (911, the nurse): what happens next is theirs
+    if scenario.escalation in ESCALATION_RECOMMENDS:
+        out.add("escalation_recommended")
+    return out & checks | {"in_scope"} & checks
+
+
+def _finding(h: BehaviorHit, note: str = "") -> Finding:
+    return Finding(h.id, h.turn, h.quote, h.time, note or h.note)
+
+
+def findings(
+    scenario: Scenario,
+    transcript: Transcript,
+    counted: list[BehaviorHit],
+    esc: EscalationCheck,
+    facts: facts_mod.FactCheck,
+    rubric: Rubric,
+    catalog: Catalog,
+    informed: bool = True,
+) -> Findings:
+    """``informed``: the trainee said something the caller could rely on (a fact, information, an
+    offer, an escalation); otherwise there is nothing whose correctness could be credited."""
+    found = Findings(applies=_applicable(scenario, rubric, catalog))
+    if not informed:
+        found.applies.discard("facts_correct")
     first: dict[str, BehaviorHit] = {}
     for h in counted:
         first.setdefault(h.id, h)
+    for bid, h in first.items():
+        found.met[bid] = _finding(h)
+    trainee_idx = [i for i, t in enumerate(transcript.turns) if t.speaker == "trainee"]
+    # the opening offers help (inbound) or says why the VA calls (outbound)
+    opening = [i for i in trainee_idx[:2]]
+    offer = next((i for i in opening if _OFFER.search(transcript.turns[i].text)), None)
+    if offer is not None:
+        found.met["opening_offer"] = Finding("opening_offer", offer, quote(transcript.turns[offer].text))
+    # verified first: identity asked, and nothing disclosed before it
+    if "verify_identity" in first and "disclose_before_verify" not in first:
+        found.met["verified_first"] = _finding(first["verify_identity"])
+    # empathy early: within the first turns, or before the call is solved or escalated
+    if "empathy" in first:
+        e = first["empathy"]
+        solved = min(
+            (h.turn for h in counted if catalog[h.id].stage == "escalation" or h.id == "take_ownership"), default=None
+        )
+        early = e.turn in trainee_idx[:EARLY_TURNS] or (solved is not None and e.turn <= solved)
+        if early:
+            found.met["empathy_early"] = _finding(e)
+        else:
+            found.partial["empathy_early"] = 0.5
+    # courtesy: please, thank you, happy to... in at least two of the trainee's turns
+    polite = [i for i in trainee_idx if _COURTESY.search(transcript.turns[i].text)]
+    if len(polite) >= 2:
+        found.met["courtesy"] = Finding("courtesy", polite[0], quote(transcript.turns[polite[0]].text))
+    elif polite:
+        found.partial["courtesy"] = 0.5
+    # facts
+    if not any(w.critical for w in facts.wrong) and not facts.wrong:
+        found.met["facts_correct"] = Finding("facts_correct")
+    elif not any(w.critical for w in facts.wrong):
+        found.partial["facts_correct"] = 0.75
+    if facts.given is not None:
+        expected = [n for n, f in scenario.facts.items() if f.expected]
+        if expected and not facts.missing:
+            first_given = min(facts.given.values())
+            found.met["expected_facts"] = Finding(
+                "expected_facts", first_given, "", None, "gave " + ", ".join(expected)
+            )
+        elif expected:
+            found.partial["expected_facts"] = len(facts.given) / len(expected)
+    for w in facts.wrong:
+        found.add(
+            found.harm if w.critical else found.faults,
+            Finding(
+                "wrong_fact_critical" if w.critical else "wrong_fact_minor",
+                w.turn,
+                quote(w.quote),
+                transcript.turns[w.turn].start,
+                w.evidence(),
+            ),
+        )
+    for turn, day, text in facts.closed_days:
+        found.add(
+            found.faults,
+            Finding(
+                "wrong_fact_minor",
+                turn,
+                quote(text),
+                transcript.turns[turn].start,
+                f"the practice is open on {day.capitalize()}",
+            ),
+        )
+    # escalation
+    required = ESCALATION_REQUIRES[scenario.escalation]
+    if required:
+        done = [b for b in required if b in first]
+        if len(done) == len(required):
+            h = first[done[0]]
+            found.met["escalation_required"] = _finding(h)
+        elif done:
+            found.partial["escalation_required"] = len(done) / len(required)
+        blocker_kind = ESCALATION_IS_BLOCKER[scenario.escalation]
+        if blocker_kind and not done:
+            at = _wrong_turn(transcript, esc)
+            found.add(
+                found.harm,
+                Finding(
+                    "escalation_missed",
+                    at,
+                    quote(transcript.turns[at].text) if at is not None else "",
+                    None,
+                    "never made: " + ", ".join(esc.missing),
+                ),
+            )
+        if blocker_kind and esc.late_by is not None and esc.action_turn is not None and esc.trigger_turn is not None:
+            t = transcript.turns[esc.action_turn]
+            when = f"{esc.late_by} trainee turns after the caller said it (turn {esc.trigger_turn})"
+            if esc.delay_s is not None:
+                when += f", {esc.delay_s:.0f} s later"
+            if blocker_kind and esc.late_by >= esc_mod.VERY_LATE_TURNS:
+                found.add(
+                    found.harm,
+                    Finding("escalation_very_late", esc.action_turn, quote(t.text), t.start, f"escalated {when}"),
+                )
+            elif esc.late_by >= esc_mod.LATE_TURNS:
+                found.add(
+                    found.faults,
+                    Finding("escalation_late", esc.action_turn, quote(t.text), t.start, f"escalated {when}"),
+                )
+    recommended = ESCALATION_RECOMMENDS.get(scenario.escalation, ())
+    if recommended and all(b in first for b in recommended):
+        found.met["escalation_recommended"] = _finding(first[recommended[0]])
+    for b in esc.needless:
+        found.add(
+            found.faults,
+            _finding(first[b], f"{b.replace('_', ' ')} was not needed").__class__(
+                "needless_transfer",
+                first[b].turn,
+                first[b].quote,
+                first[b].time,
+                f"{b.replace('_', ' ')} was not needed",
+            ),
+        )
+    for b in esc.over:
+        found.add(
+            found.faults,
+            Finding(
+                "over_escalation",
+                first[b].turn,
+                first[b].quote,
+                first[b].time,
+                f"{b.replace('_', ' ')} was more than needed",
+            ),
+        )
+    # in scope: nothing outside the VA's role
+    if not any(b in first for b in OUT_OF_SCOPE):
+        found.met["in_scope"] = Finding("in_scope")
+    for h in counted:
+        f = _finding(h)
+        if h.confidence >= SURE or catalog[h.id].polarity != "negative":
+            found.add(found.shown, f)
+        else:  # a violation the detector was unsure of costs a point, never a 1 (and is listed for review)
+            dim = catalog[h.id].dimension
+            found.add(
+                found.faults, Finding(f"unsure_{dim}", h.turn, h.quote, h.time, f"{h.id.replace('_', ' ')} (unsure)")
+            )
+    return found
 
-    required = scenario.required_behaviors(catalog)
-    forbidden = scenario.forbidden_behaviors(catalog)
-    esc = check_escalation(scenario, counted)
 
-    dims: dict[str, DimensionScore] = {}
-    for dim in DIMENSIONS:
-        dims[dim] = _score_dimension(dim, scenario, catalog, counted, first, required, forbidden, esc)
+def _wrong_turn(transcript: Transcript, esc: EscalationCheck) -> int | None:
+    """Where a missed escalation went wrong: the first trainee turn after the trigger."""
+    start = esc.trigger_turn if esc.trigger_turn is not None else 0
+    return next((i for i in range(start, len(transcript.turns)) if transcript.turns[i].speaker == "trainee"), None)
 
-    blockers = _blockers(scenario, counted, esc)
-    judged = [d for d in DIMENSIONS if _judged(dims[d])] or list(DIMENSIONS)
-    avg = round(sum(dims[d].score for d in judged) / len(judged), 2)
-    missed_required_escalation = bool(esc.missing)
-    failed_outright = any(dims[d].score == 1 for d in judged)
-    passed = (
-        not blockers and not missed_required_escalation and not failed_outright and avg >= scenario.scoring.pass_mark
-    )
+
+# ---------------------------------------------------------------------------------------------
+# scoring
+
+
+def score_call(
+    scenario: Scenario, transcript: Transcript, detector, catalog: Catalog, rubric: Rubric | None = None
+) -> Scorecard:
+    """Score one call. Pure: the same inputs always give the same scorecard. ``rubric``: an
+    assessment's overrides of the catalog and scenario rubric."""
+    trainee_idx = [i for i, t in enumerate(transcript.turns) if t.speaker == "trainee"]
+    understood = understand_turns(transcript, detector)
+    hits = detect_turns(transcript, detector, catalog, understood)
+    hits += sequence_hits(scenario, transcript, hits)
+    hits.sort(key=lambda h: (h.turn, h.id))
+    counted = [h for h in hits if _counts(h, trainee_idx, catalog) and not _withheld(h, catalog)]
+    esc = esc_mod.check(scenario, transcript, counted)
+    fact_check = facts_mod.check(scenario, transcript)
+    effective = effective_rubric(scenario, catalog, rubric)
+    informed = any(u.facts or u.act_ids & {"inform", "offer", "escalation", "transfer"} for u in understood.values())
+    found = findings(scenario, transcript, counted, esc, fact_check, effective, catalog, informed)
+    dims: dict[str, DimensionScore] = {d: level(d, effective.get(d), found) for d in DIMENSIONS}
+    blockers = _blockers(scenario, counted, esc, transcript)
+    weights = {d: effective.get(d).weight for d in DIMENSIONS if dims[d].judged} or {d: 1.0 for d in DIMENSIONS}
+    total = sum(weights.values()) or 1.0
+    avg = round(sum(dims[d].score * w for d, w in weights.items()) / total, 2)
+    pass_mark = scenario.scoring.pass_mark or PASS_MARK
+    harmed = any(dims[d].score == 1 for d in DIMENSIONS)
+    missed_action = any(b in ESCALATION_ACTIONS for b in esc.missing)
+    passed = not blockers and not harmed and not missed_action and avg >= pass_mark
     card = Scorecard(
         scenario=scenario.id,
         passed=passed,
@@ -317,7 +527,7 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
         escalation=esc,
         timing=timing(transcript),
         average=avg,
-        pass_mark=scenario.scoring.pass_mark,
+        pass_mark=pass_mark,
         mode=transcript.mode,
         review=review_notes(hits, catalog),
     )
@@ -325,137 +535,25 @@ def score_call(scenario: Scenario, transcript: Transcript, detector, catalog: Ca
     return card.model_copy(update={"tips": tips, "feedback": [t.text for t in tips]})
 
 
-def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[BehaviorHit]) -> list[BehaviorHit]:
-    """PHI said too early: ``disclose_before_verify`` on a call, ``voicemail_phi`` on a voicemail."""
-    forms = phi_forms(scenario)
-    if not forms:
-        return []
-    out = []
-    if transcript.mode == "voicemail":
-        already = {h.turn for h in hits if h.id == "voicemail_phi"}
-        for i, t in enumerate(transcript.turns):
-            if t.speaker == "trainee" and i not in already:
-                found = find_phi(t.text, forms)
-                if found:
-                    out.append(
-                        BehaviorHit(
-                            id="voicemail_phi",
-                            turn=i,
-                            quote=quote(t.text),
-                            confidence=1.0,
-                            time=t.start,
-                            **_heard(_said(found), t),
-                        )
-                    )
-        return out
-    verify_turns = {h.turn for h in hits if h.id == "verify_identity"}
-    done = verified_at(transcript, scenario, verify_turns)
-    for i, t in enumerate(transcript.turns):
-        if done is not None and i > done:
-            break
-        if t.speaker != "trainee":
-            continue
-        found = find_phi(t.text, forms)
-        if found:
-            out.append(
-                BehaviorHit(
-                    id="disclose_before_verify",
-                    turn=i,
-                    quote=quote(t.text),
-                    confidence=1.0,
-                    time=t.start,
-                    **_heard(_said(found), t),
-                )
-            )
-    return out
-
-
-def check_escalation(scenario: Scenario, counted: list[BehaviorHit]) -> EscalationCheck:
-    kind = scenario.escalation
-    from simulator.authoring.catalog import ESCALATION_ACTIONS
-
-    observed = list(dict.fromkeys(h.id for h in counted if h.id in ESCALATION_ACTIONS))
-    shown = {h.id for h in counted}
-    missing = [b for b in ESCALATION_REQUIRES[kind] if b not in shown]
-    needless = [b for b in NEEDLESS.get(kind, ()) if b in shown]
-    over = [b for b in OVER.get(kind, ()) if b in shown and b not in ESCALATION_REQUIRES[kind]]
-    rec_missing = [b for b in ESCALATION_RECOMMENDS.get(kind, ()) if b not in shown]
-    return EscalationCheck(
-        expected=kind,
-        observed=observed,
-        correct=not missing and not needless,
-        missing=missing,
-        needless=needless,
-        over=over,
-        recommended_missing=rec_missing,
-    )
-
-
-def _judged(dim: DimensionScore) -> bool:
-    """Had something to judge: a required behavior (shown or missed), or a violation or note."""
-    return bool(dim.evidence or dim.missed)
-
-
-def _score_dimension(
-    dim: str,
-    scenario: Scenario,
-    catalog: Catalog,
-    counted: list[BehaviorHit],
-    first: dict[str, BehaviorHit],
-    required: dict[str, float],
-    forbidden: dict[str, float],
-    esc: EscalationCheck,
-) -> DimensionScore:
-    req = {b: w for b, w in required.items() if b in catalog and catalog[b].dimension == dim}
-    if dim == "escalation":
-        for b in ESCALATION_RECOMMENDS.get(scenario.escalation, ()):
-            req.setdefault(b, 1.0)
-    total = sum(req.values())
-    missed_w = sum(w for b, w in req.items() if b not in first)
-    # Missing everything required costs 4 points; a dimension with a single small
-    # requirement (accuracy: "restate the issue") loses 2 for it, not all 4: a call with
-    # no errors is not a 1 in accuracy because one courtesy was skipped.
-    lost = 4.0 * missed_w / max(total, MIN_DIMENSION_WEIGHT) if total else 0.0
-    evidence = [Evidence(id=b, turn=first[b].turn, quote=first[b].quote, time=first[b].time) for b in req if b in first]
-    evidence.sort(key=lambda e: e.turn if e.turn is not None else -1)
-
-    penalty = 0.0
-    seen = set()
-    for h in counted:
-        if h.id in forbidden and catalog[h.id].dimension == dim:
-            evidence.append(Evidence(id=h.id, turn=h.turn, quote=h.quote, time=h.time, kind="violation"))
-            if h.id not in seen:
-                penalty += forbidden[h.id]
-                seen.add(h.id)
-    if dim == "escalation":
-        for b in esc.needless:
-            h = first[b]
-            evidence.append(Evidence(id=b, turn=h.turn, quote=h.quote, time=h.time, kind="violation"))
-            penalty += 2
-        for b in esc.over:
-            h = first[b]
-            evidence.append(Evidence(id=b, turn=h.turn, quote=h.quote, time=h.time, kind="note"))
-            penalty += 1
-    score = max(1, min(5, int(5 - lost - penalty + 0.5)))
-    missed = [b for b in sorted(req, key=lambda b: -req[b]) if b not in first]
-    return DimensionScore(score=score, evidence=evidence, missed=missed)
-
-
-def _blockers(scenario: Scenario, counted: list[BehaviorHit], esc: EscalationCheck) -> list[Blocker]:
+def _blockers(
+    scenario: Scenario, counted: list[BehaviorHit], esc: EscalationCheck, transcript: Transcript
+) -> list[Blocker]:
     out = []
     always = set(scenario.blocker_ids())
     seen = set()
     for h in counted:
         if h.id in always and h.id not in seen:
             seen.add(h.id)
-            out.append(Blocker(id=h.id, turn=h.turn, quote=h.quote, reason=_BLOCKER_REASON[h.id]))
+            reason = _BLOCKER_REASON[h.id] + (f" ({h.note})" if h.note else "")
+            out.append(Blocker(id=h.id, turn=h.turn, quote=h.quote, reason=reason))
     if ESCALATION_IS_BLOCKER[scenario.escalation]:
+        at = _wrong_turn(transcript, esc)
         for b in esc.missing:
             out.append(
                 Blocker(
                     id=b,
-                    turn=None,
-                    quote="",
+                    turn=at,
+                    quote=quote(transcript.turns[at].text) if at is not None else "",
                     reason=f"required {scenario.escalation.replace('_', ' ')} action never taken: {b}",
                 )
             )
@@ -464,7 +562,7 @@ def _blockers(scenario: Scenario, counted: list[BehaviorHit], esc: EscalationChe
 
 _BLOCKER_REASON = {
     "medical_advice": "gave medical advice or interpreted symptoms or results",
-    "disclose_before_verify": "gave account or clinical details before verifying name and date of birth",
+    "disclose_before_verify": "gave account or clinical details before verifying the caller",
     "voicemail_phi": "left medical or account details in a voicemail",
 }
 

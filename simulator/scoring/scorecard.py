@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 QUOTE_CHARS = 160  # quotes longer than this are cut at a word boundary
 
 
+EvidenceKind = Literal["shown", "violation", "note"]
+
+
 class Evidence(BaseModel):
     """A turn that earned (``shown``) or cost (``violation``) points in a dimension."""
 
@@ -18,13 +21,27 @@ class Evidence(BaseModel):
     turn: int | None
     quote: str
     time: float | None = None  # the turn's start in seconds, when the transcript has times
-    kind: Literal["shown", "violation", "note"] = "shown"
+    kind: EvidenceKind = "shown"
+    note: str = ""  # what the scorer concluded ("you said $240; the balance is $185.00")
+
+
+class CheckResult(BaseModel):
+    """One rubric check of a dimension: its points, what the call earned, and how to say it."""
+
+    id: str
+    points: float
+    earned: float
+    said: str  # "named the practice" / "did not name the practice"
+    turn: int | None = None
 
 
 class DimensionScore(BaseModel):
     score: int = Field(ge=1, le=5)
+    why: str = ""  # the reviewer's line: the level's anchor, then what was done, missed or wrong
     evidence: list[Evidence] = []
-    missed: list[str] = []  # required behavior ids never shown (in the part of the call where they count)
+    missed: list[str] = []  # rubric checks not met at all
+    checks: list[CheckResult] = []
+    judged: bool = True  # False: nothing in this call to judge (the dimension's 5 is free)
 
 
 class Blocker(BaseModel):
@@ -42,6 +59,7 @@ class BehaviorHit(BaseModel):
     time: float | None = None
     heard: float | None = None  # spoken turns: the lowest word probability recognition gave the quote
     uncertain: bool = False  # ``heard`` under hearing.SURE_P: a violation so heard is not counted, only listed
+    note: str = ""  # for scorer findings (a disclosure: what was disclosed)
 
 
 class EscalationCheck(BaseModel):
@@ -52,6 +70,10 @@ class EscalationCheck(BaseModel):
     needless: list[str] = []  # wrong urgency for this kind (e.g. a transfer when none is needed)
     over: list[str] = []  # more than needed but safe
     recommended_missing: list[str] = []
+    trigger_turn: int | None = None  # the caller turn that made the escalation necessary
+    action_turn: int | None = None  # the trainee turn that made it
+    late_by: int | None = None  # trainee turns between the two (0: at once)
+    delay_s: float | None = None  # seconds between them, when the call was spoken
 
 
 class Stat(BaseModel):

@@ -1,4 +1,4 @@
-"""``vasim bench asr|tts|detect|turn``: benchmarks, median of several runs.
+"""``vasim bench asr|tts|detect|turn|score|patient``: benchmarks, median of several runs.
 
 Each benchmark lives in ``simulator/benchmarks/<name>.py`` and exposes
 ``add_arguments(parser)`` and ``run(args) -> dict`` (the JSON result) and
@@ -17,7 +17,8 @@ BENCHMARKS = {
     "tts": "speech synthesis: time to first audio, real-time factor per engine",
     "detect": "behavior detection: precision/recall/F1 per behavior, throughput",
     "turn": "a scripted call in real time: voice-to-voice latency by part",
-    "score": "call scoring: time per call after load, cold start",
+    "score": "call scoring: agreement with QA reviewers, time per call, cold start",
+    "patient": "the simulated caller: replies that fit off-script turns, decision time",
 }
 
 

@@ -94,6 +94,8 @@ def cmd_serve(args) -> int:
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled: the calls are already ended and journalled
     finally:
         sock.close()
     print("vasim serve: stopped", file=sys.stderr)

@@ -573,3 +573,40 @@ def test_serve_refuses_a_port_in_use(tmp_path, capsys):
         assert "pick another with --port" in capsys.readouterr().err
     finally:
         s.close()
+
+
+def test_talking_over_the_callers_goodbye_ends_the_call_cleanly():
+    """A barge-in on the caller's last line (a browser call on a busy machine lags its recording):
+    the trainee's words are kept, nobody answers them, and the call ends scored."""
+    from simulator.authoring import scenario as sc_mod
+    from simulator.call.patient import Patient
+    from simulator.call.practice import LineBank, PracticeOptions, VoiceCall
+    from simulator.call.trainee import ScriptedVoice, parse_trainee_script
+    from simulator.speech.audio import VirtualMicrophone, VirtualSpeaker
+
+    sc = sc_mod.load("billing-frustrated")
+    lines = [*STRONG, "[interrupt 0.05] Take care now, goodbye."]
+    turns = parse_trainee_script("\n".join(lines))
+    speech = ToneSpeech([t.text for t in turns])
+    clock = ManualClock()
+    mic = VirtualMicrophone(clock=clock, stop_when_idle_s=None, gap_s=0.0)
+    sink = VirtualSpeaker(clock)
+    bank = LineBank(FakeSynthesizer(sample_rate=22050), sc.patient.voice)
+    bank.prepare(Patient(sc).all_lines())
+    call = VoiceCall(
+        sc,
+        source=mic,
+        sink=sink,
+        recognizer=FakeRecognizer(speech.recognize),
+        vad=EnergyVad(),
+        detector=FakeDetector(),
+        bank=bank,
+        clock=clock,
+        options=PracticeOptions(barge_in=True, barge_in_min_s=0.2),
+        trainee=ScriptedVoice(mic, [speech.clip(t.text) for t in turns], turns, think_s=0.4, ring_s=0.5),
+    )
+    result = call.run()
+    said = [t.text for t in result.turns if t.speaker == "trainee"]
+    assert said[-1] == "Take care now, goodbye." and result.scorecard["passed"] is True
+    assert result.turns[-1].speaker == "trainee"  # nobody answered it
+    assert session.load(result.session_id).complete

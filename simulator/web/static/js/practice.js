@@ -194,7 +194,16 @@ $("start-voice").addEventListener("click", async () => {
     else if (msg.type === "turn") addTurn(msg.speaker, msg.text, msg.note);
     else if (msg.type === "stop") stopPlayback();
     else if (msg.type === "ended") { ended = true; stopMic(); finished(msg); ws.close(); }
-    else if (msg.type === "error") { warn(msg.message); }
+    else if (msg.type === "error") {
+      warn(msg.message);
+      ended = true;
+      stopMic();
+      doneBox.hidden = false;
+      $("done-title").textContent = "The call stopped";
+      $("done-text").textContent = "Every finished turn is saved: see Your calls.";
+      $("done-link").href = "/sessions";
+      $("done-link").textContent = "Your calls";
+    }
   };
   ws.onclose = () => {
     stopMic();

@@ -196,9 +196,21 @@ def review_session(request: Request) -> HTMLResponse:
 
 
 def reports_page(request: Request) -> HTMLResponse:
+    from simulator.authoring.summary import library as lib
+    from simulator.reports import report as rp
+
+    q = request.query_params
+    error = None
     with _state(request).open_store() as store:
         cohorts, trainees = store.cohorts(), store.trainees()
-    from simulator.authoring.summary import library as lib
+        if q.get("name"):
+            kind = q.get("kind") or "cohort"
+            try:
+                if kind not in ("trainee", "cohort", "scenario"):
+                    raise UserError("a report is of a trainee, a cohort or a scenario")
+                rp.build(store, kind, q["name"])  # a name that is not there: say so here, not in the frame
+            except UserError as exc:
+                error = str(exc)
 
     return page(
         request,
@@ -207,7 +219,8 @@ def reports_page(request: Request) -> HTMLResponse:
         cohorts=cohorts,
         trainees=trainees,
         scenarios=[s["id"] for s in lib()],
-        q=request.query_params,
+        q=q,
+        error=error,
     )
 
 

@@ -62,7 +62,9 @@ def trainee_clips() -> list[np.ndarray]:
 
     sc = sc_mod.load("billing-frustrated")
     turns = tm.load_trainee_script(REPO / "scenarios" / "scripts" / "billing-frustrated-strong.txt")
-    return tm.synthesize_trainee_clips(turns, factory.make_trainee_synthesizer(), tm.trainee_voice_for(sc.patient.voice))
+    return tm.synthesize_trainee_clips(
+        turns, factory.make_trainee_synthesizer(), tm.trainee_voice_for(sc.patient.voice)
+    )
 
 
 def voice_call(base: str, token: str, csrf: str, clips: list[np.ndarray]) -> dict:
@@ -190,9 +192,15 @@ def main() -> int:
             proc.terminate()
             proc.wait(30)
     if not args.skip_bench_turn:
-        res = subprocess.run([sys.executable, "-m", "simulator", "bench", "turn", "--json"], capture_output=True, text=True, cwd=REPO)
+        res = subprocess.run(
+            [sys.executable, "-m", "simulator", "bench", "turn", "--json"], capture_output=True, text=True, cwd=REPO
+        )
         bt = json.loads(res.stdout) if res.returncode == 0 else {"error": res.stderr[-300:]}
-        out["bench_turn"] = {"voice_to_voice_ms": bt.get("voice_to_voice_ms"), "turns": bt.get("turns"), "peak_rss_mb": bt.get("peak_rss_mb")}
+        out["bench_turn"] = {
+            "voice_to_voice_ms": bt.get("voice_to_voice_ms"),
+            "turns": bt.get("turns"),
+            "peak_rss_mb": bt.get("peak_rss_mb"),
+        }
     out["load_after"] = round(os.getloadavg()[0], 1)
     print(json.dumps(out, indent=None if args.json else 2))
     return 0

@@ -553,7 +553,7 @@ def review_detail(state: AppState, ref: str) -> dict[str, Any]:
         "reviews": [r.__dict__ for r in reviews],
         "turns": list(s.turns),
         "recording": s.recording,
-        "recording_present": bool(rec_dir and rec_dir.exists()),
+        "recording_present": bool(rec_dir and rec_dir.is_dir() and any(rec_dir.glob("*.flac"))),
         "scorecard": s.scorecard,
     }
 

@@ -404,6 +404,61 @@ def test_a_bad_start_message_is_one_clear_error(tmp_path, voice_fakes):
         assert msg["type"] == "error" and "nope" in msg["message"]
 
 
+def test_an_assessment_by_voice_saves_each_call_and_resumes(tmp_path, fake_parts):
+    from simulator.speech import factory
+    from simulator.testing import fake_parts as parts
+
+    speech = ToneSpeech(STRONG, seconds=0.8)
+    app = create_app(Settings(token=TOKEN, db=str(tmp_path / "r.db")))
+    with (
+        parts(
+            recognizer=lambda *a, **k: FakeRecognizer(speech.recognize),
+            synthesizer=lambda *a, **k: FakeSynthesizer(sample_rate=22050),
+            vad=lambda **k: SimpleNamespace(vad=EnergyVad()),
+        ),
+        TestClient(app) as c,
+        c.websocket_connect(f"/ws/assess?csrf={csrf_for(TOKEN)}&token={TOKEN}") as ws,
+    ):
+        assert factory.make_vad().vad is not None
+        ws.send_json({"type": "start", "assessment": "onboarding-week1", "trainee": "Jamie", "cohort": "c1",
+                      "barge_in": True})  # fmt: skip
+        msgs = []
+
+        def until(pred):
+            while True:
+                m = ws.receive()
+                if m.get("text") is None:
+                    continue
+                msgs.append(json.loads(m["text"]))
+                if pred(msgs[-1]):
+                    return msgs[-1]
+                assert msgs[-1]["type"] != "error", msgs[-1]
+
+        call = until(lambda m: m["type"] == "call")
+        assert call["position"] == 1 and call["total"] == 6 and "score" not in json.dumps(call)
+        until(lambda m: m["type"] == "ready")
+        silence = np.zeros(int(1.2 * 16000), np.float32)
+        for text in STRONG:
+            clip = np.concatenate([speech.clip(text), silence])
+            for k in range(0, len(clip), 320):
+                ws.send_bytes(_pcm(clip[k : k + 320]))
+            m = until(lambda m: (m["type"] == "turn" and m["speaker"] == "patient") or m["type"] == "saved")
+            if m["type"] == "saved":
+                break
+        else:
+            until(lambda m: m["type"] == "saved")
+        assert until(lambda m: m["type"] == "call")["position"] == 2
+        ws.send_json({"type": "leave"})
+        end = until(lambda m: m["type"] == "ended")
+        assert end["finished"] is False
+    from simulator.records.store import open_store
+
+    with open_store(tmp_path / "r.db") as store:
+        (kept,) = store.sessions(trainee="Jamie")
+        assert kept.scenario == "billing-frustrated" and kept.source == "assessment"
+        assert store.open_run("onboarding-week1", "Jamie") is not None  # resumable
+
+
 # ----------------------------------------------------------------------------------- trainer pages
 
 

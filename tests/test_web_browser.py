@@ -218,3 +218,39 @@ def test_the_guard_and_the_scenario_check_in_the_browser(playwright_, server, tm
                 page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     finally:
         b.close()
+
+
+@pytest.mark.parametrize(
+    "case, needle",
+    [("missing", "No microphone was found"), ("denied", "microphone is blocked"), ("silent", "can't hear anything")],
+)
+def test_clear_messages_when_the_microphone_is_missing_denied_or_silent(playwright_, server, tmp_path, case, needle):
+    base, _app = server
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"]  # fmt: skip
+    if case == "denied":
+        args += ["--use-fake-device-for-media-stream", "--deny-permission-prompts"]
+    if case == "silent":
+        silence = tmp_path / "silence.wav"
+        from simulator.speech.audio import write_audio
+
+        write_audio(silence, np.zeros(16000 * 20, np.float32), 16000)
+        args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 f"--use-file-for-fake-audio-capture={silence}%noloop"]  # fmt: skip
+    b = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    try:
+        ctx = b.new_context()
+        if case == "silent":
+            ctx.grant_permissions(["microphone"])
+        page = ctx.new_page()
+        page.goto(f"{base}/?token={TOKEN}")
+        page.goto(f"{base}/practice/billing-frustrated")
+        page.click("#start-voice")
+        page.wait_for_function(
+            "needle => document.getElementById('warning').textContent.includes(needle)", arg=needle, timeout=60_000
+        )
+        if case == "silent":
+            page.click("#hangup")
+            page.wait_for_selector("#done:not([hidden])", timeout=60_000)
+    finally:
+        b.close()

@@ -26,11 +26,30 @@ def summary(s: Scenario) -> dict[str, Any]:
     }
 
 
-def library(root: Path | None = None) -> list[dict[str, Any]]:
-    """Every scenario of the library, summarised (raises ``ProblemsError`` on a broken file)."""
-    from simulator.authoring.scenario import all_scenarios
+_CACHE: dict[str, tuple[tuple, list[dict[str, Any]]]] = {}
 
-    return [summary(s) for s in all_scenarios(root)]
+
+def _stamp(root: Path) -> tuple:
+    """What the library's summaries depend on: every scenario, catalog and practice file's size and time."""
+    files = [*root.glob("*.yaml"), *root.glob("behaviors.d/*.yaml"), *root.glob("practices/*.yaml")]
+    return tuple(sorted((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()))
+
+
+def library(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every scenario of the library, summarised (raises ``ProblemsError`` on a broken file).
+
+    Validating 15 files takes a moment; the result is kept until a file of the library changes
+    (a long-lived front end such as the browser app asks for it on every page)."""
+    from simulator.authoring.scenario import all_scenarios
+    from simulator.paths import scenarios_dir
+
+    root = root or scenarios_dir()
+    stamp = _stamp(root)
+    hit = _CACHE.get(str(root))
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, [summary(s) for s in all_scenarios(root)])
+        _CACHE[str(root)] = hit
+    return [dict(d) for d in hit[1]]
 
 
 def condition(tr) -> str:

@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *api.routes(),
         *pages.routes(),
         WebSocketRoute("/ws/voice", voice.voice_call),
+        WebSocketRoute("/ws/assess", voice.assessment_call),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

@@ -152,20 +152,7 @@ async def voice_call(ws: WebSocket) -> None:
     live.thread = worker
     worker.start()
 
-    async def sender() -> None:
-        while True:
-            msg = await out.get()
-            if msg is None:
-                return
-            try:
-                if isinstance(msg, tuple):
-                    await ws.send_bytes(pcm_message(msg[1], msg[2]))
-                else:
-                    await ws.send_json(msg)
-            except Exception:
-                pass  # the page is gone; the call ends on its own (the microphone closed)
-
-    send_task = asyncio.create_task(sender())
+    send_task = asyncio.create_task(_sender(ws, out))
     try:
         while True:
             msg = await ws.receive()
@@ -190,5 +177,190 @@ async def voice_call(ws: WebSocket) -> None:
         await send_task
         try:
             await ws.close()
+        except Exception:
+            pass
+
+
+# ------------------------------------------------------------------------------------- assessments
+
+
+class _Progress:
+    """``assessment.AssessmentView`` for the page: the call's number and brief, never a score."""
+
+    def __init__(self, emit):
+        self.emit = emit
+        self.outcome = None
+        self.show_scores = False
+
+    def starting(self, a, done, total):
+        self.emit({"type": "status", "text": f"{a.title}: {done} of {total} calls already saved" if done else a.title})
+
+    def before_call(self, req):
+        sc = req.scenario
+        self.emit({"type": "call", "position": req.position + 1, "total": req.total, "title": sc.title,
+                   "summary": sc.summary.strip(), "va_speaks_first": sc.va_speaks_first})  # fmt: skip
+        self.emit({"type": "status", "text": "Preparing the caller's voice..."})
+
+    def after_call(self, req):
+        self.emit({"type": "saved", "position": req.position + 1, "total": req.total})
+
+    def finished(self, a, outcome, show_scores):
+        self.outcome, self.show_scores = outcome, show_scores
+
+
+def run_assessment(state: AppState, live: Live, a, start: dict, route: dict, emit) -> None:
+    """The worker thread: ``assessment.run`` with ``assessment.VoiceRunner`` on the page's audio."""
+    from simulator.call import assessment
+    from simulator.call.stepwise import Abandoned
+    from simulator.speech.audio import PushMicrophone, StreamSpeaker
+
+    progress = _Progress(emit)
+    try:
+        emit({"type": "status", "text": "Loading the speech models (the first call takes a few seconds)..."})
+        models = state.speech_models()
+
+        def devices(req):
+            mic = PushMicrophone(RATE, stall_s=state.settings.stall_s)
+            route["mic"] = mic
+            sink = StreamSpeaker(lambda audio, rate: emit(("audio", audio, rate)), lambda: emit({"type": "stop"}))
+            emit({"type": "ready", "va_speaks_first": req.scenario.va_speaks_first})
+            return mic, sink, None, None
+
+        voice = assessment.VoiceRunner(
+            recognizer=models.recognizer,
+            vad_factory=models.vad_factory,
+            detector=models.detector,
+            synthesizer_for=models.synthesizer,
+            devices=devices,
+            view_for=lambda req: SocketView(emit),
+            embedder=models.embedder,
+            barge_in=bool(start.get("barge_in")),
+        )
+
+        def runner(req):
+            if route["leaving"]:
+                raise Abandoned()
+            result = voice(req)
+            if route["leaving"]:
+                raise Abandoned()  # the page left mid-call: not kept; the attempt resumes at this call
+            return result
+
+        with state.open_store() as store:
+            res = assessment.run(
+                a,
+                trainee=live.trainee or "",
+                cohort=live.cohort,
+                store=store,
+                runner=runner,
+                view=progress,
+                restart=bool(start.get("restart")),
+            )
+        out: dict[str, Any] = {"type": "ended", "finished": True, "done": res.done, "total": res.total,
+                               "scores_hidden": res.hide_scores}  # fmt: skip
+        if not res.hide_scores and res.outcome is not None:
+            out["result"] = res.outcome.as_dict()
+        emit(out)
+    except Abandoned:
+        emit({"type": "ended", "finished": False})
+    except (UserError, RuntimeFailure) as exc:
+        emit({"type": "error", "message": str(exc)})
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc()
+        emit(
+            {
+                "type": "error",
+                "message": f"the assessment stopped ({type(exc).__name__}); the server's terminal has the details",
+            }
+        )
+    finally:
+        emit(None)
+        state.drop(live.id)
+
+
+async def assessment_call(ws: WebSocket) -> None:
+    """An assessment by voice: one WebSocket for all its calls; the page streams the microphone
+    throughout and the server hands the audio to the call in progress."""
+    from simulator.call import assessment
+    from simulator.web.api import ID, names
+
+    state: AppState = ws.app.state.web
+    await ws.accept()
+    loop = asyncio.get_running_loop()
+    out: asyncio.Queue[Any] = asyncio.Queue()
+
+    def emit(msg: Any) -> None:
+        loop.call_soon_threadsafe(out.put_nowait, msg)
+
+    try:
+        start = await asyncio.wait_for(ws.receive_json(), timeout=30)
+        aid = str(start.get("assessment") or "") if isinstance(start, dict) else ""
+        if not ID.fullmatch(aid):
+            raise UserError(f"no assessment '{aid}'")
+        a = assessment.load(aid)
+        trainee, cohort = names(start)
+        if not trainee:
+            raise UserError("who takes the assessment? give the trainee's name")
+    except Exception as exc:
+        await ws.send_json(
+            {"type": "error", "message": str(getattr(exc, "detail", None) or exc) or "bad start message"}
+        )
+        await ws.close(code=1008)
+        return
+    route: dict[str, Any] = {"mic": None, "leaving": False}
+
+    def leave() -> None:
+        route["leaving"] = True
+        if route["mic"] is not None:
+            route["mic"].close()
+
+    live = Live(secrets.token_urlsafe(12), "voice", a.id, trainee, cohort, stop=leave)
+    state.add(live)
+    worker = threading.Thread(target=run_assessment, args=(state, live, a, start, route, emit), daemon=True)
+    live.thread = worker
+    worker.start()
+    send_task = asyncio.create_task(_sender(ws, out))
+    try:
+        while True:
+            msg = await ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                break
+            data = msg.get("bytes")
+            mic = route["mic"]
+            if data is not None:
+                if mic is not None and not len(data) % 2 and len(data) <= MAX_CHUNK:
+                    mic.push(np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0)
+                continue
+            try:
+                ctrl = json.loads(msg.get("text") or "{}")
+            except json.JSONDecodeError:
+                continue
+            kind = ctrl.get("type") if isinstance(ctrl, dict) else None
+            if kind == "hangup" and mic is not None:
+                mic.close()  # this call ends (saved if the trainee spoke); the next one follows
+            elif kind == "leave":
+                leave()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        leave()
+        await send_task
+        try:
+            await ws.close()
+        except Exception:
+            pass
+
+
+async def _sender(ws: WebSocket, out: asyncio.Queue) -> None:
+    while True:
+        msg = await out.get()
+        if msg is None:
+            return
+        try:
+            if isinstance(msg, tuple):
+                await ws.send_bytes(pcm_message(msg[1], msg[2]))
+            else:
+                await ws.send_json(msg)
         except Exception:
             pass

@@ -1,5 +1,6 @@
 // An assessment in typed calls: the server runs `assessment.run` and this page hands it each reply.
 import { api, el, toast } from "./common.js";
+import { VoiceLink } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
 const aid = $("setup").dataset.assessment;
@@ -64,5 +65,36 @@ $("typed").addEventListener("submit", async (ev) => {
   $("say").focus();
 });
 $("say").addEventListener("keydown", (ev) => { if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("typed").requestSubmit(); } });
-$("hangup").addEventListener("click", () => step("hangup"));
-$("leave").addEventListener("click", () => step("leave"));
+let link = null;
+$("hangup").addEventListener("click", () => (link ? link.hangUp() : step("hangup")));
+$("leave").addEventListener("click", () => (link ? link.send({ type: "leave" }) : step("leave")));
+
+function warn(text) { $("warning").textContent = text; $("warning").hidden = !text; }
+
+$("start-voice").addEventListener("click", async () => {
+  const trainee = $("trainee").value.trim();
+  if (!trainee) { toast("Type your name first."); return; }
+  localStorage.setItem("vasim.trainee", trainee);
+  localStorage.setItem("vasim.cohort", $("cohort").value.trim());
+  let finished = false;
+  link = new VoiceLink("/ws/assess", { type: "start", assessment: aid, trainee, cohort: $("cohort").value.trim() || null,
+    restart: $("restart").checked, barge_in: $("barge").checked }, {
+    message(msg) {
+      if (msg.type === "status") $("status").textContent = msg.text;
+      else if (msg.type === "call") {
+        transcript.replaceChildren(el("li", { class: "system", text: `Call ${msg.position} of ${msg.total}: ${msg.title}. ${msg.summary}` }));
+        $("status").textContent = `Call ${msg.position} of ${msg.total}`;
+      } else if (msg.type === "ready") $("status").textContent = msg.va_speaks_first ? "The phone is ringing: answer the call" : "Connected: the caller speaks first";
+      else if (msg.type === "turn") show([{ speaker: msg.speaker, text: msg.text, note: msg.note }]);
+      else if (msg.type === "saved") transcript.append(el("li", { class: "system", text: `Call ${msg.position} saved.` }));
+      else if (msg.type === "ended") { finished = true; done(msg); }
+      else if (msg.type === "error") { finished = true; warn(msg.message); $("call").hidden = true; }
+    },
+    warn,
+    closed(wasEnded) { if (!wasEnded && !finished) { warn("The connection to the server was lost. The calls already finished are saved; start again to resume."); $("call").hidden = true; } },
+  });
+  const problem = await link.open();
+  if (problem) { warn(problem); link = null; return; }
+  $("setup").hidden = true; $("call").hidden = false; $("typed").hidden = true;
+  $("hangup").textContent = "Hang up this call";
+});

@@ -1,6 +1,7 @@
 // A practice call in the page: typed (POST a turn, get the reply) or by voice (microphone ->
 // AudioWorklet -> 16 kHz PCM over a WebSocket; the caller's voice comes back the same way).
-import { api, csrf, el, toast } from "./common.js";
+import { api, el, toast } from "./common.js";
+import { VoiceLink } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
 const setup = $("setup"), callBox = $("call"), doneBox = $("done");
@@ -84,151 +85,49 @@ $("say").addEventListener("keydown", (ev) => {
 });
 
 // ------------------------------------------------------------------ voice
-let ws = null, capture = null, playback = null, playing = null, stream = null, node = null, ended = false, muted = false;
-let sentS = 0, loudest = 0, silentWarned = false;
+let link = null, ended = false, muted = false;
 
-function micMessage(err) {
-  const name = err && err.name;
-  if (name === "NotAllowedError" || name === "SecurityError")
-    return "The microphone is blocked for this page. Allow it (the icon at the left of the address bar), then start the call again; or type instead.";
-  if (name === "NotFoundError" || name === "OverconstrainedError")
-    return "No microphone was found. Plug one in (or a headset) and start again; or type instead.";
-  if (name === "NotReadableError" || name === "AbortError")
-    return "The microphone is in use by another program or could not be opened. Close the other program and start again.";
-  return `The microphone could not be started (${name || err}).`;
-}
-
-async function precheck() {
-  if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia)
-    return "The browser allows the microphone only on http://127.0.0.1 or http://localhost (or https). Open the address vasim serve printed, or type instead.";
-  try {
-    const p = await navigator.permissions.query({ name: "microphone" });
-    if (p.state === "denied") return micMessage({ name: "NotAllowedError" });
-  } catch (e) { /* not every browser can tell */ }
-  try {
-    const devices = await navigator.mediaDevices.enumerateDevices();
-    if (!devices.some((d) => d.kind === "audioinput")) return micMessage({ name: "NotFoundError" });
-  } catch (e) { /* ask anyway */ }
-  return null;
-}
-
-function play(buf) {
-  const view = new DataView(buf);
-  const rate = view.getUint32(0, true);
-  const pcm = new Int16Array(buf, 4);
-  const audio = playback.createBuffer(1, pcm.length, rate);
-  const ch = audio.getChannelData(0);
-  for (let i = 0; i < pcm.length; i++) ch[i] = pcm[i] / 32768;
-  stopPlayback();
-  const src = playback.createBufferSource();
-  src.buffer = audio;
-  src.connect(playback.destination);
-  src.start();
-  playing = src;
-}
-function stopPlayback() { if (playing) { try { playing.stop(); } catch (e) { /* already stopped */ } playing = null; } }
-
-async function startMic() {
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-    });
-  } catch (err) {
-    warn(micMessage(err));
-    hangUp();
-    return;
-  }
-  const track = stream.getAudioTracks()[0];
-  track.addEventListener("ended", () => { warn("The microphone was disconnected. The call so far is saved."); hangUp(); });
-  await capture.audioWorklet.addModule("/static/js/worklet.js");
-  const src = capture.createMediaStreamSource(stream);
-  node = new AudioWorkletNode(capture, "vasim-capture");
-  const sinkGain = capture.createGain();
-  sinkGain.gain.value = 0;
-  src.connect(node).connect(sinkGain).connect(capture.destination);
-  node.port.onmessage = ({ data }) => {
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(data.pcm);
-    sentS += 0.02;
-    loudest = Math.max(loudest, muted ? 1 : data.peak);
-    $("level-bar").style.width = `${Math.min(100, Math.round(data.peak * 300))}%`;
-    if (!silentWarned && sentS > 6 && loudest < 0.003) {
-      silentWarned = true;
-      warn("We can't hear anything from your microphone. Check that it is not muted (in the system settings or on the headset) and that the right one is chosen in the browser.");
-    } else if (silentWarned && loudest >= 0.003 && warning.textContent.startsWith("We can't hear")) warn("");
-  };
-  await capture.resume();
-}
-
-function hangUp() {
-  if (ws && ws.readyState === WebSocket.OPEN) {
-    ws.send(JSON.stringify({ type: "hangup" }));
-    setStatus("Ending the call and scoring it...");
-  }
-  stopMic();
-}
-function stopMic() {
-  if (stream) stream.getTracks().forEach((t) => t.stop());
-  stream = null;
-  if (node) node.port.onmessage = null;
+function lost(text) {
+  warn(text);
+  setStatus("Disconnected");
+  doneBox.hidden = false;
+  $("done-title").textContent = "The call stopped";
+  $("done-text").textContent = "Every finished turn is saved and scored: see Your calls.";
+  $("done-link").href = "/sessions";
+  $("done-link").textContent = "Your calls";
 }
 
 $("start-voice").addEventListener("click", async () => {
-  // the audio contexts are made in the click, so the browser lets them play
-  capture = new AudioContext({ sampleRate: 16000 });
-  playback = new AudioContext();
-  const problem = await precheck();
-  if (problem) { warn(problem); showCall("voice"); setup.hidden = false; callBox.hidden = true; toast(problem, 10000); return; }
+  link = new VoiceLink("/ws/voice", { type: "start", scenario, barge_in: $("barge").checked, ...who() }, {
+    message(msg) {
+      if (msg.type === "status") setStatus(msg.text);
+      else if (msg.type === "ready") setStatus(msg.va_speaks_first ? "The phone is ringing: answer the call" : "Connected");
+      else if (msg.type === "turn") addTurn(msg.speaker, msg.text, msg.note);
+      else if (msg.type === "ended") { ended = true; finished(msg); }
+      else if (msg.type === "error") { ended = true; link.stopMic(); lost(msg.message); }
+    },
+    warn: (text) => warn(text),
+    closed(wasEnded) { if (!wasEnded && !ended) lost("The connection to the server was lost. The call so far is saved: see Your calls."); },
+    level(peak) { $("level-bar").style.width = `${Math.min(100, Math.round(peak * 300))}%`; },
+  });
+  const problem = await link.open();
+  if (problem) { warn(problem); toast(problem, 10000); link = null; return; }
   warn("");
   showCall("voice");
   setStatus("Connecting...");
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  ws = new WebSocket(`${proto}//${location.host}/ws/voice?csrf=${encodeURIComponent(csrf)}`);
-  ws.binaryType = "arraybuffer";
-  ws.onopen = () => ws.send(JSON.stringify({ type: "start", scenario, barge_in: $("barge").checked, ...who() }));
-  ws.onmessage = (ev) => {
-    if (typeof ev.data !== "string") { play(ev.data); return; }
-    const msg = JSON.parse(ev.data);
-    if (msg.type === "status") setStatus(msg.text);
-    else if (msg.type === "ready") { setStatus(msg.va_speaks_first ? "The phone is ringing: answer the call" : "Connected"); startMic(); }
-    else if (msg.type === "turn") addTurn(msg.speaker, msg.text, msg.note);
-    else if (msg.type === "stop") stopPlayback();
-    else if (msg.type === "ended") { ended = true; stopMic(); finished(msg); ws.close(); }
-    else if (msg.type === "error") {
-      warn(msg.message);
-      ended = true;
-      stopMic();
-      doneBox.hidden = false;
-      $("done-title").textContent = "The call stopped";
-      $("done-text").textContent = "Every finished turn is saved: see Your calls.";
-      $("done-link").href = "/sessions";
-      $("done-link").textContent = "Your calls";
-    }
-  };
-  ws.onclose = () => {
-    stopMic();
-    if (!ended) {
-      warn("The connection to the server was lost. The call so far is saved: see Your calls.");
-      setStatus("Disconnected");
-      doneBox.hidden = false;
-      $("done-title").textContent = "Connection lost";
-      $("done-text").textContent = "Every finished turn is saved and scored in Your calls.";
-      $("done-link").href = "/sessions";
-    }
-  };
 });
 
 $("mute").addEventListener("click", () => {
   muted = !muted;
-  if (node) node.port.postMessage({ muted });
+  if (link) link.setMuted(muted);
   $("mute").textContent = muted ? "Unmute" : "Mute";
   $("mute").setAttribute("aria-pressed", String(muted));
   setStatus(muted ? "Muted: the caller hears silence" : "Unmuted");
 });
 $("hangup").addEventListener("click", async () => {
-  if (ws) { hangUp(); return; }
+  if (link) { link.hangUp(); setStatus("Ending the call and scoring it..."); return; }
   if (callId) {
     try { finished(await api(`/api/calls/${callId}/hangup`, { method: "POST", body: {} })); } catch (e) { toast(e.message); }
   }
 });
-window.addEventListener("beforeunload", () => { if (ws && !ended) hangUp(); });
+window.addEventListener("beforeunload", () => { if (link && !ended) link.hangUp(); });

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -204,9 +204,14 @@ def reports_page(request: Request) -> HTMLResponse:
     with _state(request).open_store() as store:
         cohorts, trainees = store.cohorts(), store.trainees()
         if q.get("name"):
-            kind = q.get("kind") or "cohort"
+            kinds: dict[str, Literal["trainee", "cohort", "scenario"]] = {
+                "trainee": "trainee",
+                "cohort": "cohort",
+                "scenario": "scenario",
+            }
             try:
-                if kind not in ("trainee", "cohort", "scenario"):
+                kind = kinds.get(q.get("kind") or "cohort")
+                if kind is None:
                     raise UserError("a report is of a trainee, a cohort or a scenario")
                 rp.build(store, kind, q["name"])  # a name that is not there: say so here, not in the frame
             except UserError as exc:

@@ -665,3 +665,20 @@ def test_talking_over_the_callers_goodbye_ends_the_call_cleanly():
     assert said[-1] == "Take care now, goodbye." and result.scorecard["passed"] is True
     assert result.turns[-1].speaker == "trainee"  # nobody answered it
     assert session.load(result.session_id).complete
+
+
+def test_the_library_summary_is_kept_until_a_file_changes(tmp_path, repo):
+    import os
+    import shutil
+
+    from simulator.authoring import summary
+
+    root = tmp_path / "scenarios"
+    shutil.copytree(repo / "scenarios", root)
+    first = summary.library(root)
+    assert summary.library(root) == first
+    path = root / "billing-frustrated.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Renamed - ", 1))
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    titles = {s["id"]: s["title"] for s in summary.library(root)}
+    assert titles["billing-frustrated"].startswith("Renamed - ")

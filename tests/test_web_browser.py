@@ -237,7 +237,13 @@ def test_clear_messages_when_the_microphone_is_missing_denied_or_silent(playwrig
         write_audio(silence, np.zeros(16000 * 20, np.float32), 16000)
         args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                  f"--use-file-for-fake-audio-capture={silence}%noloop"]  # fmt: skip
-    b = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    import os
+
+    # no sound server for the browser: the suite's headless PulseAudio (started by other tests)
+    # would otherwise give it a microphone
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+    env["PULSE_SERVER"] = f"unix:{tmp_path}/no-sound-server"
+    b = playwright_.chromium.launch(executable_path=CHROMIUM, headless=True, args=args, env=env)
     try:
         ctx = b.new_context()
         if case == "silent":

@@ -80,6 +80,20 @@ async def on_crash(request: Request, exc: Exception) -> Response:
 # ------------------------------------------------------------------------------------- the app
 
 
+def warm() -> None:
+    """Validate the scenario library and compile the pages while the user opens the address, so
+    the first page comes at once (validating 15 scenario files takes a second or two)."""
+    try:
+        from simulator.authoring.summary import library
+        from simulator.web.render import templates
+
+        library()
+        for name in ("library.html.j2", "practice.html.j2", "session.html.j2"):
+            templates().get_template(name)
+    except Exception:
+        pass  # the page that needs it says what is wrong
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     from simulator.web import api, pages, voice
 
@@ -88,6 +102,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        import threading
+
+        threading.Thread(target=warm, name="vasim-web-warm", daemon=True).start()
         yield
         import anyio
 

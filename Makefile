@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --upgrade pip
 	@# torch first, from the local CPU wheel, so nothing pulls a CUDA build
 	@$(PY) -m pip install -q torch==2.13.0
-	@$(PY) -m pip install -q -e '.[speech,dev]'
+	@$(PY) -m pip install -q -e '.[speech,web,dev]'
 	@touch $@
 
 demo: setup

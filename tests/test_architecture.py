@@ -12,7 +12,7 @@ import pytest
 import simulator
 
 ROOT = Path(simulator.__file__).resolve().parent
-FRONT_ENDS = ("simulator.cli", "simulator.__main__")
+FRONT_ENDS = ("simulator.cli", "simulator.web", "simulator.__main__")
 
 
 def modules() -> dict[str, Path]:
@@ -90,6 +90,20 @@ def test_the_library_never_imports_the_command_line():
         for m, deps in graph.items()
         for d in deps
         if d.startswith(FRONT_ENDS) and not m.startswith(FRONT_ENDS)
+    )
+    assert not bad, bad
+
+
+def test_the_front_ends_do_not_import_each_other():
+    """The browser app and the command line are two front ends over the library: neither
+    borrows the other's code (what both need lives in the library)."""
+    graph = import_graph()
+    bad = sorted(
+        f"{m} imports {d}"
+        for m, deps in graph.items()
+        for d in deps
+        if (m.startswith("simulator.web") and d.startswith("simulator.cli"))
+        or (m.startswith("simulator.cli") and d.startswith("simulator.web") and m != "simulator.cli.commands.serve")
     )
     assert not bad, bad
 

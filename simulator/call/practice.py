@@ -506,6 +506,8 @@ class VoiceCall:
                     if o.barge_in:
                         self._barge_frame(frame, now)
                     continue
+                if p.ended and not self.ep.in_turn and now - self.listen_since >= o.endpoint_silence_s:
+                    break  # the caller hung up while the trainee talked over their last words
                 if now < self.deaf_until:
                     continue
                 if self._listen_frame(frame, now):
@@ -669,6 +671,9 @@ class VoiceCall:
             self._listen(now)
             return False
         p = self.call.patient
+        if p.ended:  # said over the caller's last words (barge-in): kept, and nobody answers
+            self.call.add_trainee(text, behaviors, start_t, end_t, "speech", audio, ASR_RATE, words=words)
+            return True
         t2 = time.perf_counter()
         reply = p.respond(text, behaviors, unsure=unsure)
         decide_ms = detect_ms + (time.perf_counter() - t2) * 1000

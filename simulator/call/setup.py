@@ -312,3 +312,79 @@ def text_runner(scripts: dict[str, Sequence] | None = None, *, detector=None, vi
         return assessment.TypedAnswers()
 
     return assessment.TextRunner(detector, trainee_for, view_for, embedder=getattr(detector, "embedder", None))
+
+
+# --------------------------------------------------------------------------- long-lived front-ends
+
+
+@dataclass
+class SpeechModels:
+    """The models a voice call needs, loaded once and shared by every call of a long-lived
+    front-end (the browser app); each call gets its own patient, line bank and VAD state."""
+
+    recognizer: Any
+    detector: Any
+    embedder: Any
+    vad_factory: Callable[[], Any]
+    synthesizers: dict = field(default_factory=dict)
+
+    def synthesizer(self, engine: str):
+        from simulator.speech import factory
+
+        if engine not in self.synthesizers:
+            self.synthesizers[engine] = factory.make_synthesizer(engine)
+        return self.synthesizers[engine]
+
+
+def load_speech_models(asr_model: str = "tiny.en", reporter: Reporter | None = None) -> SpeechModels:
+    """Load the recognizer, detector, embedder and piper side by side (as ``build_voice_call``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simulator.speech import factory
+
+    rep = reporter or QuietReporter()
+    with rep.status("Loading speech models..."):
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="vasim-load") as pool:
+            f_asr = pool.submit(factory.make_recognizer, "faster-whisper", asr_model)
+            f_tts = pool.submit(factory.make_synthesizer, "piper")
+            f_det = pool.submit(factory.make_detector)
+            factory.make_vad()  # Silero loads once here, so the first call does not pay for it
+            recognizer, piper, detector = f_asr.result(), f_tts.result(), f_det.result()
+        embedder = getattr(detector, "embedder", None) or factory.make_embedder_or_none()
+    return SpeechModels(recognizer, detector, embedder, lambda: factory.make_vad().vad, {"piper": piper})
+
+
+def connect_voice_call(
+    scenario,
+    models: SpeechModels,
+    *,
+    source,
+    sink,
+    options,
+    clock=None,
+    view=None,
+    mode: str = "voice",
+    progress: Counter | None = None,
+):
+    """A :class:`~simulator.call.practice.VoiceCall` on the given microphone and speaker (any
+    ``AudioSource``/``AudioSink``: the browser app's streamed devices), with every patient line
+    synthesised first, exactly as ``build_voice_call`` wires one."""
+    from simulator.call import practice
+
+    patient = practice.Patient(scenario, practice.PatientOptions(seed=options.seed), embedder=models.embedder)
+    bank = practice.LineBank(models.synthesizer(scenario.patient.voice.engine), scenario.patient.voice)
+    bank.prepare(patient.all_lines(), progress)
+    return practice.VoiceCall(
+        scenario,
+        source=source,
+        sink=sink,
+        recognizer=models.recognizer,
+        vad=models.vad_factory(),
+        detector=models.detector,
+        bank=bank,
+        clock=clock,
+        options=options,
+        view=view or practice.NullView(),
+        patient=patient,
+        mode=mode,
+    )

@@ -732,3 +732,24 @@ def verdict(card) -> list[str]:
     if missed:
         lines.append(f"never shown: {', '.join(missed)}")
     return lines
+
+
+def load_example(ref: str, kind: str):
+    """``(scenario, index entry, transcript with times, stale)`` of a rendered example call, or a
+    one-line ``UserError``; ``stale``: the scenario changed since it was rendered."""
+    from simulator.authoring import scenario as sc_mod
+    from simulator.errors import UserError
+    from simulator.scoring import transcript as tr_mod
+
+    if kind not in ("strong", "weak"):
+        raise UserError(f"{kind}: an example is 'strong' or 'weak'")
+    scenario = sc_mod.load(ref)
+    directory = examples_dir()
+    key = example_key(scenario.id, kind)
+    entry = load_index(directory).get(key)
+    if entry is None or not (directory / entry.transcript).is_file():
+        raise UserError(f"{scenario.id}: no rendered {kind} example; run `vasim examples render {scenario.id}`")
+    sel = {e.kind: e for e in selected_examples(scenario)}
+    stale = kind in sel and entry.hash != plan(scenario, sel[kind], default_options()).content_hash()
+    transcript = tr_mod.load(directory / entry.transcript, scenario)
+    return scenario, entry, transcript, stale

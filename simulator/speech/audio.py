@@ -576,3 +576,75 @@ class DeviceSink:
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+
+# ---------------------------------------------------------------- streamed devices (a browser, a socket)
+
+
+class PushMicrophone:
+    """A microphone whose audio is pushed in from elsewhere (the browser app's WebSocket).
+
+    :meth:`push` takes float32 (or int16) mono chunks at ``sample_rate`` from any thread; iterating
+    yields them in order, as a real microphone would, in real time because the sender records in
+    real time. The stream ends on :meth:`close` (hang-up, the connection dropped) or when nothing
+    arrives for ``stall_s`` (a page that stopped sending): the call then ends as when a headset
+    is pulled, with every finished turn journalled.
+    """
+
+    def __init__(self, sample_rate: int = 16000, *, stall_s: float | None = 10.0):
+        self.sample_rate = sample_rate
+        self.stall_s = stall_s
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
+        self.closed = False
+        self.stalled = False
+        self.received_s = 0.0  # seconds of audio pushed so far
+        self.peak = 0.0  # loudest sample so far (the page warns about a silent microphone)
+
+    def push(self, chunk: np.ndarray) -> None:
+        if self.closed:
+            return
+        audio = to_mono_float32(chunk)
+        if len(audio):
+            self.received_s += len(audio) / self.sample_rate
+            self.peak = max(self.peak, float(np.max(np.abs(audio))))
+            self._queue.put(audio)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        while not self.closed:
+            try:
+                chunk = self._queue.get(timeout=self.stall_s)
+            except queue.Empty:
+                self.stalled = True
+                return
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._queue.put(None)
+
+
+class StreamSpeaker(VirtualSpeaker):
+    """A speaker that hands each line to ``send(audio, sample_rate)`` (the browser plays it) and
+    ``stop()`` to ``on_stop()`` (barge-in: the page drops what it has not played yet).
+
+    Playback is timed on the clock as the listener hears it, like :class:`VirtualSpeaker`, so
+    ``playing`` and ``wait`` say when the line is over at the other end, and ``played`` keeps
+    what was heard (cut short by a barge-in)."""
+
+    def __init__(self, send, on_stop=None, clock: Clock | None = None):
+        super().__init__(clock)
+        self._send = send
+        self._on_stop = on_stop
+
+    def play(self, audio: np.ndarray, sample_rate: int) -> None:
+        super().play(audio, sample_rate)
+        self._send(to_mono_float32(audio), sample_rate)
+
+    def stop(self) -> None:
+        was = self.playing
+        super().stop()
+        if was and self._on_stop is not None:
+            self._on_stop()

@@ -32,22 +32,13 @@ def register(sub) -> None:
 
 def load_example(ref: str, kind: str):
     """(scenario, index entry, transcript with times) of a rendered example, or a one-line UserError."""
-    from simulator.authoring import scenario as sc_mod
-    from simulator.scoring import transcript as tr_mod
-
-    scenario = sc_mod.load(ref)
-    directory = ex.examples_dir()
-    key = ex.example_key(scenario.id, kind)
-    entry = ex.load_index(directory).get(key)
-    if entry is None or not (directory / entry.transcript).is_file():
-        raise UserError(f"{scenario.id}: no rendered {kind} example; run `vasim examples render {scenario.id}`")
-    sel = {e.kind: e for e in ex.selected_examples(scenario)}
-    if kind in sel and entry.hash != ex.plan(scenario, sel[kind], ex.default_options()).content_hash():
+    scenario, entry, transcript, stale = ex.load_example(ref, kind)
+    if stale:
         print(
-            f"vasim: note: {key} is older than its scenario; `vasim examples render --changed` updates it",
+            f"vasim: note: {ex.example_key(scenario.id, kind)} is older than its scenario; "
+            "`vasim examples render --changed` updates it",
             file=sys.stderr,
         )
-    transcript = tr_mod.load(directory / entry.transcript, scenario)
     return scenario, entry, transcript
 
 

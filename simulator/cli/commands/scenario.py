@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from simulator.authoring import scenario as sc_mod
-from simulator.authoring.model import Scenario
+from simulator.authoring.summary import summary
 from simulator.errors import ProblemsError, UserError
 from simulator.paths import scenarios_dir
 
@@ -56,25 +56,10 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def _summary(s: Scenario) -> dict:
-    return {
-        "id": s.id,
-        "title": s.title,
-        "touchpoint": s.touchpoint,
-        "difficulty": s.difficulty,
-        "mode": s.mode,
-        "direction": s.direction,
-        "escalation": s.escalation,
-        "patient": s.patient.name,
-        "examples": len(s.examples),
-        "path": s.source,
-    }
-
-
 def cmd_list(args) -> int:
     scenarios = sc_mod.all_scenarios()
     if args.json:
-        json.dump([_summary(s) for s in scenarios], sys.stdout, indent=2)
+        json.dump([summary(s) for s in scenarios], sys.stdout, indent=2)
         print()
         return 0
     from rich import box

@@ -410,3 +410,44 @@ def test_cli_assess_text_scripts_json_and_resume(tmp_path, db, capsys, monkeypat
     assert "missing trainee script for scenario 'voicemail-reminder'" in capsys.readouterr().err
     assert main(["assess", LIBRARY, "--text", "--db", db]) == 2
     assert "--trainee" in capsys.readouterr().err
+
+
+def test_voice_runner_wires_virtual_devices_through_the_factory(db):
+    """``setup.voice_runner(virtual=True)``: the one wiring `vasim assess --virtual-audio` uses -
+    models from the factory, the scripted trainee voice into the virtual microphone, all on one
+    clock - with fakes for every part (a manual clock, tones for words)."""
+    from simulator.call import setup
+    from simulator.speech import factory
+    from simulator.testing import fake_parts
+
+    lines = {
+        "billing-frustrated": [
+            "Thank you for calling Riverside Family Practice, this is Sam.",
+            "I'm sorry about the bill, may I have your date of birth?",
+            "Thank you for calling, have a good day.",
+        ]
+    }
+    speech = ToneSpeech([t for ls in lines.values() for t in ls])
+
+    class ToneVoice(FakeSynthesizer):  # says each line as its own tone, so the recognizer hears it back
+        def synthesize(self, text, voice):
+            return speech.clip(text)
+
+    a = asm.parse(asm.yamlio.loads("id: v\ntitle: V\nscenarios: [billing-frustrated]\n", "v.yaml"))
+    scripts = {sid: trainee_mod.parse_trainee_script("\n".join(ls)) for sid, ls in lines.items()}
+    clock = ManualClock()
+    with fake_parts(
+        recognizer=lambda *a, **k: FakeRecognizer(speech.recognize),
+        synthesizer=lambda *a, **k: FakeSynthesizer(sample_rate=16000),
+        trainee_synthesizer=lambda *a, **k: ToneVoice(sample_rate=16000),
+        vad=lambda *a, **k: type("T", (), {"vad": EnergyVad()})(),
+        clock=lambda: clock,
+    ):
+        runner = setup.voice_runner(virtual=True, scripts=scripts)
+        assert factory.make_clock() is clock
+        with open_store(db) as store:
+            res = asm.run(a, trainee="vic", cohort="c", store=store, runner=runner)
+            (stored,) = store.sessions(run_id=res.run_id, with_turns=True)
+    said = [t["text"] for t in stored.turns if t["speaker"] == "trainee" and t["text"]]
+    assert said[:2] == lines["billing-frustrated"][:2]  # the scripted voice crossed the virtual microphone
+    assert stored.voice_to_voice_p50_ms is not None

@@ -76,9 +76,7 @@ def audio_devices(virtual: bool, input_device=None, output_device=None):
 
     if not virtual:
         return factory.make_audio_source(input_device), factory.make_audio_sink(output_device), None
-    from simulator.speech.audio import RealClock
-
-    clock = RealClock()
+    clock = factory.make_clock()
     source = factory.make_audio_source(virtual=True, clock=clock)
     source.gap_s = 0.0  # ScriptedVoice times each turn itself
     return source, factory.make_audio_sink(virtual=True, clock=clock), clock

@@ -33,6 +33,7 @@ PARTS = frozenset(
         "embedder_or_none",
         "detector",
         "sound_devices",
+        "clock",
     }
 )
 
@@ -150,6 +151,14 @@ def make_vad(**endpoint_options):
     from simulator.speech import vad
 
     return vad.TurnDetector(vad.SileroVad(), vad.Endpointer(vad.EndpointConfig(**endpoint_options)))
+
+
+@_overridable
+def make_clock():
+    """The clock virtual audio devices run on: real time (tests use ``testing.ManualClock``)."""
+    from simulator.speech.audio import RealClock
+
+    return RealClock()
 
 
 @_overridable

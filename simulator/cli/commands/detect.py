@@ -40,6 +40,11 @@ def register(sub) -> None:
         help="the words-only model: no sentence embeddings to load",
     )
     p.add_argument("--quote", action="store_true", help="also print the quote that shows each behavior")
+    p.add_argument(
+        "--understand",
+        action="store_true",
+        help='also print the dialogue acts and the facts stated ("acts", "facts" in JSON)',
+    )
     p.set_defaults(func=run)
 
 
@@ -73,13 +78,17 @@ def _parse_line(line: str, number: int):
     return text, _context(obj.get("practice"), obj.get("patient"), obj.get("mode", "call"), where)
 
 
-def _result(text, detections, quote: bool) -> dict:
+def _result(u, quote: bool, understand: bool = False) -> dict:
+    """The JSON of one understood turn: DESIGN's ``{"text", "behaviors"}``, plus what was asked for."""
     from simulator.understanding.detect import result_json
 
-    out = result_json(text, detections)
+    out = result_json(u.text, u.behaviors)
     if quote:
-        for item, d in zip(out["behaviors"], detections):
+        for item, d in zip(out["behaviors"], u.behaviors):
             item["quote"] = d.quote
+    if understand:
+        out["acts"] = [{"id": a.id, "confidence": a.confidence} for a in u.acts]
+        out["facts"] = [{"kind": f.kind, "value": f.render(), "said": f.said} for f in u.facts]
     return out
 
 
@@ -95,7 +104,7 @@ def run(args) -> int:
             if not line.strip():  # blank lines separate nothing; skip them
                 continue
             text, ctx = _parse_line(line, i)
-            sys.stdout.write(json.dumps(_result(text, detector.detect(text, ctx), args.quote)) + "\n")
+            sys.stdout.write(json.dumps(_result(detector.understand(text, ctx), args.quote, args.understand)) + "\n")
             sys.stdout.flush()
         return 0
     if args.text is None:
@@ -104,12 +113,15 @@ def run(args) -> int:
         raise UserError(f"TEXT is longer than {MAX_TEXT} characters; give one turn")
     ctx = _context(args.practice, args.patient, args.mode, "")
     detector = factory.make_detector(embeddings=not args.words_only)
-    dets = detector.detect(args.text, ctx)
+    u = detector.understand(args.text, ctx)
     if args.json:
-        print(json.dumps(_result(args.text, dets, args.quote)))
+        print(json.dumps(_result(u, args.quote, args.understand)))
         return 0
-    if not dets:
+    if not u.behaviors:
         print("no behaviors detected")
-    for d in dets:
+    for d in u.behaviors:
         print(f"{d.id:20s} {d.confidence:.2f}  \"{d.quote}\"")
+    if args.understand:
+        print("acts: " + (", ".join(f"{a.id} {a.confidence:.2f}" for a in u.acts) or "none"))
+        print("facts: " + (", ".join(f"{f.kind} {f.render()}" for f in u.facts) or "none"))
     return 0

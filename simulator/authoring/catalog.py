@@ -118,9 +118,6 @@ class Catalog:
     def violations(self) -> list[str]:
         return [b.id for b in self if b.polarity == "negative"]
 
-    def by_dimension(self, dim: str) -> list[str]:
-        return [b.id for b in self if b.dimension == dim]
-
 
 def catalog_files(root: Path | None = None) -> list[Path]:
     root = root or scenarios_dir()

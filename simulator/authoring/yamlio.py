@@ -19,8 +19,6 @@ from simulator.errors import Problem
 MAX_BYTES = 2 * 1024 * 1024  # a scenario is a few KB; anything this big is a mistake
 MAX_NODES = 200_000  # after alias expansion; a YAML bomb blows far past this
 
-Path_ = tuple  # a path into the document: keys (str) and list indexes (int)
-
 
 @dataclass
 class Document:

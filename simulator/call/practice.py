@@ -63,7 +63,6 @@ from simulator.understanding.detect import Context
 from simulator.understanding.hearing import HeardWord
 
 VAD_FRAME = 512  # Silero's window at 16 kHz
-WORDS_PER_S = 2.6  # speaking rate used to time typed turns
 # a spoken trainee turn waiting to be journaled: text, behaviors, start, end, audio, words
 _TraineeTurn = tuple[str, Sequence[str], float | None, float | None, np.ndarray | None, Sequence[HeardWord]]
 
@@ -283,10 +282,6 @@ class Call:
 
 def _r(t: float | None) -> float | None:
     return None if t is None else round(float(t), 3)
-
-
-def _speech_s(text: str) -> float:
-    return max(0.6, len(text.split()) / WORDS_PER_S)
 
 
 # --------------------------------------------------------------------------- text mode

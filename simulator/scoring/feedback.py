@@ -11,8 +11,9 @@ then delivery (pace, fillers, response time).
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.authoring.catalog import Catalog
 from simulator.authoring.model import END, RING, Scenario
@@ -73,7 +74,9 @@ SLOW_RESPONSE_S = 2.5
 FAST_WPM, SLOW_WPM = 180.0, 100.0
 FILLER_RATE = 3.0  # per 100 words
 
-_exemplar_cache: dict[tuple, list[Candidate]] = {}
+# detector -> (scenario key -> candidates): kept per detector object (and dropped with it), so a
+# new detector never reads what another one detected
+_exemplar_cache: weakref.WeakKeyDictionary[Any, dict[tuple, list[Candidate]]] = weakref.WeakKeyDictionary()
 
 
 def stage_of(bid: str, catalog: Catalog) -> str:
@@ -154,8 +157,9 @@ def _whole_lines(scenario: Scenario) -> set[str]:
 
 def _candidates(scenario: Scenario, detector) -> list[Candidate]:
     """Every exemplar line and each of its sentences, in conversation order, detected in one batch."""
-    key = (id(detector), scenario.id, scenario.source, scenario.greeting_exemplar, len(scenario.states))
-    if key not in _exemplar_cache:
+    key = (scenario.id, scenario.source, scenario.greeting_exemplar, len(scenario.states))
+    cache = _exemplar_cache.setdefault(detector, {})
+    if key not in cache:
         items: list[tuple[str, str]] = []
         for state, line in scenario.exemplar_lines():
             items.append((state, line))
@@ -164,10 +168,10 @@ def _candidates(scenario: Scenario, detector) -> list[Candidate]:
                 items += [(state, p) for p in parts]
         ctx = Context.of(scenario)
         found = detector.detect_batch([(text, ctx) for _, text in items]) if items else []
-        if len(_exemplar_cache) > 64:
-            _exemplar_cache.clear()
-        _exemplar_cache[key] = [Candidate(s, t, frozenset(d.id for d in dets)) for (s, t), dets in zip(items, found)]
-    return _exemplar_cache[key]
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = [Candidate(s, t, frozenset(d.id for d in dets)) for (s, t), dets in zip(items, found)]
+    return cache[key]
 
 
 def counterpart(bid: str, scenario: Scenario, catalog: Catalog) -> str | None:

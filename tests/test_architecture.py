@@ -5,6 +5,7 @@ command line, and no two modules import each other, directly or round a loop."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,7 @@ def test_the_stages_are_folders():
 
 def test_one_atomic_writer_and_one_percentile():
     """One copy of each rule: files are replaced only in simulator/fsutil.py, and percentiles
-    are computed only in simulator/stats.py."""
+    and rater agreement (kappa) are computed only in simulator/stats.py."""
     offenders = []
     for path in ROOT.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
@@ -152,6 +153,8 @@ def test_one_atomic_writer_and_one_percentile():
             offenders.append(f"{rel}: renames files itself (use simulator.fsutil.atomic_open)")
         if rel != "stats.py" and ("np.percentile(" in text or "numpy.percentile(" in text or "quantiles(" in text):
             offenders.append(f"{rel}: its own percentile (use simulator.stats.percentile)")
+        if rel != "stats.py" and re.search(r"def \w*kappa\w*\(", text):
+            offenders.append(f"{rel}: its own kappa (use simulator.stats.quadratic_weighted_kappa)")
     assert not offenders, offenders
 
 

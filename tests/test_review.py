@@ -15,9 +15,9 @@ from simulator.records.review import (
     agreement_from_pairs,
     draw_sample,
     parse_score,
-    quadratic_weighted_kappa,
 )
 from simulator.records.store import SessionRecord, open_store
+from simulator.stats import quadratic_weighted_kappa
 from simulator.testing import fake_scorecard as card
 
 

@@ -20,15 +20,13 @@ import getpass
 import os
 import random
 import secrets
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import UserError
 from simulator.records.store import Review, Sample, Store, StoredSession
-
-SCALE = (1, 2, 3, 4, 5)  # the monthly QA scale
+from simulator.stats import SCALE, quadratic_weighted_kappa
 
 
 def current_user() -> str:
@@ -60,40 +58,6 @@ def draw_sample(store: Store, cohort: str, n: int, seed: int | None = None, by: 
     ids = [s.session_id for s in sorted(sessions, key=lambda s: (s.started_at, s.session_id))]
     picked = random.Random(seed).sample(ids, min(n, len(ids)))
     return store.add_sample(cohort, n, seed, picked, by or current_user())
-
-
-def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], categories: Sequence[int] = SCALE) -> float | None:
-    """Cohen's kappa with quadratic weights, w_ij = (i - j)^2 / (k - 1)^2.
-
-    kappa = 1 - sum(w * observed) / sum(w * expected), where expected is the outer product
-    of the two raters' marginal counts divided by n. None when it is undefined: no pairs,
-    or both raters used a single identical category (no disagreement is possible by chance).
-    """
-    if len(a) != len(b):
-        raise ValueError("both raters must rate the same items")
-    if not a:
-        return None
-    cats = list(categories)
-    idx = {c: i for i, c in enumerate(cats)}
-    k = len(cats)
-    for x in list(a) + list(b):
-        if x not in idx:
-            raise ValueError(f"rating {x!r} is not one of {cats}")
-    n = len(a)
-    observed = [[0.0] * k for _ in range(k)]
-    for x, y in zip(a, b):
-        observed[idx[x]][idx[y]] += 1
-    ha = Counter(idx[x] for x in a)
-    hb = Counter(idx[y] for y in b)
-    num = den = 0.0
-    for i in range(k):
-        for j in range(k):
-            w = (i - j) ** 2 / (k - 1) ** 2
-            num += w * observed[i][j]
-            den += w * ha[i] * hb[j] / n
-    if den == 0:
-        return None
-    return 1.0 - num / den
 
 
 @dataclass(frozen=True)

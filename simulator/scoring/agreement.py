@@ -18,7 +18,7 @@ trainers' own reviews in the results store).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ import numpy as np
 
 from simulator.authoring.catalog import DIMENSIONS
 from simulator.errors import Problem, ProblemsError
+from simulator.stats import quadratic_weighted_kappa
 
 
 @dataclass(frozen=True)
@@ -113,22 +114,6 @@ def nearer_edge(score: int, band: tuple[int, int]) -> int:
     return min(max(score, lo), hi)
 
 
-def quadratic_kappa(a: Sequence[int], b: Sequence[int], levels: int = 5) -> float | None:
-    """Cohen's kappa with quadratic weights for scores 1..levels (None when undefined)."""
-    if not a:
-        return None
-    observed = np.zeros((levels, levels))
-    for x, y in zip(a, b):
-        observed[x - 1, y - 1] += 1
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
-    i, j = np.indices((levels, levels))
-    weights = (i - j) ** 2 / (levels - 1) ** 2
-    denom = (weights * expected).sum()
-    if denom == 0:
-        return None
-    return float(1 - (weights * observed).sum() / denom)
-
-
 def agreement(pairs: Iterable[tuple[Scored, Review]]) -> Agreement:
     pairs = list(pairs)
     out = Agreement(calls=len(pairs))
@@ -160,7 +145,7 @@ def agreement(pairs: Iterable[tuple[Scored, Review]]) -> Agreement:
         out.in_band[d] = sum(band[0] <= x <= band[1] for x, band in rows) / len(rows)
         out.exact[d] = sum(x == e for (x, _), e in zip(rows, edges)) / len(rows)
         out.within_one[d] = sum(abs(x - e) <= 1 for (x, _), e in zip(rows, edges)) / len(rows)
-        out.kappa[d] = quadratic_kappa([x for x, _ in rows], edges)
+        out.kappa[d] = quadratic_weighted_kappa([x for x, _ in rows], edges)
     return out
 
 

@@ -186,3 +186,13 @@ def test_cli_review_flow(store, capsys):
     assert main(["review", "override", "zzzzzzzz", "closing", "2", "--reason", "x", "--db", db]) == 2
     assert "no stored session" in capsys.readouterr().err
     assert main(["review", "sample", "--cohort", "nope", "--db", db]) == 2
+
+
+def test_verdict_agreement_reads_the_trainers_verdict_from_their_scores(store):
+    from simulator.records.review import verdict_agreement
+
+    sessions = store.sessions(trainee="ben")  # all stored as passed
+    store.add_review(sessions[0].session_id, "tess", dict.fromkeys(DIMENSIONS, 4), {})  # a pass: agrees
+    store.add_review(sessions[1].session_id, "tess", {**dict.fromkeys(DIMENSIONS, 4), "accuracy": 1}, {})  # a 1 fails
+    store.add_review(sessions[2].session_id, "tess", {"greeting": 2}, {})  # not all five: not a verdict
+    assert verdict_agreement(store, trainee="ben") == (1, 2)

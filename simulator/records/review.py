@@ -131,6 +131,27 @@ def agreement(
     return agreement_from_pairs(score_pairs(sessions, reviews))
 
 
+def verdict_agreement(store: Store, cohort: str | None = None, trainee: str | None = None) -> tuple[int, int]:
+    """(agreed, reviewed): calls where the scorer's pass/fail matches the trainer's, the
+    trainer's verdict read from their five scores by the pass policy (a 1 fails; otherwise the
+    mean against the pass mark). The first review of each session counts."""
+    from simulator.authoring.policy import PASS_MARK
+
+    sessions = {s.session_id: s for s in store.sessions(cohort=cohort, trainee=trainee)}
+    seen: set[str] = set()
+    agreed = n = 0
+    for r in store.reviews(list(sessions)):
+        s = sessions.get(r.session_id)
+        if s is None or r.session_id in seen or len(r.scores) < len(DIMENSIONS):
+            continue
+        seen.add(r.session_id)
+        scores = list(r.scores.values())
+        trainer_passed = min(scores) > 1 and sum(scores) / len(scores) >= PASS_MARK
+        n += 1
+        agreed += trainer_passed == s.passed
+    return agreed, n
+
+
 def parse_score(dim: str, text: str) -> int:
     """A trainer's typed score, or a clear error."""
     try:

@@ -266,13 +266,14 @@ def cmd_audit(args) -> int:
 
 
 def cmd_agreement(args) -> int:
-    from simulator.records.review import agreement
+    from simulator.records.review import agreement, verdict_agreement
     from simulator.reports.report import num, pct
 
     with store_from(args) as store:
         if args.cohort:
             store.require_cohort(args.cohort)
         rows = agreement(store, cohort=args.cohort, trainee=args.trainee)
+        agreed, reviewed = verdict_agreement(store, cohort=args.cohort, trainee=args.trainee)
     if args.json:
         print(json.dumps([a.as_dict() for a in rows]))
         return 0
@@ -285,6 +286,11 @@ def cmd_agreement(args) -> int:
     for a in rows:
         t.add_row(a.dimension, str(a.n), pct(a.exact), pct(a.within_one), num(a.kappa))
     Console().print(t)
+    if reviewed:
+        print(
+            f"pass/fail: the scorer and the trainer agree on {agreed} of {reviewed} reviewed calls "
+            f"({pct(agreed / reviewed)}; the trainer's verdict read from their five scores)"
+        )
     if not any(a.n for a in rows):
         print("no reviewed sessions yet (`vasim review sample`, then `vasim review score`)")
     return 0

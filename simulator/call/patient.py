@@ -36,19 +36,62 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, NotRequired, TypedDict
 
 import numpy as np
 
-from simulator.authoring.model import DEFAULT_MOOD_MOVES, END, RING, Lines, Scenario, State, Transition, mood_band
+from simulator.authoring.model import (
+    DEFAULT_MOOD_MOVES,
+    END,
+    REACTION_NAMES,
+    RING,
+    Lines,
+    Scenario,
+    State,
+    Transition,
+    Wants,
+)
+from simulator.call import temperament
+from simulator.call.temperament import AGAIN_SHARPER
 from simulator.text import split
 from simulator.text.numbers import spoken_date
 from simulator.text.split import words
+from simulator.understanding.detect import Understanding
+from simulator.understanding.facts import MONTHS, WEEKDAYS, Fact, extract, matches
 
 ReplyKind = Literal[
-    "opening", "line", "reaction", "again", "identity", "answer", "confused", "reprompt", "goodbye", "hangup", "clarify"
+    "opening",
+    "line",
+    "reaction",
+    "again",
+    "identity",
+    "answer",
+    "confused",
+    "reprompt",
+    "goodbye",
+    "hangup",
+    "clarify",
+    # reactions to what the VA did besides the scenario's beats (docs/scenario-format.md, "Reactions")
+    "repeat",
+    "hold",
+    "spell",
+    "callback",
+    "small_talk",
+    "contest",
+    "accept",
+    "decline",
+    "acknowledge",
+    "transfer",
+    "escalation",
+    "emergency_911",
+    "crisis_line",
+    "stay_on_line",
+    "early_close",
+    "jargon",
+    "brush_off",
 ]
 EndReason = Literal["", "end_state", "goto_end", "trainee_close", "mood_hangup", "silence_hangup", "trainee_hangup"]
 
@@ -66,22 +109,11 @@ class _ReplyContext(TypedDict):
 REPROMPT = Lines(any=["Hello? Are you still there?", "Hello? Can you hear me?"])
 SILENCE_HANGUP = Lines(any=["I guess nobody's there. I'll call back later.", "Hello? ... Okay, I'll try again later."])
 SIGNOFF = Lines(any=["Bye now.", "Bye.", "Okay, bye."])  # after the trainee's sign-off at an end state
-GOODBYE = Lines(
-    calm=["Okay, thank you. Bye.", "Great, thanks so much. Bye now."],
-    upset=["Okay. Thanks. Bye."],
-    angry=["Fine. Bye."],
-)
-MOOD_HANGUP = Lines(
-    upset=["I don't have time for this. Goodbye."],
-    angry=["You know what, forget it. I'm hanging up.", "This is ridiculous. I'm done. Goodbye."],
-)
+GOODBYE = temperament.BASE["goodbye"]
+MOOD_HANGUP = temperament.BASE["hangup"]
 # A line half heard: recognition was unsure of the words a strong reaction would rest on
-CLARIFY = Lines(any=["Sorry, what was that?", "Sorry, I didn't catch that. What did you say?"])
-IDENTITY_TEMPLATES = Lines(
-    calm=["Sure, it's {name}, date of birth {dob}."],
-    upset=["It's {name}. Date of birth {dob}."],
-    angry=["{name}. {dob}."],
-)
+CLARIFY = temperament.BASE["mishear"]
+IDENTITY_TEMPLATES = temperament.BASE["identity"]
 
 _INTERROGATIVES = {
     "what",
@@ -281,6 +313,134 @@ def _clamp(mood: int) -> int:
     return max(0, min(10, mood))
 
 
+# --------------------------------------------------------------------------- what a turn did
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A trainee turn as the patient takes it: behaviors, dialogue acts and facts."""
+
+    text: str
+    shown: frozenset[str] = frozenset()  # catalog behaviors
+    acts: frozenset[str] = frozenset()  # dialogue acts (docs/behaviors.md); empty: not known
+    facts: tuple[Fact, ...] = ()
+
+    @classmethod
+    def of(cls, u: Understanding) -> Heard:
+        return cls(u.text, u.ids, u.act_ids, tuple(u.facts))
+
+
+ESCALATING = {
+    "advise_911": "emergency_911",
+    "crisis_line_988": "crisis_line",
+    "transfer_clinical": "transfer",
+    "escalate_manager": "escalation",
+    "flag_billing": "escalation",
+    "flag_clinical": "escalation",
+    "route_records": "escalation",
+}
+BRUSH_OFF = ("dismissive", "argue", "medical_advice")
+LOW_CONFIDENCE = 0.5  # a behavior detected below this is heard unsure (it may not move the mood by itself)
+_FILLERS = {"um", "uh", "mm", "er", "erm", "hmm", "mhm"}
+_FRAGMENT = re.compile(r"\w(?:—|–|--|\.\.\.|…)")
+_WH = ("what", "which", "when", "where", "who", "whom", "whose", "why", "how")
+_SLOT_WORDS = (
+    "open",
+    "opening",
+    "available",
+    "have",
+    "could",
+    "can",
+    "how about",
+    "there's",
+    "ready",
+    "fit",
+    "book",
+    "slot",
+    "appointment",
+    "work",
+)
+
+
+def garbled(text: str) -> bool:
+    """Words that do not make a sentence: broken off again and again, with fillers ("so the— uh, the—")."""
+    breaks = len(_FRAGMENT.findall(text)) + text.count(" — ") + text.count(" -- ")
+    fillers = sum(w in _FILLERS for w in words(text))
+    return breaks >= 2 and breaks + fillers >= 3
+
+
+def _has_word(low_words: Sequence[str], low_text: str, w: str) -> bool:
+    w = w.lower()
+    if " " in w or not w.isalnum():
+        return w in low_text
+    return any(t == w or (len(w) >= 4 and t.startswith(w)) for t in low_words)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A day and/or time the VA offered."""
+
+    weekday: str = ""
+    date: tuple[int, int] | None = None
+    time: tuple[int, int] | None = None
+    next_week: bool = False
+    said: str = ""
+
+    def spoken(self) -> str:
+        parts = [self.weekday.capitalize()] if self.weekday else []
+        if self.date and not self.weekday:
+            parts.append(Fact("date", self.date, "").render())
+        if self.time:
+            h, mi = self.time
+            h12 = h % 12 or 12
+            parts.append(f"at {h12}:{mi:02d}" if mi else f"at {h12}")
+        return " ".join(parts) or self.said
+
+
+def slots_in(text: str, facts: Sequence[Fact]) -> list[Slot]:
+    """The slots a turn offers: a weekday or date, with the time said after it."""
+    out: list[Slot] = []
+    low = text.lower()
+    cur: dict = {}
+
+    def flush() -> None:
+        if cur:
+            out.append(Slot(**cur))
+            cur.clear()
+
+    for f in facts:
+        if f.kind == "weekday" and isinstance(f.value, str):
+            if cur.get("weekday") or cur.get("time"):
+                flush()
+            cur["weekday"] = f.value
+            cur["next_week"] = f"next {f.value}" in low
+            cur["said"] = f.said
+        elif f.kind == "date" and isinstance(f.value, tuple):
+            if cur.get("date") or cur.get("time"):
+                flush()
+            cur["date"] = f.value
+            cur.setdefault("said", f.said)
+        elif f.kind == "time" and isinstance(f.value, tuple):
+            if cur.get("time"):
+                flush()
+            h, mi = f.value
+            cur["time"] = (h + 12 if 1 <= h < 7 else h, mi)  # an office hour without am/pm is in the day
+            cur.setdefault("said", f.said)
+    flush()
+    return out
+
+
+def _time_of(text: str) -> tuple[int, int] | None:
+    for f in extract(text):
+        if f.kind == "time" and isinstance(f.value, tuple):
+            h, mi = f.value
+            return (h + 12 if 1 <= h < 7 and "am" not in text.lower() else h, mi)
+    return None
+
+
+# --------------------------------------------------------------------------- the patient
+
+
 @dataclass
 class _Memory:
     """What the patient remembers of the call so far (mutable; the Patient owns it)."""
@@ -290,14 +450,32 @@ class _Memory:
     shown: set[str] = field(default_factory=set)
     said: dict[str, int] = field(default_factory=dict)  # key -> times said (for stable choices)
     last_text: str = ""
+    last_content: str = ""  # the last line that said something (what "say that again" repeats)
     goal_reached: bool = False
     identity_given: bool = False
+    given: set[str] = field(default_factory=set)  # what the caller gave: identity, spelling, callback, topics
+    va_facts: list[Fact] = field(default_factory=list)  # facts the VA stated
+    agains: dict[str, int] = field(default_factory=dict)  # state -> `again` lines said there in a row
     silences: int = 0  # consecutive
     asked_again: bool = False  # the last reply was a "Sorry, what?": the next turn is taken as heard
     closing: bool = False  # said an end state's line; waiting for the trainee's sign-off
     ended: bool = False
     end_reason: EndReason = ""
     path: list[str] = field(default_factory=list)  # states visited, in order
+
+
+_CONTENT_KINDS = {
+    "opening",
+    "line",
+    "reaction",
+    "answer",
+    "identity",
+    "spell",
+    "callback",
+    "contest",
+    "accept",
+    "decline",
+}
 
 
 class Patient:
@@ -314,10 +492,12 @@ class Patient:
         self.scenario = scenario
         self.options = options
         p = scenario.patient
+        self.temperament = temperament.of(p)
         self.moves = {**DEFAULT_MOOD_MOVES, **p.mood.moves}
         self.knowledge = knowledge or Knowledge(
             p.knows, embedder, threshold=options.knows_threshold, overlap_threshold=options.overlap_threshold
         )
+        self._names = _names_of(scenario)
         first = RING if scenario.va_speaks_first else self._first_spoken_state()
         self.m = _Memory(state=first, mood=p.mood.start, path=[first])
 
@@ -356,6 +536,10 @@ class Patient:
     def goal_reached(self) -> bool:
         return self.m.goal_reached
 
+    @property
+    def last_line(self) -> str:
+        return self.m.last_text
+
     # ------------------------------------------------------------------ the call
     def start(self) -> Reply | None:
         """The patient's first words: None on inbound calls (the VA answers first)."""
@@ -367,77 +551,107 @@ class Patient:
         self.m.closing = st.end
         return self._reply(text, "opening", state_from=self.m.state, mood_from=self.m.mood)
 
-    def respond(self, text: str, behaviors: Iterable[str], *, unsure: Iterable[str] = ()) -> Reply:
-        """Decide what the patient says after the trainee said ``text`` showing ``behaviors``.
+    def respond(
+        self, turn: Understanding | str, behaviors: Iterable[str] | None = None, *, unsure: Iterable[str] = ()
+    ) -> Reply:
+        """Decide what the patient says after the trainee's turn.
 
-        ``unsure``: behaviors among them whose words recognition was unsure of. One of those may
-        not end the call or move the mood by more than a step: when it would, the caller asks
-        what was said (a ``clarify`` reply) and nothing of the turn counts, as a person does
-        with a line they half heard. A person asks once: if the turn after a ``clarify`` is again
-        unsure in a way that matters, the doubtful behaviors are left out and the call goes on, so
-        a trainee who repeats the same words (or a recording of them) cannot loop."""
+        ``turn``: the turn's :class:`~simulator.understanding.detect.Understanding` (behaviors,
+        dialogue acts and facts, with confidences). The thin path ``respond(text, behaviors)``
+        gives behaviors alone (no acts or facts: the caller then follows its states as before).
+
+        ``unsure``: behaviors whose words recognition was unsure of; a behavior that would upset
+        the caller, detected with a confidence below ``LOW_CONFIDENCE``, is unsure too. One of those may not end the call or
+        move the mood by more than a step: when it would, the caller asks what was said (a
+        ``clarify`` reply) and nothing of the turn counts, as a person does with a line they half
+        heard; so do words that make no sentence (broken off again and again). A person asks once:
+        if the turn after a ``clarify`` is again unsure in a way that matters, the doubtful
+        behaviors are left out and the call goes on, so a trainee who repeats the same words (or a
+        recording of them) cannot loop."""
         if self.m.ended:
             raise RuntimeError("the call has ended")
-        shown = frozenset(behaviors)
-        doubt = frozenset(unsure) & shown
+        if isinstance(turn, str):
+            h = Heard(turn, frozenset(behaviors or ()))
+            low: frozenset[str] = frozenset()
+        else:
+            h = Heard.of(turn)
+            low = frozenset(
+                d.id for d in turn.behaviors if d.confidence < LOW_CONFIDENCE and self.moves.get(d.id, 0) > 0
+            )
+        doubt = (frozenset(unsure) | low) & h.shown
         asked, self.m.asked_again = self.m.asked_again, False
-        if self.doubt_matters(text, shown, doubt):
+        mumbled = (
+            not isinstance(turn, str) and not self.m.closing and self.scenario.mode != "voicemail" and garbled(h.text)
+        )
+        if self._doubt_matters(h, doubt) or mumbled:
             if asked:  # asked once already and still unsure: give the benefit of the doubt, go on
-                return self._respond(text, shown - doubt)
+                return self._respond(replace(h, shown=h.shown - doubt))
             m = self.m
             m.asked_again = True
             return self._reply(
-                self._pick("clarify", CLARIFY.for_mood(m.mood)),
+                self._pick("clarify", self._lines("mishear")),
                 "clarify",
                 state_from=m.state,
                 mood_from=m.mood,
-                behaviors=tuple(sorted(shown)),
+                behaviors=tuple(sorted(h.shown)),
             )
-        return self._respond(text, shown)
+        return self._respond(h)
 
     def doubt_matters(self, text: str, behaviors: Iterable[str], unsure: Iterable[str]) -> bool:
         """Whether the behaviors recognition was unsure of would change this turn's outcome (end
         the call, or move the mood by more than a step): then the caller does not simply react."""
-        shown = frozenset(behaviors)
-        doubt = frozenset(unsure) & shown
-        return bool(doubt) and not self.m.closing and not self.m.ended and self._hinges_on(text, shown, doubt)
+        h = Heard(text, frozenset(behaviors))
+        return self._doubt_matters(h, frozenset(unsure) & h.shown)
 
-    def _hinges_on(self, text: str, shown: frozenset[str], doubt: frozenset[str]) -> bool:
+    def _doubt_matters(self, h: Heard, doubt: frozenset[str]) -> bool:
+        return bool(doubt) and not self.m.closing and not self.m.ended and self._hinges_on(h, doubt)
+
+    def _hinges_on(self, h: Heard, doubt: frozenset[str]) -> bool:
         """Whether the behaviors in ``doubt`` would end the call or move the mood by more than one step."""
         saved = self.m
         try:
             self.m = copy.deepcopy(saved)
-            heard_all = self._respond(text, shown)
+            heard_all = self._respond(h)
             self.m = copy.deepcopy(saved)
-            heard_rest = self._respond(text, shown - doubt)
+            heard_rest = self._respond(replace(h, shown=h.shown - doubt))
         finally:
             self.m = saved
         return (heard_all.ended and not heard_rest.ended) or abs(heard_all.mood - heard_rest.mood) > 1
 
-    def _respond(self, text: str, shown: frozenset[str]) -> Reply:
+    def _respond(self, h: Heard) -> Reply:
         m = self.m
+        shown = h.shown
         m.shown |= shown
         m.silences = 0
+        m.va_facts += h.facts
         state_from, mood_from = m.state, m.mood
         if m.closing:  # the trainee signs off after the patient's last line
-            text = self._pick("signoff", SIGNOFF.for_mood(m.mood)) if text.strip() else ""
+            text = self._pick("signoff", SIGNOFF.for_mood(m.mood)) if h.text.strip() else ""
             return self._end(
                 text, "goodbye", "end_state", state_from=state_from, mood_from=mood_from, behaviors=tuple(sorted(shown))
             )
         st = self._state(state_from)
+        # a recording (voicemail) only runs its beats; a person answers hold, repeat, spell... at once
+        listens = state_from != RING and self.scenario.mode != "voicemail"
+        aside = self._aside(h) if listens else None  # hold, repeat, spell...: answered, the beat waits
 
         mood = mood_from + sum(self.moves.get(b, 0) for b in shown)
-        if st.expects and not shown & set(st.expects):
+        if st.expects and not shown & set(st.expects) and aside in (None, "small_talk"):
             mood += self.scenario.patient.mood.ignored
         m.mood = _clamp(mood)
 
-        fired, tr = self._match(st, shown)
+        contest = self._contest(h) if listens and aside is None else None
+        slot = self._slot(h) if listens and aside is None and contest is None else None
+        held = aside is not None or contest is not None or (slot is not None and slot[0] != "accept")
+        fired, tr = (None, None) if held else self._match(st, h)
+        if tr is not None and _unconditional(tr) and state_from != RING and self._demands(h):
+            fired, tr = None, None  # "next beat whatever was said" waits for a turn that asked nothing else
         if tr is not None:
             m.mood = _clamp(m.mood + tr.mood)
         ctx = _ReplyContext(state_from=state_from, mood_from=mood_from, fired=fired, behaviors=tuple(sorted(shown)))
 
         if self._hangs_up_on_mood():
-            return self._end(self._pick("mood_hangup", MOOD_HANGUP.for_mood(m.mood)), "hangup", "mood_hangup", **ctx)
+            return self._end(self._pick("mood_hangup", self._lines("hangup")), "hangup", "mood_hangup", **ctx)
 
         if state_from == RING and (tr is None or tr.goto is None):
             # the VA answered: the caller says why they are calling (a ring reaction replaces it)
@@ -445,6 +659,20 @@ class Patient:
             if tr is not None and tr.say:
                 return self._goto(target, ctx, reaction=tr.say)
             return self._goto(target, ctx)
+
+        if contest is not None:
+            return self._reply(contest, "contest", **ctx)
+        if aside is not None:
+            return self._aside_reply(aside, h, ctx)
+        if slot is not None and slot[0] != "accept":
+            return self._reply(slot[1], "decline", **ctx)
+        if slot is not None:  # accepted: the beat moves on as it would, and the caller says yes to the slot
+            if tr is not None and tr.goto not in (None, END):
+                self._enter(tr.goto)
+                if self.scenario.states[tr.goto].end:
+                    m.closing = True
+                    return self._reply(slot[1], "accept", closing=True, **ctx)
+            return self._reply(slot[1], "accept", **ctx)
 
         if tr is not None:
             if tr.goto == END:
@@ -457,17 +685,175 @@ class Patient:
                 return self._reply(text, "reaction", **ctx)
             # a transition that only moves the mood: fall through to the rest
 
-        if "warm_close" in shown and m.goal_reached:
-            return self._end(self._pick("goodbye", GOODBYE.for_mood(m.mood)), "goodbye", "trainee_close", **ctx)
-        if "verify_identity" in shown:
+        closing = "warm_close" in shown or "closing" in h.acts
+        if closing and m.goal_reached:
+            return self._end(self._pick("goodbye", self._lines("goodbye")), "goodbye", "trainee_close", **ctx)
+        for bid, name in ESCALATING.items():
+            if bid in shown:
+                return self._react(name, ctx)
+        if "transfer" in h.acts:
+            return self._react("transfer", ctx)
+        if "escalation" in h.acts and not h.acts & {"question", "identity_request", "callback_request"}:
+            return self._react("escalation", ctx)
+        if closing and h.acts:
+            return self._react("early_close", ctx)
+        if "jargon" in shown:
+            return self._react("jargon", ctx)
+        if shown & set(BRUSH_OFF):
+            return self._react("brush_off", ctx)
+        if "verify_identity" in shown or "identity_request" in h.acts:
             m.identity_given = True
+            m.given.add("identity")
             return self._reply(self.identity_line(), "identity", **ctx)
-        if questions_in(text):
-            hit = self.knowledge.match(text)
+        if "stay_on_line" in shown:
+            return self._react("stay_on_line", ctx)
+        if questions_in(h.text) or "question" in h.acts:
+            hit = self.knowledge.match(h.text)
             if hit is not None:
+                m.given.add(hit[0])
                 return self._reply(self.knowledge.answer(hit[0]), "answer", topic=hit[0], **ctx)
-            return self._reply(self._pick("confused", self.scenario.patient.confused), "confused", **ctx)
+            if questions_in(h.text):
+                return self._reply(self._pick("confused", self._lines("confused")), "confused", **ctx)
+        if "small_talk" in h.acts:
+            return self._react("small_talk", ctx)
+        if h.acts & {"inform", "offer"} and not h.acts & {"acknowledge", "greeting"}:
+            return self._react("acknowledge", ctx)
         return self._reply(self._again(st, state_from), "again", **ctx)
+
+    # ------------------------------------------------------------------ what the turn asks besides the beat
+    def _demands(self, h: Heard) -> bool:
+        """Whether the turn needs its own answer (an escalation, jargon, a brush-off, an early
+        close, a question the caller can answer) rather than the next beat of the script."""
+        if not h.acts and not h.shown:
+            return False
+        if h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"jargon"}) or h.acts & {"transfer", "small_talk"}:
+            return True
+        if ("warm_close" in h.shown or "closing" in h.acts) and not self.m.goal_reached:
+            return True
+        return bool(questions_in(h.text) or "question" in h.acts) and self.knowledge.match(h.text) is not None
+
+    def _aside(self, h: Heard) -> str | None:
+        """A request the caller answers at once, leaving the beat where it is: say that again, hold,
+        spell, a callback number, chit-chat. None when the turn does more than that (an escalation,
+        a violation, identity)."""
+        acts = h.acts
+        if not acts or h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"verify_identity", "jargon"}):
+            return None
+        if "repeat_request" in acts and self.m.last_content:
+            return "repeat"
+        if "spelling_request" in acts:
+            return "spell"
+        if "callback_request" in acts and self.scenario.patient.phone:
+            return "callback"
+        if "hold" in acts and not acts & {"transfer", "question", "identity_request"}:
+            return "hold"
+        if "small_talk" in acts and not acts & {"identity_request", "offer", "transfer", "escalation", "closing"}:
+            return "small_talk"
+        return None
+
+    def _aside_reply(self, aside: str, h: Heard, ctx: _ReplyContext) -> Reply:
+        p = self.scenario.patient
+        m = self.m
+        if aside == "repeat":
+            text = self._pick("repeat", self._lines("repeat")).format(line=_unquote(m.last_content))
+            return self._reply(text, "repeat", content=False, **ctx)
+        if aside == "spell":
+            word = self._spell_target(h.text)
+            m.given.add("spelling")
+            text = self._pick("spell", self._lines("spell")).format(word=word, spelled=spelled(word))
+            return self._reply(text, "spell", **ctx)
+        if aside == "callback":
+            m.given.add("callback")
+            text = self._pick("callback", self._lines("callback")).format(phone=p.phone)
+            return self._reply(text, "callback", **ctx)
+        return self._react(aside, ctx)
+
+    def _react(self, name: str, ctx: _ReplyContext) -> Reply:
+        return self._reply(self._pick(name, self._lines(name)), name, content=name not in ("hold", "mishear"), **ctx)  # type: ignore[arg-type]
+
+    def _spell_target(self, text: str) -> str:
+        said = set(words(text))
+        for name in self._names:
+            if name.lower() in said or f"{name.lower()}s" in said:
+                return name
+        caller = (self.scenario.caller.name or self.scenario.patient.name).split()
+        return caller[0] if "first" in said and caller else caller[-1]
+
+    def _contest(self, h: Heard) -> str | None:
+        """The correction of a fact the VA just stated wrongly, from what the caller knows."""
+        known = self.scenario.patient.facts
+        if not known:
+            return None
+        for piece in split.sentences(h.text):
+            for clause in re.split(r"[,;:]\s+|\s+(?:and|but)\s+(?=\w+\s)", piece):
+                cw = words(clause)
+                if not cw or cw[0] in _WH:
+                    continue  # a question asking for it states nothing
+                low = clause.lower()
+                stated = extract(clause)
+                for name, cf in known.items():
+                    if not any(_has_word(cw, low, a) for a in cf.about):
+                        continue
+                    truth = extract(cf.value)
+                    kinds = {f.kind for f in truth}
+                    if truth:
+                        said = [f for f in stated if f.kind in kinds]
+                        wrong = said and not any(matches(s, t) for s in said for t in truth)
+                    else:
+                        wrong = bool(cf.same) and not any(_has_word(cw, low, w) for w in cf.same)
+                    if wrong:
+                        lines = cf.say.for_mood(self.m.mood) if cf.say else self._lines("contest")
+                        return self._pick(f"contest:{name}", lines).format(value=cf.value)
+        return None
+
+    def _slot(self, h: Heard) -> tuple[str, str] | None:
+        """("accept" | "decline", the line) when the turn offers a day or time and the caller has wants."""
+        wants = self.scenario.patient.wants
+        if wants is None or h.shown & {"verify_identity"} or h.acts & {"identity_request", "spelling_request"}:
+            return None
+        low = h.text.lower()
+        if "born" in low or "birth" in low:
+            return None
+        found = [s for s in slots_in(h.text, h.facts or tuple(extract(h.text))) if s.weekday or s.time]
+        if not found:
+            return None
+        if not (h.acts & {"offer", "inform", "question"} or any(w in low for w in _SLOT_WORDS)):
+            return None
+        verdicts = [(s, self._fits(s, wants)) for s in found]
+        ok = next((s for s, v in verdicts if v == "ok"), None)
+        if ok is not None:
+            return "accept", self._pick("accept", self._lines("accept")).format(slot=ok.spoken())
+        s, v = verdicts[0]
+        if v == "late" and wants.late:
+            return "decline", self._pick("late", wants.late.for_mood(self.m.mood)).format(slot=s.spoken())
+        return "decline", self._pick("decline", self._lines("decline")).format(slot=s.spoken())
+
+    @staticmethod
+    def _fits(s: Slot, wants: Wants) -> str:
+        if wants.by:
+            by = extract(wants.by)
+            by_day = next((f.value for f in by if f.kind == "weekday"), None)
+            by_date = next((f.value for f in by if f.kind == "date"), None)
+            if by_date is not None and s.date is not None and s.date >= by_date:  # type: ignore[operator]
+                return "late"
+            if by_day is not None and s.weekday and s.date is None:
+                day = WEEKDAYS.index(s.weekday) + (7 if s.next_week else 0)
+                if day >= WEEKDAYS.index(str(by_day)):
+                    return "late"
+        if not wants.slots:
+            return "window"
+        for win in wants.slots:
+            days = [d.lower() for d in win.days]
+            if days and s.weekday and s.weekday not in days:
+                continue
+            if s.time is not None:
+                after, before = _time_of(win.after), _time_of(win.before)
+                if after is not None and s.time < after:
+                    continue
+                if before is not None and s.time >= before:
+                    continue
+            return "ok"
+        return "window"
 
     def silence(self) -> Reply:
         """The trainee has said nothing for a while: re-prompt, and hang up after too long."""
@@ -482,7 +868,7 @@ class Patient:
             return self._end(
                 self._pick("silence_hangup", SILENCE_HANGUP.for_mood(m.mood)), "hangup", "silence_hangup", **ctx
             )
-        return self._reply(self._pick("reprompt", REPROMPT.for_mood(m.mood)), "reprompt", **ctx)
+        return self._reply(self._pick("reprompt", REPROMPT.for_mood(m.mood)), "reprompt", content=False, **ctx)
 
     def trainee_hung_up(self) -> None:
         """The trainee ended the call (script ran out, ``q`` typed, Ctrl-C)."""
@@ -492,7 +878,10 @@ class Patient:
 
     # ------------------------------------------------------------------ every line it may say
     def all_lines(self) -> list[str]:
-        """Every line this patient can speak, for pre-synthesis at session start (no duplicates)."""
+        """Every line this patient can speak, for pre-synthesis at session start (no duplicates).
+
+        Lines made from the call itself (a repeated line, a spelled name, an offered slot, a
+        contested value) are not here: they are synthesised when first said."""
         sc = self.scenario
         out: list[str] = []
         for _name, st in sc.states.items():
@@ -504,18 +893,42 @@ class Patient:
                     out += tr.say.all()
         for mood in (0, 5, 10):
             out.append(self.identity_line(mood))
-        out += list(sc.patient.knows.values()) + list(sc.patient.confused)
-        for lines in (REPROMPT, SILENCE_HANGUP, GOODBYE, MOOD_HANGUP, SIGNOFF, CLARIFY):
+        p = sc.patient
+        out += list(p.knows.values())
+        for name in REACTION_NAMES:
+            out += [t for t in self._lines_all(name) if "{" not in t]
+        if p.phone:
+            out += [t.format(phone=p.phone) for t in self._lines_all("callback")]
+        for cf in p.facts.values():
+            out += [t.format(value=cf.value) for t in (cf.say.all() if cf.say else self._lines_all("contest"))]
+        for lines in (REPROMPT, SILENCE_HANGUP, SIGNOFF, AGAIN_SHARPER):
             out += lines.all()
         return [t for t in dict.fromkeys(out) if t.strip()]
 
     def identity_line(self, mood: int | None = None) -> str:
         p = self.scenario.patient
-        band = mood_band(self.m.mood if mood is None else mood)
-        template = getattr(IDENTITY_TEMPLATES, band)[0]
-        return template.format(name=p.name, dob=spoken_date(p.dob))
+        lines = self._lines("identity", self.m.mood if mood is None else mood)
+        return lines[0].format(name=p.name, dob=spoken_date(p.dob))
+
+    def out_of_temperament(self, text: str) -> bool:
+        """Whether ``text`` is a line this caller's temperament would not say: words it never says,
+        or another temperament's default line that is not this caller's own."""
+        low = text.lower()
+        if any(w in low for w in self.temperament.never):
+            return True
+        mine = set(self.all_lines())
+        others = temperament.all_default_lines()
+        return text not in mine and any(
+            text in lines for name, lines in others.items() if name not in (self.temperament.name, "neutral")
+        )
 
     # ------------------------------------------------------------------ internals
+    def _lines(self, name: str, mood: int | None = None) -> list[str]:
+        return temperament.reaction(self.scenario.patient, name).for_mood(self.m.mood if mood is None else mood)
+
+    def _lines_all(self, name: str) -> list[str]:
+        return temperament.reaction(self.scenario.patient, name).all()
+
     def _first_spoken_state(self) -> str:
         first = self.scenario.first_state
         if first != RING:
@@ -525,8 +938,9 @@ class Patient:
     def _state(self, name: str) -> State:
         return self.scenario.states.get(name) or State()  # the implicit ring state
 
-    def _match(self, st: State, shown: frozenset[str]) -> tuple[int | None, Transition | None]:
+    def _match(self, st: State, h: Heard) -> tuple[int | None, Transition | None]:
         m = self.m
+        shown = h.shown
         for i, tr in enumerate(st.on):
             if tr.when and not set(tr.when) <= shown:
                 continue
@@ -535,6 +949,8 @@ class Patient:
             if tr.unless and set(tr.unless) & shown:
                 continue
             if tr.after and not set(tr.after) <= m.shown:
+                continue
+            if tr.acts and not set(tr.acts) & h.acts:
                 continue
             if tr.mood_at_least is not None and m.mood < tr.mood_at_least:
                 continue
@@ -571,8 +987,19 @@ class Patient:
             m.goal_reached = True
 
     def _again(self, st: State, name: str) -> str:
-        lines = st.again.for_mood(self.m.mood) if st.again else st.say.for_mood(self.m.mood)
-        return self._pick(f"again:{name}", lines)
+        """The state's ``again`` line, escalating when it keeps being needed: a rephrase (another
+        variant), then a sharper line (the angrier band, or a nudge), then a mood step each time."""
+        m = self.m
+        n = m.agains.get(name, 0)
+        m.agains[name] = n + 1
+        base = st.again or st.say
+        if n >= 2:
+            m.mood = _clamp(m.mood + 1)
+        lines = base.for_mood(m.mood) if n == 0 else base.for_mood(min(10, m.mood + 4 * min(n, 2)))
+        fresh = [t for t in lines if t != m.last_text]
+        if n > 0 and not fresh:
+            fresh = [t for t in AGAIN_SHARPER.for_mood(m.mood) if t != m.last_text]
+        return self._pick(f"again:{name}", fresh or lines)
 
     def _pick(self, key: str, lines: Sequence[str]) -> str:
         """A variant chosen by (seed, key, times said), never the line just said when there is another."""
@@ -596,9 +1023,14 @@ class Patient:
         ended: bool = False,
         reason: EndReason = "",
         closing: bool = False,
+        content: bool | None = None,
     ) -> Reply:
         if text:
             self.m.last_text = text
+            if content if content is not None else kind in _CONTENT_KINDS:
+                self.m.last_content = text
+        if kind != "again":
+            self.m.agains.pop(self.m.state, None)
         if ended:
             self.m.ended = True
             self.m.end_reason = reason
@@ -619,3 +1051,41 @@ class Patient:
 
     def _end(self, text: str, kind: ReplyKind, reason: EndReason, **ctx) -> Reply:
         return self._reply(text, kind, ended=True, reason=reason, **ctx)
+
+
+def _unconditional(tr: Transition) -> bool:
+    return not (
+        tr.when
+        or tr.when_any
+        or tr.unless
+        or tr.after
+        or tr.acts
+        or tr.mood_at_least is not None
+        or tr.mood_below is not None
+    )
+
+
+def spelled(word: str) -> str:
+    """ "Carter" -> "C-A-R-T-E-R"."""
+    return "-".join(c.upper() for c in word if c.isalpha())
+
+
+def _unquote(line: str) -> str:
+    return line[0].lower() + line[1:] if line[:2].istitle() and not line.startswith("I ") else line
+
+
+_NOT_NAMES = {"the", "and", "but", "dr", "mr", "mrs", "ms", "miss", "okay", "yes", "no", "sure", "thanks", "thank"}
+
+
+def _names_of(scenario: Scenario) -> list[str]:
+    """Names the caller may be asked to spell: the patient's and caller's, then capitalised words
+    inside the caller's lines (a child's name, a street), longest first."""
+    p = scenario.patient
+    out = [w for w in (p.name + " " + scenario.caller.name).split() if w.isalpha()]
+    texts = list(p.knows.values()) + [t for st in scenario.states.values() for t in st.say.all()]
+    for t in texts:
+        for sent in split.sentences(t):
+            for w in re.findall(r"(?<=\s)([A-Z][a-z]{2,})\b", sent):
+                if w.lower() not in _NOT_NAMES and w.lower() not in WEEKDAYS and w.lower() not in MONTHS:
+                    out.append(w)
+    return list(dict.fromkeys(out))

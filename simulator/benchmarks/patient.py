@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -52,56 +51,16 @@ def load_probes(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def fits(reply: str, must_any, must_not) -> bool:
-    low = reply.lower()
-    return (not must_any or any(s.lower() in low for s in must_any)) and not any(s.lower() in low for s in must_not)
-
-
-def run_probe(scenario, probe: dict, understand, *, seed: int = 0, timings: list | None = None, knowledge=None):
-    """Play one probe through a fresh patient. Returns (reply text, every reply said, the patient)."""
-    from simulator.call.patient import Patient, PatientOptions
-    from simulator.understanding.detect import Context
-
-    ctx = Context.of(scenario)
-    p = Patient(scenario, PatientOptions(seed=seed), knowledge=knowledge)
-    said: list[str] = []
-    first = p.start()
-    if first is not None and first.text:
-        said.append(first.text)
-    reply = ""
-    for text in [*probe.get("before", []), probe["trainee"]]:
-        if p.ended:
-            reply = ""
-            break
-        t0 = time.perf_counter()
-        u = understand(text, ctx)
-        t1 = time.perf_counter()
-        r = p.respond(u)
-        t2 = time.perf_counter()
-        if timings is not None:
-            timings.append(((t2 - t1) * 1000, (t2 - t0) * 1000))
-        reply = r.text
-        if r.text:
-            said.append(r.text)
-    return reply, said, p
-
-
 def evaluate(probes: list[dict], detector, *, seed: int = 0, scenario_filter: str = "") -> dict:
     from simulator.authoring import scenario as sc_mod
     from simulator.call.patient import Knowledge, PatientOptions
+    from simulator.call.probes import fits, play, understander
 
     cache: dict = {}
     knowing: dict = {}
     embedder = getattr(detector, "embedder", None)
     opts = PatientOptions(seed=seed)
-    memo: dict = {}
-
-    def understand(text, ctx):
-        key = (text, ctx)
-        if key not in memo:
-            memo[key] = detector.understand(text, ctx)
-        return memo[key]
-
+    understand = understander(detector)
     rows = []
     timings: list[tuple[float, float]] = []
     for pr in probes:
@@ -112,18 +71,19 @@ def evaluate(probes: list[dict], detector, *, seed: int = 0, scenario_filter: st
             knowing[sc.id] = Knowledge(
                 sc.patient.knows, embedder, threshold=opts.knows_threshold, overlap_threshold=opts.overlap_threshold
             )
-        reply, said, p = run_probe(sc, pr, understand, seed=seed, timings=timings, knowledge=knowing[sc.id])
-        repeats = sum(a == b for a, b in itertools.pairwise(said))
-        off = [t for t in said if p.out_of_temperament(t)]
+        got = play(sc, pr.get("before", []), pr["trainee"], understand, seed=seed, knowledge=knowing[sc.id])
+        timings += list(zip(got.decide_ms, got.total_ms))
+        said, p = got.said, got.patient
+        assert p is not None
         rows.append(
             {
                 "scenario": pr["scenario"],
                 "act": pr.get("act", ""),
                 "trainee": pr["trainee"],
-                "reply": reply,
-                "fits": fits(reply, pr.get("must_any", []), pr.get("must_not", [])),
-                "repeats": repeats,
-                "off_temperament": off,
+                "reply": got.reply,
+                "fits": fits(got.reply, pr.get("must_any", []), pr.get("must_not", [])),
+                "repeats": sum(a == b for a, b in itertools.pairwise(said)),
+                "off_temperament": [t for t in said if p.out_of_temperament(t)],
                 "want": pr.get("fits", ""),
             }
         )

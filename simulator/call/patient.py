@@ -272,6 +272,7 @@ class Knowledge:
         self.threshold = threshold
         self.overlap_threshold = overlap_threshold
         self._vectors = None
+        self._memo: dict[str, tuple[str, float] | None] = {}
         if embedder is not None and self.topics:
             texts = self.topics + [f"{t}: {a}" for t, a in zip(self.topics, self.answers)]
             vec = np.asarray(embedder.embed(texts), dtype=np.float32)
@@ -279,6 +280,13 @@ class Knowledge:
 
     def match(self, text: str) -> tuple[str, float] | None:
         """The best topic for the questions in ``text`` and its score, or None below threshold."""
+        if text not in self._memo:
+            if len(self._memo) > 256:
+                self._memo.clear()
+            self._memo[text] = self._match(text)
+        return self._memo[text]
+
+    def _match(self, text: str) -> tuple[str, float] | None:
         qs = questions_in(text)
         if not qs or not self.topics:
             return None
@@ -360,6 +368,99 @@ _SLOT_WORDS = (
     "appointment",
     "work",
 )
+
+
+# Plain words that do one of the caller-facing acts, whatever the detector made of the turn
+# (a backstop: the caller hears "one moment" as a hold even when the model missed it). "brush_off"
+# is the caller's own reading (a VA who waves the problem away), not a catalog behavior.
+_CUES: dict[str, tuple[str, ...]] = {
+    "hold": (
+        "one moment",
+        "just a moment",
+        "a moment while",
+        "one sec",
+        "just a sec",
+        "bear with me",
+        "be right back",
+        "hold on a",
+        "hold for",
+        "hold a ",
+        "please hold",
+        "while i pull",
+        "while i look",
+        "while i check",
+        "while i find",
+    ),
+    "repeat_request": (
+        "say that again",
+        "say it again",
+        "repeat that",
+        "repeat it",
+        "didn't catch",
+        "didn't quite catch",
+        "missed that",
+        "missed the",
+        "missed part",
+        "come again",
+        "one more time",
+        "once more",
+        "cut out",
+        "you cut",
+        "crackl",
+        "faint",
+    ),
+    "spelling_request": ("spell",),
+    "callback_request": (
+        "best number",
+        "number to reach",
+        "number to call",
+        "call you back",
+        "callback number",
+        "good number",
+    ),
+    "small_talk": (
+        "weather",
+        "how's your week",
+        "how is your week",
+        "how's your day",
+        "having a decent week",
+        "hope your week",
+        "how are you liking",
+        "how are you finding",
+        "welcome to the neighborhood",
+        "such a fun age",
+        "what position",
+        "are you excited",
+    ),
+    "brush_off": (
+        "nothing i can do",
+        "not much i can do",
+        "take that up with",
+        "it is what it is",
+        "what it is.",
+        "you should have called",
+        "not my department",
+        "not my problem",
+        "all on the website",
+        "on our website",
+        "just read",
+        "pretty booked",
+        "try urgent care",
+        "just have to wait",
+        "just take time",
+        "you'll need to pay it",
+        "you'll just have to",
+        "everyone feels",
+        "i'm sure he'll be fine",
+        "i'm sure things will",
+        "usually just",
+    ),
+}
+
+
+def cue_acts(text: str) -> frozenset[str]:
+    low = text.lower().replace("\u2019", "'")
+    return frozenset(a for a, cues in _CUES.items() if any(c in low for c in cues))
 
 
 def garbled(text: str) -> bool:
@@ -575,6 +676,7 @@ class Patient:
             low: frozenset[str] = frozenset()
         else:
             h = Heard.of(turn)
+            h = replace(h, acts=h.acts | cue_acts(h.text))
             low = frozenset(
                 d.id for d in turn.behaviors if d.confidence < LOW_CONFIDENCE and self.moves.get(d.id, 0) > 0
             )
@@ -644,8 +746,8 @@ class Patient:
         slot = self._slot(h) if listens and aside is None and contest is None else None
         held = aside is not None or contest is not None or (slot is not None and slot[0] != "accept")
         fired, tr = (None, None) if held else self._match(st, h)
-        if tr is not None and _unconditional(tr) and state_from != RING and self._demands(h):
-            fired, tr = None, None  # "next beat whatever was said" waits for a turn that asked nothing else
+        if tr is not None and state_from != RING and not self._answers(tr, h):
+            fired, tr = None, None  # the beat waits: the turn asked something else of the caller
         if tr is not None:
             m.mood = _clamp(m.mood + tr.mood)
         ctx = _ReplyContext(state_from=state_from, mood_from=mood_from, fired=fired, behaviors=tuple(sorted(shown)))
@@ -699,7 +801,7 @@ class Patient:
             return self._react("early_close", ctx)
         if "jargon" in shown:
             return self._react("jargon", ctx)
-        if shown & set(BRUSH_OFF):
+        if shown & set(BRUSH_OFF) or "brush_off" in h.acts:
             return self._react("brush_off", ctx)
         if "verify_identity" in shown or "identity_request" in h.acts:
             m.identity_given = True
@@ -721,16 +823,27 @@ class Patient:
         return self._reply(self._again(st, state_from), "again", **ctx)
 
     # ------------------------------------------------------------------ what the turn asks besides the beat
-    def _demands(self, h: Heard) -> bool:
-        """Whether the turn needs its own answer (an escalation, jargon, a brush-off, an early
-        close, a question the caller can answer) rather than the next beat of the script."""
-        if not h.acts and not h.shown:
-            return False
-        if h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"jargon"}) or h.acts & {"transfer", "small_talk"}:
+    def _demands(self, h: Heard) -> set[str]:
+        """What in the turn needs its own answer rather than the script's next beat: an escalation,
+        jargon, a brush-off, an early close, a question the caller can answer (behavior and act ids)."""
+        if not h.acts:
+            return set()
+        out = set(h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"jargon"}))
+        out |= h.acts & {"transfer", "escalation", "small_talk", "brush_off"}
+        if not self.m.goal_reached:
+            out |= h.shown & {"warm_close"} | h.acts & {"closing"}
+        if (questions_in(h.text) or "question" in h.acts) and self.knowledge.match(h.text) is not None:
+            out.add("question")
+        return out
+
+    def _answers(self, tr: Transition, h: Heard) -> bool:
+        """Whether a matching transition answers what the turn demands (it names one of those
+        behaviors or acts), or the turn demands nothing else; a transition on something incidental
+        ("take_ownership" in "let me transfer you") waits."""
+        demands = self._demands(h)
+        if not demands:
             return True
-        if ("warm_close" in h.shown or "closing" in h.acts) and not self.m.goal_reached:
-            return True
-        return bool(questions_in(h.text) or "question" in h.acts) and self.knowledge.match(h.text) is not None
+        return bool(demands & (set(tr.when) | set(tr.when_any) | set(tr.acts)))
 
     def _aside(self, h: Heard) -> str | None:
         """A request the caller answers at once, leaving the beat where it is: say that again, hold,
@@ -785,7 +898,7 @@ class Patient:
         if not known:
             return None
         for piece in split.sentences(h.text):
-            for clause in re.split(r"[,;:]\s+|\s+(?:and|but)\s+(?=\w+\s)", piece):
+            for clause in re.split(r"[;:]\s+|,\s+(?:and|but|so)\s+|\s+but\s+", piece):
                 cw = words(clause)
                 if not cw or cw[0] in _WH:
                     continue  # a question asking for it states nothing

@@ -57,7 +57,7 @@ from simulator.authoring.model import (
 from simulator.call import temperament
 from simulator.call.temperament import AGAIN_SHARPER
 from simulator.text import split
-from simulator.text.numbers import spoken_date
+from simulator.text.numbers import spoken_date, spoken_numbers
 from simulator.text.split import words
 from simulator.understanding.detect import Understanding
 from simulator.understanding.facts import MONTHS, WEEKDAYS, Fact, extract, matches
@@ -746,7 +746,7 @@ class Patient:
         slot = self._slot(h) if listens and aside is None and contest is None else None
         held = aside is not None or contest is not None or (slot is not None and slot[0] != "accept")
         fired, tr = (None, None) if held else self._match(st, h)
-        if tr is not None and state_from != RING and not self._answers(tr, h):
+        if tr is not None and listens and not self._answers(tr, h):
             fired, tr = None, None  # the beat waits: the turn asked something else of the caller
         if tr is not None:
             m.mood = _clamp(m.mood + tr.mood)
@@ -832,7 +832,12 @@ class Patient:
         out |= h.acts & {"transfer", "escalation", "small_talk", "brush_off"}
         if not self.m.goal_reached:
             out |= h.shown & {"warm_close"} | h.acts & {"closing"}
-        if (questions_in(h.text) or "question" in h.acts) and self.knowledge.match(h.text) is not None:
+        asks_identity = "verify_identity" in h.shown or h.acts & {
+            "identity_request",
+            "spelling_request",
+            "callback_request",
+        }
+        if not asks_identity and (questions_in(h.text) or "question" in h.acts) and self.knowledge.match(h.text):
             out.add("question")
         return out
 
@@ -843,21 +848,23 @@ class Patient:
         demands = self._demands(h)
         if not demands:
             return True
-        return bool(demands & (set(tr.when) | set(tr.when_any) | set(tr.acts)))
+        return bool(demands & (set(tr.when) | set(tr.when_any) | set(tr.acts) | (set(tr.after) & h.shown)))
 
     def _aside(self, h: Heard) -> str | None:
         """A request the caller answers at once, leaving the beat where it is: say that again, hold,
         spell, a callback number, chit-chat. None when the turn does more than that (an escalation,
         a violation, identity)."""
         acts = h.acts
-        if not acts or h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"verify_identity", "jargon"}):
+        if not acts or h.shown & {"verify_identity", "jargon"}:
             return None
-        if "repeat_request" in acts and self.m.last_content:
+        if "repeat_request" in acts and self.m.last_content and not h.shown & set(BRUSH_OFF):
             return "repeat"
         if "spelling_request" in acts:
             return "spell"
         if "callback_request" in acts and self.scenario.patient.phone:
             return "callback"
+        if h.shown & (set(ESCALATING) | set(BRUSH_OFF)):
+            return None
         if "hold" in acts and not acts & {"transfer", "question", "identity_request"}:
             return "hold"
         if "small_talk" in acts and not acts & {"identity_request", "offer", "transfer", "escalation", "closing"}:
@@ -911,7 +918,9 @@ class Patient:
                     kinds = {f.kind for f in truth}
                     if truth:
                         said = [f for f in stated if f.kind in kinds]
-                        wrong = said and not any(matches(s, t) for s in said for t in truth)
+                        wrong = bool(said) and not any(matches(s, t) for s in said for t in truth)
+                        years, told = _years(cf.value), _years(clause)
+                        wrong = wrong or bool(years and told and not years & told)
                     else:
                         wrong = bool(cf.same) and not any(_has_word(cw, low, w) for w in cf.same)
                     if wrong:
@@ -1164,6 +1173,10 @@ class Patient:
 
     def _end(self, text: str, kind: ReplyKind, reason: EndReason, **ctx) -> Reply:
         return self._reply(text, kind, ended=True, reason=reason, **ctx)
+
+
+def _years(text: str) -> set[int]:
+    return {int(t) for t in spoken_numbers(text.lower()) if t.isdigit() and 1900 <= int(t) <= 2099}
 
 
 def _unconditional(tr: Transition) -> bool:

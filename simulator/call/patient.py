@@ -332,10 +332,11 @@ class Heard:
     shown: frozenset[str] = frozenset()  # catalog behaviors
     acts: frozenset[str] = frozenset()  # dialogue acts (docs/behaviors.md); empty: not known
     facts: tuple[Fact, ...] = ()
+    understood: bool = False  # from an Understanding (the thin path gives behaviors alone)
 
     @classmethod
     def of(cls, u: Understanding) -> Heard:
-        return cls(u.text, u.ids, u.act_ids, tuple(u.facts))
+        return cls(u.text, u.ids, u.act_ids | cue_acts(u.text), tuple(u.facts), True)
 
 
 ESCALATING = {
@@ -352,6 +353,33 @@ LOW_CONFIDENCE = 0.5  # a behavior detected below this is heard unsure (it may n
 _FILLERS = {"um", "uh", "mm", "er", "erm", "hmm", "mhm"}
 _FRAGMENT = re.compile(r"\w(?:—|–|--|\.\.\.|…)")
 _WH = ("what", "which", "when", "where", "who", "whom", "whose", "why", "how")
+_CLAIMS = (
+    " so ",
+    "right?",
+    "correct",
+    "is that",
+    " i see",
+    "you said",
+    "you mentioned",
+    "you're",
+    "youre",
+    "that's",
+    " i have",
+    " i show",
+    "i'm showing",
+    " we have",
+    "our records",
+    "records show",
+    " it says",
+    "on file",
+    " i'll send",
+    " we'll send",
+    " is still",
+    " are still",
+    " was ",
+    " were ",
+)
+_AUX = ("is", "are", "was", "were", "do", "does", "did", "have", "has", "can", "could", "would", "will", "may")
 _SLOT_WORDS = (
     "open",
     "opening",
@@ -676,7 +704,6 @@ class Patient:
             low: frozenset[str] = frozenset()
         else:
             h = Heard.of(turn)
-            h = replace(h, acts=h.acts | cue_acts(h.text))
             low = frozenset(
                 d.id for d in turn.behaviors if d.confidence < LOW_CONFIDENCE and self.moves.get(d.id, 0) > 0
             )
@@ -742,7 +769,8 @@ class Patient:
             mood += self.scenario.patient.mood.ignored
         m.mood = _clamp(mood)
 
-        contest = self._contest(h) if listens and aside is None else None
+        urgent = bool(shown & (set(ESCALATING) | set(BRUSH_OFF)))  # answered before any correction
+        contest = self._contest(h) if listens and aside is None and not urgent else None
         slot = self._slot(h) if listens and aside is None and contest is None else None
         held = aside is not None or contest is not None or (slot is not None and slot[0] != "accept")
         fired, tr = (None, None) if held else self._match(st, h)
@@ -826,7 +854,7 @@ class Patient:
     def _demands(self, h: Heard) -> set[str]:
         """What in the turn needs its own answer rather than the script's next beat: an escalation,
         jargon, a brush-off, an early close, a question the caller can answer (behavior and act ids)."""
-        if not h.acts:
+        if not h.understood:
             return set()
         out = set(h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"jargon"}))
         out |= h.acts & {"transfer", "escalation", "small_talk", "brush_off"}
@@ -907,8 +935,12 @@ class Patient:
         for piece in split.sentences(h.text):
             for clause in re.split(r"[;:]\s+|,\s+(?:and|but|so)\s+|\s+but\s+", piece):
                 cw = words(clause)
-                if not cw or cw[0] in _WH:
-                    continue  # a question asking for it states nothing
+                if (
+                    not cw
+                    or cw[0] in _WH
+                    or (cw[0] in _AUX and (cw[1:2] == ["you"] or {"any", "anything", "ever"} & set(cw)))
+                ):
+                    continue  # a question asking for it ("which pharmacy?", "any allergies?") states nothing
                 low = clause.lower()
                 stated = extract(clause)
                 for name, cf in known.items():
@@ -916,13 +948,16 @@ class Patient:
                         continue
                     truth = extract(cf.value)
                     kinds = {f.kind for f in truth}
-                    if truth:
-                        said = [f for f in stated if f.kind in kinds]
+                    said = [f for f in stated if f.kind in kinds]
+                    years, told = _years(cf.value), _years(clause)
+                    if said or (truth and not cf.same):  # compared as values
                         wrong = bool(said) and not any(matches(s, t) for s in said for t in truth)
-                        years, told = _years(cf.value), _years(clause)
                         wrong = wrong or bool(years and told and not years & told)
-                    else:
-                        wrong = bool(cf.same) and not any(_has_word(cw, low, w) for w in cf.same)
+                    else:  # compared by words, when the clause claims something ("so you're...", "I see...")
+                        same = cf.same or sorted(_content(cf.value))
+                        sent = f" {piece.lower()}"
+                        claims = any(c in sent for c in _CLAIMS) or any(ch.isdigit() for ch in low)
+                        wrong = claims and bool(same) and not any(_has_word(cw, low, w) for w in same)
                     if wrong:
                         lines = cf.say.for_mood(self.m.mood) if cf.say else self._lines("contest")
                         return self._pick(f"contest:{name}", lines).format(value=cf.value)

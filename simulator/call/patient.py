@@ -438,6 +438,18 @@ _CUES: dict[str, tuple[str, ...]] = {
         "faint",
     ),
     "spelling_request": ("spell",),
+    "identity_request": (
+        "what's your name",
+        "what is your name",
+        "your full name",
+        "date of birth",
+        "birthdate",
+        "who am i speaking",
+        "who am i talking",
+        "who's calling",
+        "who is calling",
+        "may i ask who",
+    ),
     "callback_request": (
         "best number",
         "number to reach",
@@ -486,9 +498,16 @@ _CUES: dict[str, tuple[str, ...]] = {
 }
 
 
+_ACRONYM = re.compile(r"\b[A-Z][A-Z/-]*[A-Z]\b|\b[a-z]/[a-z]\b")
+_PLAIN_CAPS = {"ID", "OK", "AM", "PM", "US", "USA", "ER", "TV", "DOB", "CVS"}
+
+
 def cue_acts(text: str) -> frozenset[str]:
     low = text.lower().replace("\u2019", "'")
-    return frozenset(a for a, cues in _CUES.items() if any(c in low for c in cues))
+    out = {a for a, cues in _CUES.items() if any(c in low for c in cues)}
+    if len({m for m in _ACRONYM.findall(text) if m not in _PLAIN_CAPS}) >= 2:
+        out.add("jargon")  # "a warm handoff to BH triage for a C-SSRS": letters the caller cannot decode
+    return frozenset(out)
 
 
 def garbled(text: str) -> bool:
@@ -818,6 +837,8 @@ class Patient:
         closing = "warm_close" in shown or "closing" in h.acts
         if closing and m.goal_reached:
             return self._end(self._pick("goodbye", self._lines("goodbye")), "goodbye", "trainee_close", **ctx)
+        if "jargon" in shown or "jargon" in h.acts:
+            return self._react("jargon", ctx)
         for bid, name in ESCALATING.items():
             if bid in shown:
                 return self._react(name, ctx)
@@ -827,7 +848,7 @@ class Patient:
             return self._react("escalation", ctx)
         if closing and h.acts:
             return self._react("early_close", ctx)
-        if "jargon" in shown:
+        if "jargon" in shown or "jargon" in h.acts:
             return self._react("jargon", ctx)
         if shown & set(BRUSH_OFF) or "brush_off" in h.acts:
             return self._react("brush_off", ctx)
@@ -857,7 +878,7 @@ class Patient:
         if not h.understood:
             return set()
         out = set(h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"jargon"}))
-        out |= h.acts & {"transfer", "escalation", "small_talk", "brush_off"}
+        out |= h.acts & {"transfer", "escalation", "small_talk", "brush_off", "jargon"}
         if not self.m.goal_reached:
             out |= h.shown & {"warm_close"} | h.acts & {"closing"}
         asks_identity = "verify_identity" in h.shown or h.acts & {
@@ -876,6 +897,9 @@ class Patient:
         demands = self._demands(h)
         if not demands:
             return True
+        names = set(tr.when) | set(tr.when_any) | set(tr.acts)
+        if demands & {"jargon"} and not names & {"jargon"}:
+            return False  # words the caller did not understand come before anything else they said
         return bool(demands & (set(tr.when) | set(tr.when_any) | set(tr.acts) | (set(tr.after) & h.shown)))
 
     def _aside(self, h: Heard) -> str | None:
@@ -974,7 +998,7 @@ class Patient:
         found = [s for s in slots_in(h.text, h.facts or tuple(extract(h.text))) if s.weekday or s.time]
         if not found:
             return None
-        if not (h.acts & {"offer", "inform", "question"} or any(w in low for w in _SLOT_WORDS)):
+        if not ("offer" in h.acts or any(w in low for w in _SLOT_WORDS)):
             return None
         verdicts = [(s, self._fits(s, wants)) for s in found]
         ok = next((s for s, v in verdicts if v == "ok"), None)

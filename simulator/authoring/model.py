@@ -344,6 +344,9 @@ class State(Strict):
     on: list[Transition] = []
     end: bool = False  # the patient hangs up after this line
     goal: bool = False  # reaching this state means the call's purpose is met
+    # words of the VA that already answer this beat's question (e.g. [hours, "eight to five"]): when
+    # the VA said one earlier in the call, the caller does not ask it again and goes on to the next beat
+    asks_about: StrList = []
 
 
 Speaker = Literal["trainee", "patient"]

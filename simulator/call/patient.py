@@ -114,6 +114,7 @@ MOOD_HANGUP = temperament.BASE["hangup"]
 # A line half heard: recognition was unsure of the words a strong reaction would rest on
 CLARIFY = temperament.BASE["mishear"]
 IDENTITY_TEMPLATES = temperament.BASE["identity"]
+LIKE_I_SAID = Lines(any=["Like I said, {line}", "As I said, {line}"])  # never the same line twice in a row
 
 _INTERROGATIVES = {
     "what",
@@ -381,7 +382,6 @@ _CLAIMS = (
 )
 _AUX = ("is", "are", "was", "were", "do", "does", "did", "have", "has", "can", "could", "would", "will", "may")
 _SLOT_WORDS = (
-    "open",
     "opening",
     "available",
     "have",
@@ -439,6 +439,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "spelling_request": ("spell",),
     "identity_request": (
+        "have your name",
+        "get your name",
         "what's your name",
         "what is your name",
         "your full name",
@@ -471,6 +473,18 @@ _CUES: dict[str, tuple[str, ...]] = {
         "such a fun age",
         "what position",
         "are you excited",
+    ),
+    "closing": (
+        "thanks for calling!",
+        "thanks for calling, ",
+        "have a good day",
+        "have a nice day",
+        "have a great day",
+        "take care",
+        "goodbye",
+        "bye now",
+        "bye!",
+        ", bye.",
     ),
     "brush_off": (
         "nothing i can do",
@@ -505,6 +519,8 @@ _PLAIN_CAPS = {"ID", "OK", "AM", "PM", "US", "USA", "ER", "TV", "DOB", "CVS"}
 def cue_acts(text: str) -> frozenset[str]:
     low = text.lower().replace("\u2019", "'")
     out = {a for a, cues in _CUES.items() if any(c in low for c in cues)}
+    if "closing" in out and "?" in text:
+        out.discard("closing")  # "thanks for calling! could I get your name?" goes on
     if len({m for m in _ACRONYM.findall(text) if m not in _PLAIN_CAPS}) >= 2:
         out.add("jargon")  # "a warm handoff to BH triage for a C-SSRS": letters the caller cannot decode
     return frozenset(out)
@@ -603,6 +619,7 @@ class _Memory:
     identity_given: bool = False
     given: set[str] = field(default_factory=set)  # what the caller gave: identity, spelling, callback, topics
     va_facts: list[Fact] = field(default_factory=list)  # facts the VA stated
+    va_said: list[str] = field(default_factory=list)  # the VA's turns, lower-case
     agains: dict[str, int] = field(default_factory=dict)  # state -> `again` lines said there in a row
     silences: int = 0  # consecutive
     asked_again: bool = False  # the last reply was a "Sorry, what?": the next turn is taken as heard
@@ -772,6 +789,7 @@ class Patient:
         m.shown |= shown
         m.silences = 0
         m.va_facts += h.facts
+        m.va_said.append(h.text.lower())
         state_from, mood_from = m.state, m.mood
         if m.closing:  # the trainee signs off after the patient's last line
             text = self._pick("signoff", SIGNOFF.for_mood(m.mood)) if h.text.strip() else ""
@@ -941,7 +959,7 @@ class Patient:
         return self._react(aside, ctx)
 
     def _react(self, name: str, ctx: _ReplyContext) -> Reply:
-        return self._reply(self._pick(name, self._lines(name)), name, content=name not in ("hold", "mishear"), **ctx)  # type: ignore[arg-type]
+        return self._reply(self._pick(name, self._lines(name)), name, content=False, **ctx)  # type: ignore[arg-type]
 
     def _spell_target(self, text: str) -> str:
         said = set(words(text))
@@ -995,7 +1013,12 @@ class Patient:
         low = h.text.lower()
         if "born" in low or "birth" in low:
             return None
-        found = [s for s in slots_in(h.text, h.facts or tuple(extract(h.text))) if s.weekday or s.time]
+        found = [s for s in slots_in(h.text, h.facts or tuple(extract(h.text))) if s.weekday or s.time or s.date]
+        if not found and wants.by:  # "late August": a month is enough to miss a deadline
+            month = next((i + 1 for i, name in enumerate(MONTHS) if re.search(rf"\b{name}\b", low)), None)
+            if month is not None:
+                day = 25 if "late" in low or "end of" in low else 5 if "early" in low else 15
+                found = [Slot(date=(month, day), said=MONTHS[month - 1].capitalize())]
         if not found:
             return None
         if not ("offer" in h.acts or any(w in low for w in _SLOT_WORDS)):
@@ -1146,6 +1169,7 @@ class Patient:
 
     def _goto(self, target: str, ctx: _ReplyContext, reaction: Lines | None = None) -> Reply:
         m = self.m
+        target = self._skip_answered(target)
         st = self.scenario.states[target]
         if reaction:
             text = self._pick(f"react:{ctx['state_from']}:{ctx['fired']}", reaction.for_mood(m.mood))
@@ -1158,6 +1182,22 @@ class Patient:
             self.m.closing = True
             return self._reply(text, kind, closing=True, **ctx)
         return self._reply(text, kind, **ctx)
+
+    def _skip_answered(self, target: str) -> str:
+        """The caller does not ask what the VA already said: a beat whose ``asks_about`` words the VA
+        used earlier in the call is passed by its unconditional transition (a few at most)."""
+        said = " ".join(self.m.va_said)
+        for _ in range(4):
+            st = self.scenario.states.get(target)
+            if st is None or not st.asks_about or st.end or st.goal:
+                return target
+            if not any(_has_word(words(said), said, w) for w in st.asks_about):
+                return target
+            nxt = next((tr.goto for tr in st.on if _unconditional(tr) and tr.goto not in (None, END)), None)
+            if nxt is None:
+                return target
+            target = nxt
+        return target
 
     def _enter(self, target: str, visited: bool = True) -> None:
         m = self.m
@@ -1206,6 +1246,8 @@ class Patient:
         closing: bool = False,
         content: bool | None = None,
     ) -> Reply:
+        if text and text == self.m.last_text and kind not in ("goodbye", "hangup"):
+            text = self._pick("like_i_said", LIKE_I_SAID.for_mood(self.m.mood)).format(line=_unquote(text))
         if text:
             self.m.last_text = text
             if content if content is not None else kind in _CONTENT_KINDS:

@@ -1,24 +1,37 @@
 """The simulated patient: a pure, seeded state machine over a :class:`~simulator.authoring.model.Scenario`.
 
-Each trainee turn arrives as its text plus the behavior ids detected in it; the patient
-answers with one :class:`Reply`. Nothing here touches audio, models or the clock, so the
-whole conversation logic is tested in microseconds and an assessment can replay it.
+Each trainee turn arrives as its :class:`~simulator.understanding.detect.Understanding` (the
+behaviors shown, the dialogue acts done, the facts stated, with confidences); the patient answers
+with one :class:`Reply`. Nothing here touches audio, models or the clock, so the whole
+conversation logic is tested in microseconds and an assessment can replay it.
+``respond(text, behaviors)`` is the thin path with behaviors alone (no acts or facts): the caller
+then follows its states as it always did.
 
-How a turn is decided (``Patient.respond``):
+How a turn is decided (``Patient.respond``; docs/scenario-format.md tells trainers the same):
 
+0. **Heard?** Words that make no sentence, or a behavior that would upset the caller heard
+   unsure (recognition, or detected below ``LOW_CONFIDENCE``), get "Sorry, what was that?" once.
 1. **Mood** (0 calm .. 10 furious) moves by every behavior shown in the turn
    (``DEFAULT_MOOD_MOVES`` merged with ``patient.mood.moves``), rises by ``mood.ignored``
-   when the turn shows none of the current state's ``expects``, and by a fired
-   transition's own ``mood``. At ``mood.hangup_at`` the caller hangs up.
-2. **Transitions** of the current state, first match wins: ``when`` (all shown this turn),
-   ``when_any``, ``unless``, ``after`` (shown at any time so far, this turn included) and the
-   mood bounds (checked after this turn's behavior moves). A match moves to ``goto`` and says
-   the transition's reaction line, or else the new state's line.
-3. **Nothing fired**: a trainee close (``warm_close``) once a goal state was reached ends the
-   call; a request for identity is answered with name and date of birth (never volunteered);
-   a question is answered from ``patient.knows`` when it matches a topic (embeddings, word
-   overlap without them), otherwise a ``confused`` line; anything else gets the state's
-   ``again`` line.
+   when the turn shows none of the current state's ``expects`` (not for a hold, repeat,
+   spelling or callback request), and by a fired transition's own ``mood``. At
+   ``mood.hangup_at`` the caller hangs up.
+2. **Asides** (say that again, hold, spell, a callback number, small talk) are answered at once
+   and the beat waits; a fact the caller knows (``patient.facts``) stated wrongly is contested;
+   a day or time offered is checked against ``patient.wants``.
+3. **Transitions** of the current state, first match wins: ``when`` (all shown this turn),
+   ``when_any``, ``unless``, ``after`` (shown at any time so far, this turn included), ``acts``
+   and the mood bounds. A transition waits when the turn demands something it does not name
+   (an escalation, jargon, a brush-off, an early close, a question the caller can answer). A
+   match moves to ``goto`` (past beats whose question the VA already answered: ``asks_about``)
+   and says the transition's reaction line, or else the new state's line.
+4. **Nothing fired**: a close once a goal state was reached ends the call; otherwise jargon, an
+   announced escalation (911, 988, a transfer, a message), an early close, a brush-off get the
+   caller's reaction (``simulator.call.temperament``, overridable per scenario); a request
+   for identity is answered with name and date of birth (never volunteered); a question is
+   answered from ``patient.knows`` when it matches a topic (embeddings, word overlap without
+   them), otherwise a ``confused`` line; an explanation is acknowledged; anything else gets the
+   state's ``again`` line, escalating when it keeps being needed.
 
 The call ends on a transition to ``end`` (the caller hangs up at once), at ``hangup_at``, after
 a long silence, on a trainee close once the goal was reached, or at a state with ``end: true``:
@@ -28,8 +41,8 @@ close is still possible.
 Inbound calls start in the implicit ``ring`` state: the VA speaks first and the caller then
 says the first state's line. Line variants are chosen by mood band; which variant is a hash
 of (seed, what is being said, how often it was said), so the same seed gives every trainee of
-an assessment the same patient, whatever path they take, and a variant is not repeated back
-to back when there is another.
+an assessment the same patient, whatever path they take, and the same line is never said twice
+in a row.
 """
 
 from __future__ import annotations
@@ -857,12 +870,16 @@ class Patient:
             return self._end(self._pick("goodbye", self._lines("goodbye")), "goodbye", "trainee_close", **ctx)
         if "jargon" in shown or "jargon" in h.acts:
             return self._react("jargon", ctx)
-        for bid, name in ESCALATING.items():
-            if bid in shown:
-                return self._react(name, ctx)
-        if "transfer" in h.acts:
+        # what the VA is doing about it: 911 first, then the crisis line, a live transfer, a message
+        if "advise_911" in shown:
+            return self._react("emergency_911", ctx)
+        if "crisis_line_988" in shown:
+            return self._react("crisis_line", ctx)
+        if "transfer_clinical" in shown or "transfer" in h.acts:
             return self._react("transfer", ctx)
-        if "escalation" in h.acts and not h.acts & {"question", "identity_request", "callback_request"}:
+        if shown & set(ESCALATING) or (
+            "escalation" in h.acts and not h.acts & {"question", "identity_request", "callback_request"}
+        ):
             return self._react("escalation", ctx)
         if closing and h.acts:
             return self._react("early_close", ctx)
@@ -935,7 +952,7 @@ class Patient:
             return "callback"
         if h.shown & (set(ESCALATING) | set(BRUSH_OFF)):
             return None
-        if "hold" in acts and not acts & {"transfer", "question", "identity_request"}:
+        if "hold" in acts and not acts & {"transfer", "identity_request"}:
             return "hold"
         if "small_talk" in acts and not acts & {"identity_request", "offer", "transfer", "escalation", "closing"}:
             return "small_talk"

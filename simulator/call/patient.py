@@ -893,7 +893,7 @@ class Patient:
             return self._reply(self.identity_line(), "identity", **ctx)
         if "stay_on_line" in shown:
             return self._react("stay_on_line", ctx)
-        if questions_in(h.text) or "question" in h.acts:
+        if _asks(h):
             hit = self.knowledge.match(h.text)
             if hit is not None:
                 m.given.add(hit[0])
@@ -921,7 +921,7 @@ class Patient:
             "spelling_request",
             "callback_request",
         }
-        if not asks_identity and (questions_in(h.text) or "question" in h.acts) and self.knowledge.match(h.text):
+        if not asks_identity and _asks(h) and self.knowledge.match(h.text):
             out.add("question")
         return out
 
@@ -1291,6 +1291,11 @@ class Patient:
 
     def _end(self, text: str, kind: ReplyKind, reason: EndReason, **ctx) -> Reply:
         return self._reply(text, kind, ended=True, reason=reason, **ctx)
+
+
+def _asks(h: Heard) -> bool:
+    """A question in the turn: a sentence that asks, or the question act on unpunctuated (recognised) words."""
+    return bool(questions_in(h.text)) or ("question" in h.acts and not any(c in h.text for c in ".?!"))
 
 
 def _years(text: str) -> set[int]:

@@ -478,7 +478,7 @@ def test_escalations_land_in_every_temperament():
         for text, kind in [
             ("Please call 911 right now.", "emergency_911"),
             ("You can call or text 988 any time.", "crisis_line"),
-            ("I'll send a message for the nurse.", "escalation"),
+            ("A message for the nurse goes out today.", "escalation"),
         ]:
             p = greeted(sc)
             r = heard(p, text)

@@ -109,3 +109,30 @@ def test_every_scenario_probe_fits_with_the_real_detector(real_detector):
     ]
     assert len(results) >= 5 * len(sc_mod.scenario_files())
     assert not bad, "\n".join(bad)
+
+
+# The strong example calls are the scripts the caller was written for: their VA turns must still lead
+# it to the goal (the caller listening more must not make it deaf to the beats). referral-status's
+# strong call ends in its 'pressure' beat with the real detector (as before the patient listened).
+STRONG_MISSES_GOAL = {"referral-status"}
+
+
+@pytest.mark.real
+@needs_detect
+def test_strong_examples_still_lead_the_caller_to_the_goal(real_detector):
+    from simulator.call import practice
+
+    missed = []
+    for sc in sc_mod.all_scenarios():
+        goals = {n for n, s in sc.states.items() if s.goal}
+        strong = next(e for e in sc.examples if e.kind == "strong")
+        if not goals or sc.id in STRONG_MISSES_GOAL:
+            continue
+        call = practice.Call(sc, real_detector, embedder=real_detector.embedder)
+        call.patient.start()
+        for t in strong.turns:
+            if t.speaker == "trainee" and not call.patient.ended:
+                call.patient.respond(call.understand(t.text)[0])
+        if not goals & set(call.patient.path):
+            missed.append(f"{sc.id}: {call.patient.path}")
+    assert not missed, missed

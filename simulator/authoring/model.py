@@ -207,13 +207,15 @@ class CallerFact(Strict):
     A VA statement about it (a clause with one of the ``about`` words, not a question asking
     for it) that states another value is contested: with ``say``, or the temperament's
     ``contest`` line. Amounts, times, dates, days, counts and doses are compared as values;
-    anything else by words: the statement is right when it has one of ``same``."""
+    anything else by words: a sentence that claims a value (one of ``wrong``, a number, or a
+    name the caller does not know to be right) is right when it has one of ``same``."""
 
     salvage_whole: ClassVar[bool] = True
 
     value: str  # as the caller says it
     about: StrList = []  # words that show a statement is about this fact
     same: StrList = []  # words that show a statement gets it right (text facts)
+    wrong: StrList = []  # words that name a wrong value ("left" for the right knee; "cvs" for Walgreens)
     say: Lines | None = None  # the correction
 
     @model_validator(mode="before")

@@ -350,7 +350,10 @@ class Heard:
 
     @classmethod
     def of(cls, u: Understanding) -> Heard:
-        return cls(u.text, u.ids, u.act_ids | cue_acts(u.text), tuple(u.facts), True)
+        acts = u.act_ids | cue_acts(u.text)
+        if "?" in u.text:
+            acts -= {"closing"}  # "let me take care of that; would you like another day?" goes on
+        return cls(u.text, u.ids, acts, tuple(u.facts), True)
 
 
 ESCALATING = {
@@ -363,6 +366,9 @@ ESCALATING = {
     "route_records": "escalation",
 }
 BRUSH_OFF = ("dismissive", "argue", "medical_advice")
+# escalations the caller answers before the script's next beat: a live hand-off, 911, the crisis line
+LIVE_ESCALATIONS = frozenset({"advise_911", "crisis_line_988", "transfer_clinical", "escalate_manager"})
+MESSAGES = frozenset({"flag_billing", "flag_clinical", "route_records"})  # someone will follow up
 LOW_CONFIDENCE = 0.5  # a behavior detected below this is heard unsure (it may not move the mood by itself)
 _FILLERS = {"um", "uh", "mm", "er", "erm", "hmm", "mhm"}
 _FRAGMENT = re.compile(r"\w(?:—|–|--|\.\.\.|…)")
@@ -395,19 +401,30 @@ _CLAIMS = (
 )
 _AUX = ("is", "are", "was", "were", "do", "does", "did", "have", "has", "can", "could", "would", "will", "may")
 _SLOT_WORDS = (
+    "i have",
+    "we have",
+    "i've got",
+    "i could",
+    "we could",
+    "i can get",
+    "i can do",
+    "we can get",
+    "we can do",
+    "how about",
+    "there's a",
+    "there is a",
     "opening",
     "available",
-    "have",
-    "could",
-    "can",
-    "how about",
-    "there's",
     "ready",
-    "fit",
-    "book",
-    "slot",
-    "appointment",
-    "work",
+    "fit you in",
+    "get you in",
+    "book you",
+    "does that work",
+    "would that work",
+    "work for you",
+    " work?",
+    "see you",
+    "first open",
 )
 
 
@@ -436,19 +453,21 @@ _CUES: dict[str, tuple[str, ...]] = {
         "say that again",
         "say it again",
         "repeat that",
-        "repeat it",
+        "could you repeat",
+        "can you repeat",
+        "please repeat",
         "didn't catch",
         "didn't quite catch",
         "missed that",
         "missed the",
         "missed part",
         "come again",
-        "one more time",
-        "once more",
-        "cut out",
-        "you cut",
+        "one more time?",
+        "once more?",
+        "you cut out",
+        "cut out for",
         "crackl",
-        "faint",
+        "a little faint",
     ),
     "spelling_request": ("spell",),
     "identity_request": (
@@ -530,7 +549,7 @@ _PLAIN_CAPS = {"ID", "OK", "AM", "PM", "US", "USA", "ER", "TV", "DOB", "CVS"}
 
 
 def cue_acts(text: str) -> frozenset[str]:
-    low = text.lower().replace("\u2019", "'")
+    low = text.lower().replace("\u2019", "'").replace("take care of", "look after")
     out = {a for a, cues in _CUES.items() if any(c in low for c in cues)}
     if "closing" in out and "?" in text:
         out.discard("closing")  # "thanks for calling! could I get your name?" goes on
@@ -678,6 +697,8 @@ class Patient:
         self._names = _names_of(scenario)
         first = RING if scenario.va_speaks_first else self._first_spoken_state()
         self.m = _Memory(state=first, mood=p.mood.start, path=[first])
+        self._before: frozenset[str] = frozenset()
+        self._known_names = _known_names(scenario) | {n.lower() for n in self._names}
 
     # ------------------------------------------------------------------ read-only views
     @property
@@ -799,6 +820,7 @@ class Patient:
     def _respond(self, h: Heard) -> Reply:
         m = self.m
         shown = h.shown
+        self._before = frozenset(m.shown)  # shown before this turn: what is new in it
         m.shown |= shown
         m.silences = 0
         m.va_facts += h.facts
@@ -813,13 +835,18 @@ class Patient:
         # a recording (voicemail) only runs its beats; a person answers hold, repeat, spell... at once
         listens = state_from != RING and self.scenario.mode != "voicemail"
         aside = self._aside(h) if listens else None  # hold, repeat, spell...: answered, the beat waits
+        news = (shown - self._before) & (set(ESCALATING) | set(BRUSH_OFF))
+        if aside in ("callback", "spell", "repeat") and news:
+            _, t = self._match(st, h)  # a beat written for what the VA just did comes before the number
+            if t is not None and (set(t.when) | set(t.when_any)) & news:
+                aside = None
 
         mood = mood_from + sum(self.moves.get(b, 0) for b in shown)
         if st.expects and not shown & set(st.expects) and aside in (None, "small_talk"):
             mood += self.scenario.patient.mood.ignored
         m.mood = _clamp(mood)
 
-        urgent = bool(shown & (set(ESCALATING) | set(BRUSH_OFF)))  # answered before any correction
+        urgent = bool(shown & (set(ESCALATING) | set(BRUSH_OFF) | {"stay_on_line"}))  # before any correction
         contest = self._contest(h) if listens and aside is None and not urgent else None
         slot = self._slot(h) if listens and aside is None and contest is None else None
         held = aside is not None or contest is not None or (slot is not None and slot[0] != "accept")
@@ -865,7 +892,7 @@ class Patient:
                 return self._reply(text, "reaction", **ctx)
             # a transition that only moves the mood: fall through to the rest
 
-        closing = "warm_close" in shown or "closing" in h.acts
+        closing = _closes(h) if h.understood else "warm_close" in shown
         if closing and m.goal_reached:
             return self._end(self._pick("goodbye", self._lines("goodbye")), "goodbye", "trainee_close", **ctx)
         if "jargon" in shown or "jargon" in h.acts:
@@ -876,11 +903,15 @@ class Patient:
         if "crisis_line_988" in shown:
             return self._react("crisis_line", ctx)
         if "transfer_clinical" in shown or "transfer" in h.acts:
+            m.given.add("transfer")
             return self._react("transfer", ctx)
-        if shown & set(ESCALATING) or (
-            "escalation" in h.acts and not h.acts & {"question", "identity_request", "callback_request"}
+        fresh = shown - self._before
+        if fresh & set(ESCALATING) or (
+            "escalation" in h.acts
+            and not (shown | self._before) & set(ESCALATING)
+            and not h.acts & {"question", "identity_request", "callback_request"}
         ):
-            return self._react("escalation", ctx)
+            return self._react("escalation", ctx)  # a message or referral announced (once: a repeat is no news)
         if closing and h.acts:
             return self._react("early_close", ctx)
         if "jargon" in shown or "jargon" in h.acts:
@@ -912,10 +943,13 @@ class Patient:
         jargon, a brush-off, an early close, a question the caller can answer (behavior and act ids)."""
         if not h.understood:
             return set()
-        out = set(h.shown & (set(ESCALATING) | set(BRUSH_OFF) | {"jargon"}))
-        out |= h.acts & {"transfer", "escalation", "small_talk", "brush_off", "jargon"}
-        if not self.m.goal_reached:
-            out |= h.shown & {"warm_close"} | h.acts & {"closing"}
+        new = h.shown - self._before
+        out = set(new & set(ESCALATING)) | set(h.shown & (set(BRUSH_OFF) | {"jargon"}))
+        out |= h.acts & {"small_talk", "brush_off", "jargon"}
+        if "transfer" in h.acts and not h.shown & LIVE_ESCALATIONS and "transfer" not in self.m.given:
+            out.add("transfer")  # a transfer no live-escalation behavior covers ("to billing", "to our front desk")
+        if not self.m.goal_reached and _closes(h):
+            out.add("closing")
         asks_identity = "verify_identity" in h.shown or h.acts & {
             "identity_request",
             "spelling_request",
@@ -929,13 +963,23 @@ class Patient:
         """Whether a matching transition answers what the turn demands (it names one of those
         behaviors or acts), or the turn demands nothing else; a transition on something incidental
         ("take_ownership" in "let me transfer you") waits."""
+        if tr.goto == END:
+            return True  # the caller leaves, whatever else was said
         demands = self._demands(h)
         if not demands:
             return True
         names = set(tr.when) | set(tr.when_any) | set(tr.acts)
         if demands & {"jargon"} and not names & {"jargon"}:
             return False  # words the caller did not understand come before anything else they said
-        return bool(demands & (set(tr.when) | set(tr.when_any) | set(tr.acts) | (set(tr.after) & h.shown)))
+        demands = demands - MESSAGES  # a message or referral does not hold up the beat (a live hand-off does)
+        if not _unconditional(tr):
+            demands = demands - {"question"}  # a beat written for this turn answers its question itself
+        if not demands:
+            return True
+        named = set(tr.when) | set(tr.when_any) | set(tr.acts) | (set(tr.after) & h.shown)
+        if names & {"warm_close", "closing"}:
+            named.add("closing")
+        return bool(demands & named)
 
     def _aside(self, h: Heard) -> str | None:
         """A request the caller answers at once, leaving the beat where it is: say that again, hold,
@@ -1012,15 +1056,30 @@ class Patient:
                     if said or (truth and not cf.same):  # compared as values
                         wrong = bool(said) and not any(matches(s, t) for s in said for t in truth)
                         wrong = wrong or bool(years and told and not years & told)
-                    else:  # compared by words, when the clause claims something ("so you're...", "I see...")
+                    else:  # compared by words, when the sentence claims a value ("so you're moving to Dallas?")
                         same = cf.same or sorted(_content(cf.value))
                         sent = f" {piece.lower()}"
-                        claims = any(c in sent for c in _CLAIMS) or any(ch.isdigit() for ch in low)
-                        wrong = claims and bool(same) and not any(_has_word(cw, low, w) for w in same)
+                        claims = any(c in sent for c in _CLAIMS) or cw[0] in ("so", "and")
+                        wrong = (
+                            claims
+                            and bool(same)
+                            and not any(_has_word(cw, low, w) for w in same)
+                            and self._states_a_value(clause, cw, low, cf)
+                        )
                     if wrong:
                         lines = cf.say.for_mood(self.m.mood) if cf.say else self._lines("contest")
                         return self._pick(f"contest:{name}", lines).format(value=cf.value)
         return None
+
+    def _states_a_value(self, clause: str, cw: list[str], low: str, cf) -> bool:
+        """Whether a sentence about a fact names some value for it: one of the fact's known wrong
+        values, a number, or a name the caller does not already know to be right."""
+        if any(_has_word(cw, low, w) for w in cf.wrong):
+            return True
+        if any(ch.isdigit() for ch in clause) or set(cw) & _NUMBER_WORDS:
+            return True
+        names = re.findall(r"(?<=[\s,])([A-Z][A-Za-z]+)", clause)
+        return any(n.lower() not in self._known_names for n in names)
 
     def _slot(self, h: Heard) -> tuple[str, str] | None:
         """("accept" | "decline", the line) when the turn offers a day or time and the caller has wants."""
@@ -1030,7 +1089,11 @@ class Patient:
         low = h.text.lower()
         if "born" in low or "birth" in low:
             return None
-        found = [s for s in slots_in(h.text, h.facts or tuple(extract(h.text))) if s.weekday or s.time or s.date]
+        found = [
+            s
+            for s in slots_in(h.text, h.facts or tuple(extract(h.text)))
+            if (s.weekday or s.time or s.date) and not re.search(rf"\b(since|last)\s+{re.escape(s.said)}", low)
+        ]
         if not found and wants.by:  # "late August": a month is enough to miss a deadline
             month = next((i + 1 for i, name in enumerate(MONTHS) if re.search(rf"\b{name}\b", low)), None)
             if month is not None:
@@ -1291,6 +1354,50 @@ class Patient:
 
     def _end(self, text: str, kind: ReplyKind, reason: EndReason, **ctx) -> Reply:
         return self._reply(text, kind, ended=True, reason=reason, **ctx)
+
+
+_NUMBER_WORDS = {
+    "once",
+    "twice",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "hundred",
+    "thousand",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "tenth",
+    "twentieth",
+    "thirtieth",
+    "point",
+}
+
+
+def _known_names(scenario: Scenario) -> set[str]:
+    """Capitalised words that name nothing wrong: the caller's and practice's own names, what the
+    caller knows to be right, titles, days and months."""
+    p = scenario.patient
+    out = {w.lower() for w in re.findall(r"[A-Za-z]+", f"{p.name} {scenario.caller.name} {scenario.practice.name}")}
+    for cf in p.facts.values():
+        out |= {w.lower() for w in cf.same} | {w.lower() for w in re.findall(r"[A-Za-z]+", cf.value)}
+    return out | {"i", "dr", "mr", "mrs", "ms", "miss", "okay", "ok", "thanks", "thank", *WEEKDAYS, *MONTHS}
+
+
+def _closes(h: Heard) -> bool:
+    """The VA ends the call: the closing act, or a warm close with no question after it."""
+    return "closing" in h.acts or ("warm_close" in h.shown and "?" not in h.text)
 
 
 def _asks(h: Heard) -> bool:

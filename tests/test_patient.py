@@ -336,3 +336,291 @@ def test_all_lines_covers_everything_it_can_say(billing):
 )
 def test_spoken_date(date, spoken):
     assert spoken_date(date) == spoken
+
+
+# ------------------------------------------------------------------ listening (issue 14): the turn's Understanding
+# FakeDetector.understand gives acts by substring and facts by the real rules, so these tests pin the
+# patient's logic, not the detector's figures.
+
+from simulator.call import temperament as temperaments  # noqa: E402
+from simulator.call.patient import Heard, cue_acts, garbled, slots_in  # noqa: E402
+from simulator.call.probes import fits, play, understander, why_not  # noqa: E402
+from simulator.testing import FakeDetector  # noqa: E402
+from simulator.understanding.detect import Act, Context, Detection, Understanding  # noqa: E402
+from simulator.understanding.facts import extract  # noqa: E402
+
+GREET = "Thank you for calling Riverside Family Practice, this is Sam."
+
+
+def heard(p: Patient, text: str):
+    return p.respond(FakeDetector().understand(text, Context.of(p.scenario)))
+
+
+def greeted(sc: Scenario, *turns: str) -> Patient:
+    p = Patient(sc)
+    p.start()
+    for t in (GREET, *turns):
+        heard(p, t)
+    return p
+
+
+def test_respond_takes_an_understanding_and_the_thin_path_still_works(billing):
+    a, b = Patient(billing), Patient(billing)
+    u = Understanding(
+        GREET, (Detection("greet_practice", 0.9), Detection("self_identify", 0.9)), (Act("greeting", 0.9),)
+    )
+    ra = a.respond(u)
+    rb = b.respond(GREET, ["greet_practice", "self_identify"])
+    assert ra.text == rb.text and ra.state == rb.state == "opening"
+
+
+def test_a_hold_is_acknowledged_in_character_and_the_beat_waits(billing):
+    p = greeted(billing, "I'm sorry, that's frustrating. May I have your name and date of birth?")
+    assert p.state == "identified"
+    r = heard(p, "Can you hold for a moment while I pull up your account? I'll look into it.")
+    assert r.kind == "hold" and p.state == "identified" and "knee" not in r.text
+    assert r.text in temperaments.reaction(billing.patient, "hold").all()
+
+
+def test_say_that_again_repeats_the_last_line_never_word_for_word():
+    p = greeted(mini())
+    first = p.last_line
+    r = heard(p, "Sorry, could you say that again?")
+    assert r.kind == "repeat" and first[1:] in r.text and r.text != first
+    r2 = heard(p, "Sorry, could you repeat that?")
+    assert first[1:] in r2.text and r2.text != r.text  # asked twice: said again, never twice the same
+
+
+def test_spelling_and_callback_number(billing):
+    p = greeted(billing)
+    assert heard(p, "Could you spell your last name for me?").text.endswith("C-A-R-T-E-R.")
+    assert "555-0142" in heard(p, "What's the best number to reach you?").text
+
+
+def test_spelling_a_name_from_the_request():
+    sc = mini(patient={"name": "Alex Moreno", "dob": "1990-03-01", "knows": {"the patient": "It's my son, Jaylen."}})
+    p = greeted(sc)
+    assert "J-A-Y-L-E-N" in heard(p, "How do you spell Jaylen?").text
+    assert "A-L-E-X" in heard(p, "And could you spell your first name?").text
+
+
+def test_a_wrong_fact_is_contested_and_a_right_one_is_not(billing):
+    p = greeted(billing, "I'm sorry. May I have your name and date of birth?")
+    r = heard(p, "Thank you, Ms. Carter. I see a balance of three hundred and ten dollars.")
+    assert r.kind == "contest" and "hundred and eighty-five" in r.text and p.state == "identified"
+    r = heard(p, "Okay, I have the charge from your visit on October third.")
+    assert r.kind == "contest" and "September" in r.text
+    q = greeted(billing, "I'm sorry. May I have your name and date of birth?")
+    assert heard(q, "I see a balance of a hundred and eighty-five dollars.").kind != "contest"
+    assert heard(q, "Which pharmacy do you use?").kind != "contest"  # asking states nothing
+
+
+def test_facts_compared_by_words_need_a_claim():
+    sc = mini(
+        patient={
+            "name": "Alex Moreno",
+            "dob": "1990-03-01",
+            "facts": {
+                "pharmacy": {"value": "the Walgreens on Main", "about": ["pharmacy", "cvs"], "same": ["walgreens"]}
+            },
+        }
+    )
+    p = greeted(sc)
+    assert heard(p, "I'll send it to the CVS on Fifth, as usual.").kind == "contest"
+    assert heard(p, "Which pharmacy do you use?").kind != "contest"
+    assert heard(p, "So that's the Walgreens on Main?").kind != "contest"
+
+
+WANTS = {
+    "slots": [
+        {"days": ["monday", "tuesday", "wednesday", "thursday", "friday"], "after": "3:30 pm"},
+        {"days": ["saturday"], "before": "12 pm"},
+    ],
+    "by": "June 15",
+    "late": "That's after tryouts. It has to be before the fifteenth.",
+}
+
+
+def wanting(**over) -> Scenario:
+    return mini(patient={"name": "Alex Moreno", "dob": "1990-03-01", "wants": {**WANTS, **over}})
+
+
+def test_an_offered_slot_is_accepted_when_it_fits_and_declined_when_not():
+    p = greeted(wanting())
+    r = heard(p, "I have Tuesday, June 9th at 4:30.")
+    assert r.kind == "accept" and "Tuesday at 4:30" in r.text
+    p = greeted(wanting())
+    r = heard(p, "I could do Monday at 1:15 in the afternoon.")
+    assert r.kind == "decline" and "Monday at 1:15" in r.text
+    r = heard(p, "How about Saturday, June 13th at 10:15 in the morning?")
+    assert r.kind == "accept" and "Saturday" in r.text
+    p = greeted(wanting())
+    r = heard(p, "The first opening is Tuesday, June 16th at four.")
+    assert r.kind == "decline" and "fifteenth" in r.text  # after `by`: the late line
+
+
+def test_by_a_weekday_and_next_week():
+    p = greeted(wanting(slots=[{}], by="friday", late="Friday I fly. Too late."))
+    assert heard(p, "It should be ready by next Monday.").text == "Friday I fly. Too late."
+    assert heard(p, "It could be ready by Thursday afternoon.").kind == "accept"
+
+
+def test_slots_in():
+    s = slots_in(
+        "I have Tuesday at 3:45 or Saturday at 10:15 am.", extract("I have Tuesday at 3:45 or Saturday at 10:15 am.")
+    )
+    assert [(x.weekday, x.time) for x in s] == [("tuesday", (15, 45)), ("saturday", (10, 15))]
+
+
+def test_escalations_land_in_every_temperament():
+    for name in ("neutral", "withdrawn_crisis", "anxious_parent", "frustrated"):
+        sc = mini(patient={"name": "Alex Moreno", "dob": "1990-03-01", "temperament": name})
+        for text, kind in [
+            ("Please call 911 right now.", "emergency_911"),
+            ("You can call or text 988 any time.", "crisis_line"),
+            ("A message for the nurse goes out today.", "escalation"),
+        ]:
+            p = greeted(sc)
+            r = heard(p, text)
+            assert r.kind == kind, (name, text, r)
+            assert r.text in temperaments.reaction(sc.patient, kind).all()
+
+
+def test_a_transition_on_something_incidental_waits_for_the_escalation(billing):
+    # identified: when_any [restate_issue, take_ownership, empathy] -> explained ("my knee"). "Let me look into
+    # it, I'll transfer you" shows take_ownership, but what it does is a transfer: the caller answers that.
+    p = greeted(billing, "I'm sorry. May I have your name and date of birth?")
+    r = heard(p, "Let me look into it. I'm going to transfer you to our billing team.")
+    assert r.kind == "transfer" and "knee" not in r.text and p.state == "identified"
+
+
+def test_transitions_on_acts(billing):
+    p = greeted(billing, "I'm sorry. May I have your name and date of birth?")
+    r = heard(p, "So part of the visit was billed as an office visit because a new concern was discussed.")
+    assert p.state == "explained" and r.kind == "line"  # `acts: inform` moved the beat on
+
+
+def test_a_caller_in_crisis_never_storms_off_angrily():
+    sc = mini(
+        patient={
+            "name": "Tom B",
+            "dob": "1974-03-09",
+            "temperament": "withdrawn_crisis",
+            "mood": {"start": 8, "hangup_at": 9},
+        }
+    )
+    p = greeted(sc)
+    r = heard(p, "Calm down, that's not my problem.")
+    assert r.ended and r.end_reason == "mood_hangup"
+    assert not p.out_of_temperament(r.text) and "ridiculous" not in r.text.lower()
+    assert p.out_of_temperament("This is ridiculous. I'm done. Goodbye.")
+    chatty = Patient(mini(patient={"name": "Ann B", "dob": "1950-01-01", "temperament": "chatty_older"}))
+    assert chatty.out_of_temperament("...Never mind. I have to go.")  # the crisis caller's own line
+
+
+def test_scenario_reactions_override_the_temperament():
+    sc = mini(
+        patient={
+            "name": "Alex Moreno",
+            "dob": "1990-03-01",
+            "temperament": "busy",
+            "reactions": {"hold": "Okay, but I'm on my break!"},
+        }
+    )
+    p = greeted(sc)
+    assert heard(p, "Can you hold a moment?").text == "Okay, but I'm on my break!"
+    assert "Okay, but I'm on my break!" in p.all_lines()
+
+
+def test_an_early_close_is_objected_to_and_a_close_after_the_goal_ends_the_call():
+    p = greeted(mini())
+    r = heard(p, "Okay, thanks for calling, bye!")
+    assert r.kind == "early_close" and not r.ended
+    p = greeted(mini(), "Let me look into that for you.")
+    assert p.goal_reached
+    assert heard(p, "Okay, have a good day, bye!").ended
+
+
+def test_words_that_make_no_sentence_get_a_clarify_once(billing):
+    p = greeted(billing)
+    mood = p.mood
+    r = heard(p, "So the— um, the balance— uh, for the—")
+    assert r.kind == "clarify" and p.mood == mood
+    r = heard(p, "So the— um, the balance— uh, for the—")
+    assert r.kind != "clarify"  # asked once: the call goes on
+    assert garbled("Mm the, uh, lab... AARP twice the— for your, pending the—")
+    assert not garbled("I'm sorry, that's frustrating. Let me look into it.")
+
+
+def test_an_upsetting_behavior_heard_with_low_confidence_is_asked_about(billing):
+    p = greeted(billing)
+    unsure = Understanding("Not my problem.", (Detection("dismissive", 0.3),), (Act("inform", 0.9),))
+    r = p.respond(unsure)
+    assert r.kind == "clarify" and not r.ended
+    sure = greeted(billing)
+    r = sure.respond(Understanding("Not my problem.", (Detection("dismissive", 0.9),), (Act("inform", 0.9),)))
+    assert r.ended  # 7 + 3 + 1 (ignored) = 10: she hangs up
+
+
+def test_again_escalates_and_never_repeats_back_to_back():
+    sc = mini(
+        patient={"name": "Alex Moreno", "dob": "1990-03-01", "mood": {"start": 1}},
+        states={
+            "ask": {
+                "say": "Hi, I have a question.",
+                "again": {"calm": ["Hello?"], "angry": ["Are you listening to me?"]},
+                "on": [{"when": "take_ownership", "goto": "end"}],
+            },
+        },
+    )
+    p = greeted(sc)
+    texts = [heard(p, "Hmm.").text for _ in range(5)]
+    assert all(a != b for a, b in itertools.pairwise(texts))
+    assert texts[0] == "Hello?" and texts[1] == "Are you listening to me?"  # rephrase, then sharper
+    assert p.mood > 1  # then a mood step
+
+
+def test_asks_about_skips_a_question_already_answered():
+    sc = mini(
+        states={
+            "opening": {"say": "Hi, I have questions.", "on": [{"goto": "hours"}]},
+            "hours": {
+                "say": "What are your hours?",
+                "asks_about": ["hours", "eight to five"],
+                "on": [{"goto": "parking"}],
+            },
+            "parking": {"say": "And where do I park?", "on": [{"goto": "end"}]},
+        }
+    )
+    p = greeted(sc)
+    r = heard(p, "We're open eight to five on weekdays.")
+    assert p.state == "parking" and r.text == "And where do I park?"
+    q = greeted(sc)
+    assert heard(q, "Sure, I can help.").text == "What are your hours?"
+
+
+def test_cue_acts_back_the_detector_up():
+    assert "hold" in cue_acts("Give me just a moment, I'll be right back.")
+    assert "closing" not in cue_acts("Thanks for calling! Could I get your name?")
+    assert "jargon" in cue_acts("I'll do a warm handoff to BH triage for a C-SSRS.")
+    assert Heard.of(Understanding("One moment please.")).acts >= {"hold"}
+
+
+def test_probes_play_through_a_fresh_patient(billing):
+    understand = understander(FakeDetector())
+    got = play(billing, [GREET], "Could you spell your last name?", understand)
+    assert "C-A-R-T-E-R" in got.reply and len(got.decide_ms) == 2 and got.said[-1] == got.reply
+    assert fits(got.reply, ["c-a-r"], ["knee"]) and not fits(got.reply, ["x"], [])
+    assert why_not("Hello there", ["bye"], ["hello"]) == ["reply has none of 'bye'", "reply must not say 'hello'"]
+
+
+def test_every_library_scenario_has_probes_and_a_temperament_or_voicemail():
+    for sc in sc_mod.all_scenarios():
+        assert len(sc.probes) >= 5, sc.id
+        assert sc.patient.temperament != "neutral" or sc.mode == "voicemail" or sc.id == "new-patient-onboarding", sc.id
+
+
+def test_all_lines_has_the_reactions(billing):
+    lines = set(Patient(billing).all_lines())
+    for name in ("hold", "early_close", "transfer", "mishear"):
+        assert set(t for t in temperaments.reaction(billing.patient, name).all() if "{" not in t) <= lines

@@ -113,7 +113,7 @@ CASES = {
     "unknown-state-key": (
         edit("    end: true", "    end: true\n    goodbye: true"),
         [
-            "F:17:5: states.closing.goodbye: unknown key 'goodbye' (allowed: say, exemplar, expects, again, on, end, goal)"
+            "F:17:5: states.closing.goodbye: unknown key 'goodbye' (allowed: say, exemplar, expects, again, on, end, goal, asks_about)"
         ],
     ),
     "bad-touchpoint": (edit("touchpoint: general_inquiry", "touchpoint: gossip"), None),
@@ -264,7 +264,7 @@ CASES = {
         ),
         [
             "F:11:5: states.opening.expects: expected a list, got int",
-            "F:12:5: states.opening.goodbye: unknown key 'goodbye' (allowed: say, exemplar, expects, again, on, end, goal)",
+            "F:12:5: states.opening.goodbye: unknown key 'goodbye' (allowed: say, exemplar, expects, again, on, end, goal, asks_about)",
             "F:14:25: states.opening.on[0].when[1]: unknown behavior 'sarcasm' (see scenarios/behaviors.yaml)",
             "F:15:9: states.opening.on[0].mood: expected a number, got 'lots'",
         ],
@@ -339,6 +339,36 @@ CASES = {
     "unknown-piper-voice": (
         edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  voice: {engine: piper, voice: jo}\n"),
         ["F:8:26: patient.voice.voice: no piper voice 'jo'; did you mean 'joe'?"],
+    ),
+    # the caller's temperament, reactions, facts, wants, transitions on acts, probes (issue 14)
+    "unknown-temperament": (
+        edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  temperament: grumpy\n"),
+        [
+            "F:8:3: patient.temperament: 'grumpy' is not allowed; use one of 'neutral', 'frustrated', "
+            "'withdrawn_crisis', 'anxious_parent', 'chatty_older', 'non_native', 'formal' or 'busy'"
+        ],
+    ),
+    "unknown-reaction": (
+        edit("  dob: 1980-01-31\n", "  dob: 1980-01-31\n  reactions: {holdd: Fine.}\n"),
+        ["F:8:15: patient.reactions.holdd: unknown key 'holdd'; did you mean 'hold'?"],
+    ),
+    "unknown-act": (
+        edit("        goto: closing\n", "        goto: closing\n        acts: [questoin]\n"),
+        ["F:14:16: states.opening.on[0].acts[0]: unknown act 'questoin'; did you mean 'question'?"],
+    ),
+    "bad-wants": (
+        edit(
+            "  dob: 1980-01-31\n", "  dob: 1980-01-31\n  wants: {slots: [{after: soon, days: [funday]}], by: someday}\n"
+        ),
+        [
+            "F:8:20: patient.wants.slots[0].after: 'soon' is not a time; write e.g. 3:30 pm",
+            "F:8:33: patient.wants.slots[0].days: 'funday' is not a weekday (monday ... sunday)",
+            "F:8:51: patient.wants.by: 'someday' is not a weekday or a date; write e.g. friday or June 15",
+        ],
+    ),
+    "probe-without-trainee": (
+        edit("examples:\n", "probes:\n  - {must_any: [hello]}\nexamples:\n"),
+        ["F:18:5: probes[0].trainee: missing required field 'trainee'"],
     ),
 }
 

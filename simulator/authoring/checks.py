@@ -18,6 +18,8 @@ from simulator.authoring.model import END, RING, Scenario, State
 from simulator.authoring.problems import _lost
 from simulator.errors import Problem
 from simulator.speech.tts import voice_problem
+from simulator.understanding.corpus import ACTS
+from simulator.understanding.facts import WEEKDAYS, extract
 
 
 def check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Problem]:
@@ -100,6 +102,15 @@ def check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pro
             for fld in ("when", "when_any", "unless", "after"):
                 if has(tr, fld, rt):
                     behaviors(tp + (fld,), getattr(tr, fld))
+            if has(tr, "acts", rt):
+                listed = isinstance(raw(*tp, "acts"), list)
+                for j, act in enumerate(tr.acts):
+                    if act not in ACTS:
+                        close = difflib.get_close_matches(act, ACTS, n=1)
+                        hint = f"; did you mean '{close[0]}'?" if close else f" (acts: {', '.join(ACTS)})"
+                        problems.append(
+                            doc.problem(tp + ("acts", j) if listed else tp + ("acts",), f"unknown act '{act}'{hint}")
+                        )
             if _lost(tr, rt, "goto"):
                 complete = False
             elif tr.goto is not None and tr.goto != END and tr.goto not in names:
@@ -166,6 +177,7 @@ def check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pro
     if mood is not None and has(mood, "moves", raw("patient", "mood")):
         for bid in mood.moves:
             behavior(("patient", "mood", "moves", bid), bid)
+    problems += _caller_checks(patient, raw("patient"), doc) if patient is not None else []
     voice = patient.__dict__.get("voice") if has(patient, "voice", raw("patient")) else None
     if voice is not None and isinstance(raw("patient", "voice"), dict) and "voice" in raw("patient", "voice"):
         why = voice_problem(voice)
@@ -226,3 +238,31 @@ def check_refs(sc: Scenario, doc: yamlio.Document, catalog: Catalog) -> list[Pro
         if isinstance(turns, list) and turns and None not in turns and not any(t.speaker == "trainee" for t in turns):
             problems.append(doc.problem(ep + ("turns",), "an example call needs at least one VA turn"))
     return problems
+
+
+def _caller_checks(patient: Any, rp: Any, doc: yamlio.Document) -> list[Problem]:
+    """The caller's wants: times that read as times, days that are weekdays, a `by` that is a
+    weekday or a date (so a slot can be checked against them)."""
+    out: list[Problem] = []
+    wants = patient.__dict__.get("wants") if not _lost(patient, rp, "wants") else None
+    if wants is None:
+        return out
+    rw = rp.get("wants") if isinstance(rp, dict) else None
+    for i, win in enumerate(wants.__dict__.get("slots") or []):
+        if win is None:
+            continue
+        base = ("patient", "wants", "slots", i)
+        for fld in ("after", "before"):
+            v = getattr(win, fld)
+            if v and not any(f.kind == "time" for f in extract(v)):
+                out.append(doc.problem(base + (fld,), f"'{v}' is not a time; write e.g. 3:30 pm"))
+        for day in win.days:
+            if day.lower() not in WEEKDAYS:
+                out.append(doc.problem(base + ("days",), f"'{day}' is not a weekday (monday ... sunday)"))
+    by = wants.__dict__.get("by")
+    if isinstance(by, str) and by and not any(f.kind in ("weekday", "date") for f in extract(by)):
+        out.append(
+            doc.problem(("patient", "wants", "by"), f"'{by}' is not a weekday or a date; write e.g. friday or June 15")
+        )
+    del rw
+    return out

@@ -158,6 +158,92 @@ DEFAULT_MOOD_MOVES: dict[str, int] = {
 }
 
 
+Temperament = Literal[
+    "neutral", "frustrated", "withdrawn_crisis", "anxious_parent", "chatty_older", "non_native", "formal", "busy"
+]
+TEMPERAMENTS: tuple[str, ...] = Temperament.__args__  # type: ignore[attr-defined]
+
+
+class Reactions(Strict):
+    """The caller's own lines for what the VA does besides the scenario's beats. Each is line
+    variants (by mood band if wanted); left out, the temperament's default is said
+    (``simulator/call/temperament.py``). Placeholders: ``{line}`` (repeat: the caller's last
+    line), ``{spelled}`` and ``{word}`` (spell), ``{phone}`` (callback), ``{name}`` and ``{dob}``
+    (identity), ``{slot}`` (accept, decline), ``{value}`` (contest)."""
+
+    hold: Lines | None = None  # the VA asks the caller to hold
+    repeat: Lines | None = None  # the VA asks the caller to say it again ({line})
+    small_talk: Lines | None = None  # chit-chat outside the task
+    brush_off: Lines | None = None  # the VA dismisses, argues, or waves the concern away
+    jargon: Lines | None = None  # the VA uses words the caller does not know
+    mishear: Lines | None = None  # the caller could not make out the VA's words
+    confused: Lines | None = None  # a question the caller cannot answer
+    acknowledge: Lines | None = None  # the VA explains something; nothing else to say
+    transfer: Lines | None = None  # a live transfer is announced
+    escalation: Lines | None = None  # a message, flag or referral is announced
+    emergency_911: Lines | None = None  # the VA tells the caller to call 911
+    crisis_line: Lines | None = None  # the VA gives the 988 crisis line
+    stay_on_line: Lines | None = None  # the VA promises to stay on the line
+    early_close: Lines | None = None  # the VA closes before the caller's need is met
+    goodbye: Lines | None = None  # the VA closes once the need is met
+    hangup: Lines | None = None  # the caller gives up (mood at hangup_at)
+    identity: Lines | None = None  # name and date of birth ({name}, {dob})
+    spell: Lines | None = None  # spelling a name ({word}, {spelled})
+    callback: Lines | None = None  # the callback number ({phone})
+    accept: Lines | None = None  # an offered slot fits the caller's wants ({slot})
+    decline: Lines | None = None  # an offered slot does not fit ({slot}); say why
+    contest: Lines | None = None  # the VA states a fact the caller knows is wrong ({value})
+
+    def get(self, name: str) -> Lines | None:
+        return getattr(self, name, None)
+
+
+REACTION_NAMES: tuple[str, ...] = tuple(Reactions.model_fields)
+
+
+class CallerFact(Strict):
+    """Something the caller knows to be true (their bill, their pharmacy, when the pain began).
+
+    A VA statement about it (a clause with one of the ``about`` words, not a question asking
+    for it) that states another value is contested: with ``say``, or the temperament's
+    ``contest`` line. Amounts, times, dates, days, counts and doses are compared as values;
+    anything else by words: a sentence that claims a value (one of ``wrong``, a number, or a
+    name the caller does not know to be right) is right when it has one of ``same``."""
+
+    salvage_whole: ClassVar[bool] = True
+
+    value: str  # as the caller says it
+    about: StrList = []  # words that show a statement is about this fact
+    same: StrList = []  # words that show a statement gets it right (text facts)
+    wrong: StrList = []  # words that name a wrong value ("left" for the right knee; "cvs" for Walgreens)
+    say: Lines | None = None  # the correction
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        return {"value": v} if isinstance(v, (str, int, float)) else v
+
+
+class Window(Strict):
+    """Days and times that suit the caller: ``days`` (weekday names; empty: any day),
+    ``after`` / ``before`` (times such as "3:30 pm")."""
+
+    days: StrList = []
+    after: str = ""
+    before: str = ""
+
+
+class Wants(Strict):
+    """What an offered slot must fit. A slot is a day, date and/or time the VA offers; it fits
+    when it falls in one of ``slots`` (none: no slot fits, every offer is declined) and before
+    ``by`` (a weekday or a date, e.g. "friday", "June 15"). The caller then says ``accept`` or
+    ``decline`` (``reactions``), or ``late`` for a slot after ``by``."""
+
+    slots: list[Window] = []
+    by: str = ""
+    late: Lines | None = None  # said for a slot after ``by`` (default: decline)
+
+
 class Patient(Strict):
     name: str
     dob: dt.date  # YYYY-MM-DD
@@ -170,6 +256,11 @@ class Patient(Strict):
     knows: dict[str, str] = {}
     # said when the trainee asks something the patient cannot answer
     confused: StrList = ["Sorry, I'm not sure what you mean.", "I don't know, honestly."]
+    # how this caller reacts to what the VA does besides the scenario's beats (defaults per temperament)
+    temperament: Temperament = "neutral"
+    reactions: Reactions = Reactions()  # the scenario's own lines, over the temperament's
+    facts: dict[str, CallerFact] = {}  # what the caller knows to be true: wrong statements are contested
+    wants: Wants | None = None  # what an offered slot must fit
 
     @field_validator("dob")
     @classmethod
@@ -242,6 +333,7 @@ class Transition(Strict):
     goto: str | None = None  # a state name, or "end" (the caller hangs up); None: stay
     mood: int = Field(0, ge=-10, le=10)  # extra mood change when this transition fires
     say: Lines | None = None  # a reaction line said instead of the next state's line
+    acts: StrList = []  # at least one of these dialogue acts done in this turn (docs/behaviors.md)
 
 
 class State(Strict):
@@ -254,6 +346,9 @@ class State(Strict):
     on: list[Transition] = []
     end: bool = False  # the patient hangs up after this line
     goal: bool = False  # reaching this state means the call's purpose is met
+    # words of the VA that already answer this beat's question (e.g. [hours, "eight to five"]): when
+    # the VA said one earlier in the call, the caller does not ask it again and goes on to the next beat
+    asks_about: StrList = []
 
 
 Speaker = Literal["trainee", "patient"]
@@ -317,6 +412,20 @@ class Example(Strict):
     turns: list[Turn] = Field(min_length=1)
 
 
+class Probe(Strict):
+    """A check of the simulated caller: after the ``before`` trainee turns, the reply to
+    ``trainee`` must contain one of ``must_any`` (when given) and none of ``must_not``
+    (case-insensitive). An ended call replies "". ``vasim scenario test`` runs them."""
+
+    trainee: str
+    before: StrList = []
+    must_any: StrList = []
+    must_not: StrList = []
+    about: str = ""  # what the probe checks
+    act: str = ""  # the kind of turn (for reports)
+    fits: str = ""  # what a fitting reply does, in words
+
+
 class Scoring(Strict):
     """Required and forbidden behaviors with weights. Both merge over the defaults.
 
@@ -360,6 +469,7 @@ class Scenario(Strict):
     states: dict[str, State] = Field(min_length=1)
     scoring: Scoring = Scoring()
     examples: list[Example] = []
+    probes: list[Probe] = []  # trainee lines and what the caller's reply must (not) say
 
     source: str = Field("", exclude=True)  # the file it was loaded from
 

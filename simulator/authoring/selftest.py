@@ -1,15 +1,18 @@
-"""Scenario self-tests: score each scenario's example calls, compare with what they expect.
+"""Scenario self-tests: score each scenario's example calls, compare with what they expect;
+play its patient probes through the simulated caller.
 
 A scenario file carries a strong and a weak example call with the outcome each must get
 (``Expectation``): pass or fail, which blockers fire, whether the escalation is right,
 behaviors that must (not) be found, score bounds, and the dimensions where the weak
-call must score strictly below the strong one. ``vasim scenario test`` runs these, so a
+call must score strictly below the strong one. Its ``probes`` (trainee lines and what the
+caller's reply must or must not contain) check the simulated caller the same way. ``vasim scenario test`` runs these, so a
 trainer who edits a scenario, and a developer who changes the scorer, both find out at
 once when the two stop agreeing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from simulator.authoring.catalog import Catalog, load_catalog
@@ -36,6 +39,52 @@ class ExampleResult:
             "scores": self.scores,
             "passed": self.passed,
         }
+
+
+@dataclass
+class ProbeResult:
+    """One patient probe of a scenario (``probes:``): the caller's reply and whether it fits."""
+
+    scenario: str
+    example: str  # "probe N" (with its act)
+    trainee: str
+    reply: str
+    ok: bool
+    failures: list[str] = field(default_factory=list)
+    kind: str = "probe"
+
+    def as_dict(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "example": self.example,
+            "kind": self.kind,
+            "ok": self.ok,
+            "failures": self.failures,
+            "trainee": self.trainee,
+            "reply": self.reply,
+        }
+
+
+def run_probes(scenarios: list[Scenario], detector=None, embedder=None) -> list[ProbeResult]:
+    """Play every scenario's patient probes through the simulated caller (seed 0)."""
+    from simulator.call.patient import Knowledge
+    from simulator.call.probes import play, understander, why_not
+
+    if detector is None:
+        from simulator.speech import factory
+
+        detector = factory.make_detector()
+    embedder = embedder if embedder is not None else getattr(detector, "embedder", None)
+    understand = understander(detector)
+    out = []
+    for sc in scenarios:
+        knowledge = Knowledge(sc.patient.knows, embedder) if sc.probes else None
+        for i, pr in enumerate(sc.probes):
+            got = play(sc, pr.before, pr.trainee, understand, knowledge=knowledge)
+            failures = why_not(got.reply, pr.must_any, pr.must_not)
+            name = f"probe {i + 1}" + (f" ({pr.act})" if pr.act else "")
+            out.append(ProbeResult(sc.id, name, pr.trainee, got.reply, not failures, failures))
+    return out
 
 
 def check(ex: Example, card, strong_card=None) -> list[str]:
@@ -119,11 +168,21 @@ def run(scenarios: list[Scenario], detector=None, catalog: Catalog | None = None
     return out
 
 
-def render(results: list[ExampleResult]) -> None:
+def render(results: list[ExampleResult], probes: Sequence[ProbeResult] = ()) -> None:
     from rich.console import Console
     from rich.markup import escape
 
     con = Console(highlight=False, soft_wrap=True)
+    for p in probes:
+        mark = "[green]ok  [/]" if p.ok else "[bold red]FAIL[/]"
+        con.print(f"{mark} {escape(p.scenario)}/{escape(p.example)} [dim]{escape(p.trainee)}[/]")
+        if not p.ok:
+            con.print(f"     caller: {escape(p.reply or '(hangs up)')}")
+            for f in p.failures:
+                con.print(f"     {escape(f)}")
+    if probes:
+        bad_p = sum(not p.ok for p in probes)
+        con.print(f"probes: {len(probes) - bad_p} passed, {bad_p} failed")
     for r in results:
         scores = " ".join(f"{d[:3]}={s}" for d, s in r.scores.items())
         mark = "[green]ok  [/]" if r.ok else "[bold red]FAIL[/]"

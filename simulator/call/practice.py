@@ -59,7 +59,7 @@ from simulator.errors import RuntimeFailure
 from simulator.speech.asr import SAMPLE_RATE as ASR_RATE
 from simulator.speech.voice import VoiceProfile
 from simulator.understanding import hearing
-from simulator.understanding.detect import Context
+from simulator.understanding.detect import Context, Understanding
 from simulator.understanding.hearing import HeardWord
 
 VAD_FRAME = 512  # Silero's window at 16 kHz
@@ -186,16 +186,20 @@ class Call:
         self.interruptions = 0
 
     def detect(self, text: str) -> tuple[str, ...]:
-        return self.understand(text)[0]
+        return tuple(sorted(self.understand(text)[0].ids))
 
-    def understand(self, text: str, words: Sequence[HeardWord] = ()) -> tuple[tuple[str, ...], frozenset[str]]:
-        """The behaviors of a trainee turn, and those among them whose evidence recognition was
-        unsure of (``words``: the recognised words with their probabilities; none when typed)."""
+    def understand(self, text: str, words: Sequence[HeardWord] = ()) -> tuple[Understanding, frozenset[str]]:
+        """The trainee turn understood (behaviors, dialogue acts, facts), and the behaviors whose
+        evidence recognition was unsure of (``words``: the recognised words with their
+        probabilities; none when typed)."""
         if not text.strip():
-            return (), frozenset()
-        found = self.detector.detect(text, self.ctx)
-        unsure = frozenset(d.id for d in found if not hearing.is_sure(hearing.evidence_p(d.quote, words)))
-        return tuple(sorted({d.id for d in found})), unsure
+            return Understanding(text), frozenset()
+        if hasattr(self.detector, "understand"):
+            u = self.detector.understand(text, self.ctx)
+        else:  # a detector of behaviors alone
+            u = Understanding(text, tuple(self.detector.detect(text, self.ctx)))
+        unsure = frozenset(d.id for d in u.behaviors if not hearing.is_sure(hearing.evidence_p(d.quote, words)))
+        return u, unsure
 
     def add_trainee(
         self,
@@ -325,9 +329,9 @@ def run_text_call(
                 t += options.reprompt_after_s
             else:
                 t0 = time.perf_counter()
-                behaviors = call.detect(text)
-                call.add_trainee(text, behaviors, None, None, "typed")
-                reply = p.respond(text, behaviors)
+                heard, _ = call.understand(text)
+                call.add_trainee(text, tuple(sorted(heard.ids)), None, None, "typed")
+                reply = p.respond(heard)
                 decide = (time.perf_counter() - t0) * 1000
                 call.latencies.append(TurnLatency(None, None, decide, None, None))
             t = _say_text(call, reply, t)
@@ -649,15 +653,16 @@ class VoiceCall:
         asr_compute_ms = sum(seg.future.result()[2] for seg in self.segments)
         words = self._segments_words()
         t1 = time.perf_counter()
-        behaviors, unsure = self.call.understand(text, words)
-        if len(self.segments) > 1 and self.call.patient.doubt_matters(text, behaviors, unsure):
+        heard, unsure = self.call.understand(text, words)
+        if len(self.segments) > 1 and self.call.patient.doubt_matters(text, heard.ids, unsure):
             # Unsure words decide whether the caller asks "Sorry, what?". Near the seams between
             # stretches recognised pause by pause, word probabilities depend on where the pauses
             # were cut, and a busy machine cuts a few frames differently; one pass over the whole
             # turn does not. Only such turns pay for the extra pass.
             text, words, compute_ms = self._recognize(self._turn_audio(upto))
             asr_compute_ms += compute_ms
-            behaviors, unsure = self.call.understand(text, words)
+            heard, unsure = self.call.understand(text, words)
+        behaviors = tuple(sorted(heard.ids))
         detect_ms = (time.perf_counter() - t1) * 1000
         audio = self._turn_audio(upto)
         start_t = self.buf_start_t + max(0, self._frame_index(self.ep.turn_start)) * VAD_FRAME / ASR_RATE
@@ -670,7 +675,7 @@ class VoiceCall:
             self.call.add_trainee(text, behaviors, start_t, end_t, "speech", audio, ASR_RATE, words=words)
             return True
         t2 = time.perf_counter()
-        reply = p.respond(text, behaviors, unsure=unsure)
+        reply = p.respond(heard, unsure=unsure)
         decide_ms = detect_ms + (time.perf_counter() - t2) * 1000
         self._say(
             reply,

@@ -170,10 +170,14 @@ def cmd_test(args) -> int:
     from simulator.authoring import selftest
 
     scenarios = [sc_mod.load(i) for i in args.ids] if args.ids else sc_mod.all_scenarios()
-    results = selftest.run(scenarios)
+    from simulator.speech import factory
+
+    detector = factory.make_detector()
+    results = selftest.run(scenarios, detector=detector)
+    probes = selftest.run_probes(scenarios, detector=detector)
     if args.json:
-        json.dump([r.as_dict() for r in results], sys.stdout, indent=2)
+        json.dump([r.as_dict() for r in results] + [p.as_dict() for p in probes], sys.stdout, indent=2)
         print()
     else:
-        selftest.render(results)
-    return 0 if all(r.ok for r in results) else 1
+        selftest.render(results, probes)
+    return 0 if all(r.ok for r in results) and all(p.ok for p in probes) else 1

@@ -70,14 +70,15 @@ def test_weak_example_fails_with_located_blocker(billing, catalog, det):
     # the balance she said herself is no disclosure; the claim's coding (a chart detail she never said) is
     assert b.id == "disclose_before_verify" and b.turn == 2 and "problem visit" in b.quote
     assert "claim status" in b.reason
-    assert card.dimensions["greeting"].score == 1
+    assert card.dimensions["greeting"].score == 2  # no opening to speak of, and details before verification
     assert set(card.dimensions["greeting"].missed) == {
         "greet_practice",
         "self_identify",
         "opening_offer",
         "verified_first",
     }
-    assert card.dimensions["greeting"].why.startswith("1: Gives account or chart details")
+    assert "did not check the caller's identity before giving details" in card.dimensions["greeting"].why
+    assert any(e.id == "disclose_before_verify" for e in card.dimensions["accuracy"].evidence)
     assert any(e.id == "argue" and e.kind == "violation" for e in card.dimensions["empathy"].evidence)
     assert card.feedback and card.feedback[0].startswith("Opening and identification")
 

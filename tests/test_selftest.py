@@ -35,7 +35,7 @@ def test_reference_scenario_passes_with_fake(billing):
         ({"escalation_correct": False}, "expected escalation wrong for none, got correct"),
         ({"detects": ["empathy"]}, "expected behavior empathy to be detected"),
         ({"not_detects": ["argue"]}, "behavior argue must not be detected, found in turn 4"),
-        ({"min_scores": {"greeting": 3}}, "greeting scored 1, expected at least 3"),
+        ({"min_scores": {"greeting": 3}}, "greeting scored 2, expected at least 3"),
         ({"max_scores": {"escalation": 4}}, "escalation scored 5, expected at most 4"),
         ({"worse": ["escalation"]}, "escalation scored 5, must be below the strong example's 5"),
     ],

@@ -78,3 +78,10 @@ def test_render_is_plain():
     assert Fact("time", (16, 30), "").render() == "16:30"
     assert Fact("weekday", "tuesday", "").render() == "Tuesday"
     assert Fact("phone", "5550142", "").render() == "555-0142"
+
+
+def test_a_duration_inside_a_range_is_the_same_fact():
+    usual = extract("approvals usually take five to ten business days")[0]
+    assert matches(extract("if you haven't heard in ten business days")[0], usual)
+    assert matches(extract("it takes 5 to 10 business days")[0], usual)
+    assert not matches(extract("within two business days")[0], usual)

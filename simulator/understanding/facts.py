@@ -272,4 +272,7 @@ def matches(a: Fact, b: Fact) -> bool:
     if a.kind == "phone":
         va, vb = str(a.value), str(b.value)
         return va[-7:] == vb[-7:]
+    if a.kind == "duration" and isinstance(a.value, tuple) and isinstance(b.value, tuple):
+        (alo, ahi), (blo, bhi) = a.value, b.value
+        return (blo <= alo <= bhi and blo <= ahi <= bhi) or (alo <= blo <= ahi and alo <= bhi <= ahi)
     return a.value == b.value

@@ -207,6 +207,45 @@ def offers_a_name(prepared: Prepared) -> bool:
     return any(_NAME_SLOT.search(" ".join(_plain(w) for w in c)) for c in prepared.clauses)
 
 
+# Who an escalation goes to: a transfer to billing is never a clinical transfer (docs/behaviors.md).
+# A label is ruled out when the turn names another department and not its own; when it names no
+# department at all ("let me get Carla on the line"), the model decides.
+DEPARTMENTS: dict[str, re.Pattern[str]] = {
+    "clinical": re.compile(
+        r"\b(?:nurses?|triage|doctors?|doctor|providers?|physicians?|clinicians?|clinical|pa|np|practitioners?|on call|"
+        r"counsell?ors?|therapists?|crisis|care team|medical team|medical staff|behavioral|rn|md|psychiatr\w*|"
+        r"mental health|nurse line)\b"
+    ),
+    "billing": re.compile(
+        r"\b(?:billings?|bills?|accounts?|charges?|statements?|claims?|disputes?|balances?|payments?|refunds?|"
+        r"coding|coders?|financial|business office)\b"
+    ),
+    "management": re.compile(
+        r"\b(?:managers?|supervisors?|complaints?|grievances?|director|administrator|management|boss|higher up|"
+        r"patient advocate|service recovery)\b"
+    ),
+    "records": re.compile(r"\b(?:records?|release of information|health information)\b"),
+    "scheduling": re.compile(r"\b(?:scheduling|schedulers?|front desk|reception|receptionist|appointments desk)\b"),
+    "pharmacy": re.compile(r"\b(?:pharmacy|pharmacist)\b"),
+}
+TARGETS: dict[str, str] = {"transfer_clinical": "clinical", "flag_billing": "billing", "escalate_manager": "management"}
+
+
+def departments(prepared: Prepared) -> set[str]:
+    text = " ".join(_plain(w) for c in prepared.clauses for w in c)
+    return {name for name, rx in DEPARTMENTS.items() if rx.search(text)}
+
+
+def names_target(prepared: Prepared, label: str) -> bool:
+    """False when the turn sends the escalation ``label`` somewhere else: it names another
+    department and not the label's own (always true for other labels)."""
+    own = TARGETS.get(label)
+    if own is None:
+        return True
+    named = departments(prepared)
+    return own in named or not named
+
+
 def names_a_practice(prepared: Prepared) -> bool:
     """A practice's name said, when which practice is not known ("... Family Practice")."""
     return any(_A_PRACTICE.search(" ".join(_plain(w) for w in c)) for c in prepared.clauses)

@@ -131,7 +131,8 @@ def gate(label: str, prepared: F.Prepared, mode: str, practice: str | None) -> b
     """Exact preconditions (docs/behaviors.md): a voicemail for ``voicemail_phi``, the caller's
     name for ``use_name``, the practice's name for ``greet_practice`` (when the practice is not
     known, a name that ends like one: "... Family Practice", "... Pediatrics"), a place for a name
-    for ``self_identify`` ("this is ...", "... speaking")."""
+    for ``self_identify`` ("this is ...", "... speaking"), and whom an escalation goes to for
+    ``transfer_clinical``, ``flag_billing`` and ``escalate_manager`` (a clinician, billing, a manager)."""
     if label == "voicemail_phi":
         return mode == "voicemail"
     if label == "use_name":
@@ -140,13 +141,13 @@ def gate(label: str, prepared: F.Prepared, mode: str, practice: str | None) -> b
         return F.names_practice(prepared) if practice else F.names_a_practice(prepared)
     if label == "self_identify":
         return F.offers_a_name(prepared)
-    return True
+    return F.names_target(prepared, label)
 
 
 # Labels whose gate is a fact of the training row (the model never sees a row the gate shuts):
 # voicemail mode and the caller's name. greet_practice learns from every row, so that without a
 # practice in the context it does not fire on any line at all.
-MASKED = ("voicemail_phi", "use_name", "self_identify")
+MASKED = ("voicemail_phi", "use_name", "self_identify", *F.TARGETS)
 
 
 @dataclass

@@ -624,3 +624,19 @@ def test_all_lines_has_the_reactions(billing):
     lines = set(Patient(billing).all_lines())
     for name in ("hold", "early_close", "transfer", "mishear"):
         assert set(t for t in temperaments.reaction(billing.patient, name).all() if "{" not in t) <= lines
+
+
+def test_chatty_question_the_caller_knows_is_answered_and_plain_chat_is_chatted_back():
+    p = greeted(mini())
+    chatty = (Act("small_talk", 0.7), Act("question", 0.6))
+    r = p.respond(Understanding("So which pharmacy do you use?", (), chatty))
+    assert r.kind == "answer" and "Walgreens" in r.text  # the topic itself: answered, not chatted back to
+    r = p.respond(Understanding("How's your week going?", (), chatty))
+    assert r.kind == "small_talk"
+
+
+def test_anything_else_before_the_goal_gets_what_is_still_open_not_confusion():
+    p = greeted(mini())
+    r = p.respond(Understanding("Is there anything else I can help you with?", (Detection("offer_more_help", 0.9),)))
+    assert r.kind != "confused" and p.state == "ask"
+    assert r.text in ("Are you there?", "Can you help me or not?")

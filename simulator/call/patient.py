@@ -326,6 +326,12 @@ class Knowledge:
 # --------------------------------------------------------------------------- the patient
 
 
+# How close a chatty question must come to one of the caller's topics to be answered rather than
+# chatted back to: "When are you moving?" is the topic itself (0.96); "How's your week going?"
+# only resembles "how are you feeling" (0.53).
+SMALL_TALK_ANSWERED = 0.7
+
+
 def _stable_index(seed: int, key: str, n: int) -> int:
     digest = hashlib.sha256(f"{seed}\x00{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % n
@@ -929,8 +935,9 @@ class Patient:
             if hit is not None:
                 m.given.add(hit[0])
                 return self._reply(self.knowledge.answer(hit[0]), "answer", topic=hit[0], **ctx)
-            if questions_in(h.text):
+            if questions_in(h.text) and "offer_more_help" not in shown:
                 return self._reply(self._pick("confused", self._lines("confused")), "confused", **ctx)
+            # "anything else?" before the caller has what they called for: they say what is still open
         if "small_talk" in h.acts:
             return self._react("small_talk", ctx)
         if h.acts & {"inform", "offer"} and not h.acts & {"acknowledge", "greeting"}:
@@ -999,6 +1006,9 @@ class Patient:
         if "hold" in acts and not acts & {"transfer", "identity_request"}:
             return "hold"
         if "small_talk" in acts and not acts & {"identity_request", "offer", "transfer", "escalation", "closing"}:
+            hit = self.knowledge.match(h.text) if _asks(h) else None
+            if hit is not None and hit[1] >= SMALL_TALK_ANSWERED:
+                return None  # chatty, but plainly a question the caller can answer ("When are you moving?")
             return "small_talk"
         return None
 

@@ -330,3 +330,31 @@ def test_one_small_miss_is_not_a_one(billing, catalog, det):
         .score
         == 5
     )
+
+
+# --- accuracy checks facts ---------------------------------------------------------------------
+
+
+def test_a_wrong_account_fact_is_an_accuracy_1_with_evidence(billing, catalog, det):
+    said = f"{GOOD_OPEN}\n{ID_ANSWER}\nVA: Thank you, Ms. Carter. I see your balance is $240.\nPATIENT: Ok.\n{GOOD_CLOSE}\n"
+    card = run(billing, said, det, catalog)
+    acc = card.dimensions["accuracy"]
+    wrong = [e for e in acc.evidence if e.id == "wrong_fact_critical"]
+    assert acc.score == 1 and not card.passed
+    assert wrong and "$240.00" in wrong[0].note and "$185.00" in wrong[0].note
+    right = run(billing, said.replace("$240", "$185"), det, catalog)
+    assert not any(e.id.startswith("wrong_fact") for e in right.dimensions["accuracy"].evidence)
+
+
+def test_a_wrong_callback_number_is_critical_and_the_right_one_is_not(billing, catalog, det):
+    sc = billing.model_copy(update={"mode": "voicemail"})
+    wrong = run(
+        sc, "VA: Hi, this is Sam from Riverside Family Practice. Please call us back at 555-0110.\n", det, catalog
+    )
+    ev = [e for e in wrong.dimensions["accuracy"].evidence if e.id == "wrong_fact_critical"]
+    assert ev and "555-0110" in ev[0].note and "555-0100" in ev[0].note
+    assert wrong.dimensions["accuracy"].score == 1
+    right = run(
+        sc, "VA: Hi, this is Sam from Riverside Family Practice. Please call us back at 555-0100.\n", det, catalog
+    )
+    assert right.dimensions["accuracy"].score > 1

@@ -15,8 +15,8 @@ same kind that matches none of the reference's values is a **wrong fact**, with 
 said $240; the balance is $185.00"). A value the caller said first, or a simple share of a
 reference amount (a payment plan's halves), is not wrong. Wrong account facts (amounts, dates,
 times, counts, phone numbers of the scenario) mislead the caller: ``critical``, a 1 in accuracy.
-Practice timings and policies stated wrongly are a minor slip (a point) unless the fact is marked
-``critical``. Closed/open days are checked against the practice's hours.
+So is a wrong practice phone number: the caller cannot call back. Practice timings and policies
+stated wrongly are a minor slip (a point) unless the fact is marked ``critical``. Closed/open days are checked against the practice's hours.
 
 Scenario facts marked ``expected`` are things the VA should tell the caller; one never said is a
 miss in accuracy.
@@ -131,7 +131,7 @@ def references(scenario: Scenario) -> list[Reference]:
                 tuple(extract(practice.phone)) or (),
                 frozenset({"number", "call", "reach", "phone", "us", "office", "back"}),
                 practice.phone,
-                False,
+                True,  # a wrong callback number: the caller cannot reach the practice (or calls a stranger)
                 "practice",
             )
         )

@@ -334,3 +334,19 @@ def test_whether_the_caller_asks_again_rests_on_one_pass_over_the_whole_turn(bil
         assert reply.kind != "clarify" and result.end_reason == "mood_hangup"  # heard for sure: she hangs up
     else:
         assert reply.kind == "clarify" and result.end_reason != "mood_hangup"
+
+
+def test_a_disclosure_rests_on_how_well_the_detail_itself_was_heard(billing, detector):
+    """The weak billing call under load: "Yeah, I see that insurance paid $92." with "that" half
+    heard still disclosed $92 before verification; only an unsure amount makes it uncertain."""
+    catalog = load_catalog()
+    said = "Yeah, I see that insurance paid $92, and the rest was a problem visit."
+
+    def blockers(probs):
+        card = score_call(billing, from_turns(billing, _call(said, words_of(said, probs))), detector, catalog)
+        return [b.id for b in card.blockers], card.review
+
+    found, review = blockers({"that": 0.31})
+    assert found == ["disclose_before_verify"] and not review
+    found, review = blockers({"$92,": 0.31})
+    assert not found and len(review) == 1 and "disclose_before_verify" in review[0]

@@ -126,7 +126,14 @@ def test_weak_script_fails_for_the_right_reason(calls, scenario_id):
     r = calls(scenario_id, "weak")
     assert r.scorecard is not None and not r.scorecard["passed"]
     blockers = {b["id"] for b in r.scorecard["blockers"]}
-    assert WEAK_BLOCKERS[scenario_id] <= blockers, (blockers, [t.text for t in r.turns])
+    # the stated reason is a blocker, or - where recognition was unsure of the very words that carry
+    # it - listed for the trainer to check against the recording (one misheard word decides nothing)
+    flagged = {b for b in WEAK_BLOCKERS[scenario_id] if any(b in note for note in r.scorecard["review"])}
+    assert WEAK_BLOCKERS[scenario_id] <= blockers | flagged, (
+        blockers,
+        r.scorecard["review"],
+        [t.text for t in r.turns],
+    )
     assert not _goal_states(scenario_id) & set(r.patient_path), r.patient_path
 
 

@@ -226,7 +226,7 @@ def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[Behavio
                             confidence=1.0,
                             time=t.start,
                             note=found[0],
-                            **_heard(found[1], t),
+                            **_heard(found[2], t),  # the detail said, not every word of its clause
                         )
                     )
         return out
@@ -242,7 +242,7 @@ def sequence_hits(scenario: Scenario, transcript: Transcript, hits: list[Behavio
                 confidence=1.0,
                 time=t.start,
                 note=f"{d.what} {who}",
-                **_heard(d.quote, t),
+                **_heard(d.said or d.quote, t),  # the detail said, not every word of its clause
             )
         )
     return out

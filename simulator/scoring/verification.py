@@ -83,6 +83,7 @@ class Disclosure:
     quote: str
     what: str  # the fact's name, or "account detail"
     to_third_party: bool = False
+    said: str = ""  # the words that carry the detail ("92", "your claim was denied"): how well they were heard decides
 
 
 def _contains(hay: list[str], needle: list[str]) -> bool:
@@ -182,12 +183,13 @@ def disclosures(scenario: Scenario, transcript: Transcript, verify_turns: set[in
             continue
         found = _disclosed(t.text, phi, caller_tokens, caller_facts)
         if found:
-            out.append(Disclosure(i, found[1], found[0], to_third))
+            out.append(Disclosure(i, found[1], found[0], to_third, found[2]))
     return out
 
 
 def _disclosed(text: str, phi: Sequence[tuple[str, list[str]]], caller_tokens: list[str], caller_facts: list):
-    """(what, quote) of the first account detail the text states, or None."""
+    """(what, quote, said) of the first account detail the text states, or None: ``said`` is the
+    detail itself (the value's words, or the account phrase), the clause is the quote."""
     for c in clauses(text):
         if c.raw.rstrip().endswith("?"):
             continue  # asking is not telling
@@ -196,10 +198,11 @@ def _disclosed(text: str, phi: Sequence[tuple[str, list[str]]], caller_tokens: l
             for form in forms:
                 ft = form.split()
                 if ft and _contains(toks, ft) and not _contains(caller_tokens, ft):
-                    return name, c.raw
-        if _DISCLOSURE.search(c.raw):
+                    return name, c.raw, form
+        said = _DISCLOSURE.search(c.raw)
+        if said:
             stated = extract(c.raw)
             new = [s for s in stated if not any(s == f for f in caller_facts)]
             if new or not stated:
-                return "account detail", c.raw
+                return "account detail", c.raw, said.group(0)
     return None

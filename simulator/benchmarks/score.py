@@ -81,11 +81,14 @@ class _Replay:
         self.inner = inner
         self.memo: dict = {}
 
-    def detect_batch(self, items):
+    def understand_batch(self, items):
         key = tuple((text, repr(ctx)) for text, ctx in items)
         if key not in self.memo:
-            self.memo[key] = self.inner.detect_batch(items)
+            self.memo[key] = self.inner.understand_batch(items)
         return self.memo[key]
+
+    def detect_batch(self, items):
+        return [list(u.behaviors) for u in self.understand_batch(items)]
 
 
 def agreement_sets(names, detector, catalog) -> dict:

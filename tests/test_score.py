@@ -358,3 +358,12 @@ def test_a_wrong_callback_number_is_critical_and_the_right_one_is_not(billing, c
         sc, "VA: Hi, this is Sam from Riverside Family Practice. Please call us back at 555-0100.\n", det, catalog
     )
     assert right.dimensions["accuracy"].score > 1
+
+
+def test_a_wrong_number_in_a_scenario_fact_is_critical_too(catalog, det):
+    from simulator.authoring import scenario as sc_mod
+
+    sc = sc_mod.load("voicemail-reminder")  # its facts hold the callback number
+    said = "VA: Hi, this is Marcy at Riverside Family Practice with a message for Andre. Call us back at {}. Thanks!\n"
+    assert run(sc, said.format("555-0110"), det, catalog).dimensions["accuracy"].score == 1
+    assert run(sc, said.format("555-0100"), det, catalog).dimensions["accuracy"].score > 1

@@ -15,7 +15,7 @@ same kind that matches none of the reference's values is a **wrong fact**, with 
 said $240; the balance is $185.00"). A value the caller said first, or a simple share of a
 reference amount (a payment plan's halves), is not wrong. Wrong account facts (amounts, dates,
 times, counts, phone numbers of the scenario) mislead the caller: ``critical``, a 1 in accuracy.
-So is a wrong practice phone number: the caller cannot call back. Practice timings and policies
+So is any wrong phone number (the practice's, a callback number): the caller cannot call back. Practice timings and policies
 stated wrongly are a minor slip (a point) unless the fact is marked ``critical``. Closed/open days are checked against the practice's hours.
 
 Scenario facts marked ``expected`` are things the VA should tell the caller; one never said is a
@@ -121,7 +121,8 @@ def references(scenario: Scenario) -> list[Reference]:
         if not facts:
             continue
         kinds = {f.kind for f in facts}
-        critical = fact.critical if fact.critical is not None else bool(kinds & _ACCOUNT_KINDS) and fact.phi
+        default = (bool(kinds & _ACCOUNT_KINDS) and fact.phi) or "phone" in kinds  # a wrong number: no call back
+        critical = fact.critical if fact.critical is not None else default
         out.append(Reference(name, facts, _topic(name, fact.value, fact.about), fact.value, critical, "scenario"))
     practice = scenario.practice
     if practice.phone:

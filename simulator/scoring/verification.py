@@ -26,23 +26,9 @@ from simulator.authoring.model import Scenario
 from simulator.scoring.transcript import Transcript
 from simulator.text.numbers import spoken_numbers
 from simulator.text.split import clauses
-from simulator.understanding.facts import extract
+from simulator.understanding.facts import MONTHS, extract
 
 _AFFIRM = re.compile(r"\b(yes|yeah|yep|yup|correct|that's right|that is right|that's me|speaking|it is|mhm)\b", re.I)
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 _RELATIVE = (
     r"(?:wife|husband|spouse|partner|daughter|son|granddaughter|grandson|mother|mom|father|dad|sister|brother|"
     r"aunt|uncle|niece|nephew|caregiver|neighbou?r|friend|roommate)"
@@ -102,7 +88,7 @@ def names_identity(text: str, scenario: Scenario) -> bool:
         return True
     dobs = [scenario.patient.dob, *([scenario.caller.dob] if scenario.caller.dob else [])]
     for dob in dobs:
-        month = _MONTHS[dob.month - 1]
+        month = MONTHS[dob.month - 1]
         if month in toks and str(dob.day) in toks:
             return True
         if _contains(toks, [str(dob.year)]) or _contains(toks, [str(dob.year // 100), str(dob.year % 100)]):
